@@ -1,0 +1,41 @@
+import { issue, type Issue } from "../errors/issue.js";
+import type { Cluster } from "../schema/cluster.js";
+import { witness } from "../model/derive.js";
+
+export function corosyncRules(c: Cluster): Issue[] {
+  if (c.manager !== "pacemaker") return [];
+  const out: Issue[] = [];
+  const { token, consensus, twoNode } = c.corosync;
+  if (consensus !== undefined && consensus < Math.ceil(token * 1.2)) {
+    out.push(issue("CorosyncConsensus", "corosync.consensus", `consensus ${consensus} ms is below 1.2 x token (${Math.ceil(token * 1.2)} ms): membership can flap`, `set consensus to at least ${Math.ceil(token * 1.2)}, or remove it to get the default`));
+  }
+  if (twoNode === true && c.nodes.length !== 2) {
+    out.push(issue("TwoNodeWithFour", "corosync.twoNode", `two_node is only for two servers; with ${c.nodes.length} votequorum ignores it silently`, "remove `corosync.twoNode`"));
+  }
+  if (twoNode === true && witness(c)) {
+    out.push(issue("TwoNodeWithFour", "corosync.twoNode", "two_node and a quorum witness exclude each other: the witness already breaks ties", "remove `corosync.twoNode` or the witness host"));
+  }
+  return out;
+}
+
+export function heartbeatRules(c: Cluster): Issue[] {
+  if (c.manager !== "heartbeat") return [];
+  const out: Issue[] = [];
+  const h = c.heartbeat;
+  if (!(h.deadtime > h.keepalive)) {
+    out.push(issue("HeartbeatTiming", "heartbeat.deadtime", `deadtime ${h.deadtime} s must be greater than keepalive ${h.keepalive} s`, "raise deadtime (15 s is a safe default)"));
+  }
+  if (!(h.warntime < h.deadtime)) {
+    out.push(issue("HeartbeatTiming", "heartbeat.warntime", `warntime ${h.warntime} s must be less than deadtime ${h.deadtime} s`, "lower warntime, e.g. to a third of deadtime"));
+  }
+  if (h.initdead < 2 * h.deadtime || h.initdead < 10) {
+    out.push(issue("HeartbeatTiming", "heartbeat.initdead", `initdead ${h.initdead} s must be at least twice deadtime (${2 * h.deadtime} s) and at least 10 s`, `set initdead to ${Math.max(10, 2 * h.deadtime)} or more`));
+  }
+  if (witness(c)) {
+    out.push(issue("WitnessWithHeartbeat", "hosts", "a quorum witness (corosync-qnetd) only works with Pacemaker/Corosync", "remove the witness role, or use `manager: pacemaker`"));
+  }
+  out.push(
+    issue("HeartbeatNoMonitoring", "manager", "Heartbeat's haresources mode does not watch services: a crashed database or OAR server on a live server is not noticed", "use `manager: pacemaker` for service monitoring; with Heartbeat, only server failures trigger a takeover", "warning"),
+  );
+  return out;
+}

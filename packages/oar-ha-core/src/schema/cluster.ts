@@ -1,0 +1,281 @@
+import { z } from "zod";
+
+/*
+ * The cluster file, as the user writes it. Every field has a description (it becomes the
+ * JSON Schema and the reference docs) and, where a safe one exists, a default.
+ * Cross-field rules live in ../rules, not here: the schema says what a field may look like,
+ * the rules say whether the whole cluster makes sense.
+ */
+
+const hostName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, "must be a host name as `uname -n` prints it (letters, digits, '-')")
+  .describe("Host name, equal to `uname -n` on that host.");
+
+const fqdn = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i,
+    "must be a DNS name such as oar.example.org",
+  );
+
+const ifName = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.:-]{1,15}$/, "must be a network interface name of at most 15 characters, such as eth0")
+  .describe("Network interface name on the host.");
+
+const absPath = z.string().regex(/^\/[^\0]*$/, "must be an absolute path");
+const devicePath = z.string().regex(/^\/dev\/[^\0\s]+$/, "must be a block device path under /dev");
+const size = z
+  .string()
+  .regex(/^[1-9][0-9]*[MGT]$/, "must be a size such as 512M, 20G or 1T")
+  .describe("Size with a unit: M, G or T (binary units).");
+const port = z.number().int().min(1).max(65535);
+
+const ssh = z
+  .strictObject({
+    user: z.string().default("root").describe("Login user; a non-root user needs passwordless sudo."),
+    port: port.default(22).describe("SSH port."),
+    transport: z
+      .enum(["ssh2", "openssh"])
+      .default("ssh2")
+      .describe("ssh2 (built in) or the system OpenSSH client (GSSAPI/Kerberos logins, ssh_config)."),
+  })
+  .describe("How oar-ha reaches the host.");
+
+const link = z.strictObject({
+  address: z.string().describe("IPv4 address of the host on this link."),
+  interface: ifName.default("eth0"),
+});
+
+export const serverNode = z
+  .strictObject({
+    name: hostName,
+    address: z.string().describe("IPv4 address of the host on its main network (the network of the VIPs)."),
+    interface: ifName.default("eth0").describe("Interface that carries the main address and the VIPs."),
+    secondary: link
+      .optional()
+      .describe("A second, independent link (cluster traffic ring 1 and DRBD replication). Strongly advised."),
+    roles: z
+      .array(z.enum(["oar", "db"]))
+      .min(1)
+      .describe("Services this server can run: `oar` (OAR server), `db` (database). Two-node: both; four-node: one each."),
+    ssh: ssh.prefault({}),
+  })
+  .describe("An HA server managed by the cluster manager.");
+
+export const otherHost = z
+  .strictObject({
+    name: hostName,
+    address: z.string().describe("IPv4 address of the host."),
+    roles: z
+      .array(z.enum(["frontend", "api", "compute", "witness"]))
+      .min(1)
+      .describe(
+        "frontend: users submit jobs here; api: OAR REST API host; compute: OAR node; witness: runs corosync-qnetd as a quorum witness.",
+      ),
+    ssh: ssh.prefault({}),
+  })
+  .describe("A host outside the HA pair that oar-ha configures (frontends, API hosts, compute nodes, quorum witness).");
+
+export const vip = z.strictObject({
+  address: z.string().describe("Floating address with prefix length, e.g. 10.0.0.100/24."),
+  hostname: fqdn.describe("DNS name of the floating address; clients and OAR use this name."),
+});
+
+const backing = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("partition"),
+    device: devicePath.describe("Partition used as DRBD backing device, e.g. /dev/sdb1. Must be empty."),
+  }),
+  z.strictObject({
+    kind: z.literal("lvm"),
+    volumeGroup: z.string().regex(/^[a-zA-Z0-9+_.-]+$/, "must be an LVM volume group name").describe("Existing volume group."),
+    name: z.string().regex(/^[a-zA-Z0-9+_.-]+$/, "must be an LVM logical volume name").default("oar-ha"),
+    size: size,
+  }),
+  z.strictObject({
+    kind: z.literal("loop"),
+    file: absPath.default("/var/lib/oar-ha/drbd-backing.img").describe("Image file, re-attached to a loop device at boot."),
+    size: size,
+  }),
+]);
+
+const mountShape = {
+  mountPoint: absPath.default("/srv/oar-ha").describe("Where the active DB server mounts the database filesystem."),
+  filesystem: z
+    .enum(["ext4", "xfs", "none"])
+    .default("ext4")
+    .describe("Filesystem type; `none` is a bind mount of a directory (shared storage only, the lab)."),
+};
+
+const drbdStorage = z.strictObject({
+  kind: z.literal("drbd"),
+  ...mountShape,
+  resource: z.string().regex(/^[a-z0-9_-]{1,32}$/i, "must be a DRBD resource name (letters, digits, '-', '_')").default("oar-db"),
+  device: devicePath.default("/dev/drbd0"),
+  minor: z.number().int().min(0).max(255).default(0).describe("DRBD minor number (the N of /dev/drbdN)."),
+  port: port.default(7788).describe("TCP port of the replication link."),
+  protocol: z.enum(["A", "B", "C"]).default("C").describe("Replication protocol. Only C loses nothing when a server dies."),
+  acknowledgeDataLoss: z
+    .boolean()
+    .default(false)
+    .describe("Must be true to use protocol A or B: committed transactions can be lost on failover."),
+  version: z.enum(["8.4", "9"]).default("8.4").describe("DRBD kernel module generation (Debian 12's kernel ships 8.4)."),
+  batteryBackedCache: z
+    .boolean()
+    .default(false)
+    .describe("Declare a battery-backed write cache: only then are disk flushes turned off."),
+  backing,
+});
+
+const sharedStorage = z.strictObject({
+  kind: z.literal("shared"),
+  ...mountShape,
+  device: z
+    .string()
+    .regex(/^\/[^\0\s]+$/, "must be an absolute path")
+    .describe("Block device visible on every DB server (a SAN LUN), or a directory for fstype `none` (bind mount, the lab)."),
+});
+
+export const storage = z
+  .discriminatedUnion("kind", [drbdStorage, sharedStorage])
+  .describe("Where the database data lives: DRBD-replicated local disks, or shared storage.");
+
+const ipmiDevice = z.strictObject({
+  node: hostName.describe("Server this BMC powers off."),
+  address: z.string().describe("BMC address."),
+  user: z.string().min(1).describe("BMC user; its password goes in the secrets file under fencing.<node>."),
+  lanplus: z.boolean().default(true),
+});
+
+export const fencing = z
+  .discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("ipmi"), devices: z.array(ipmiDevice).min(1) }),
+    z.strictObject({
+      kind: z.literal("sbd"),
+      devices: z.array(devicePath).min(1).max(3).describe("Shared SBD disks (1 to 3)."),
+      watchdog: devicePath.default("/dev/watchdog"),
+    }),
+    z.strictObject({
+      kind: z.literal("lab"),
+      hypervisor: z.string().describe("Address of the lab's fence host (fence_virsh over SSH)."),
+      user: z.string().default("root"),
+      identityFile: absPath.default("/etc/oar-ha/fence_lab_key"),
+    }),
+    z.strictObject({
+      kind: z.literal("none"),
+      acceptRisk: z
+        .boolean()
+        .default(false)
+        .describe("Must be true to run without fencing: a split brain can then corrupt the database."),
+    }),
+  ])
+  .describe("How a failed server is powered off before its services start elsewhere.");
+
+export const corosync = z
+  .strictObject({
+    token: z.number().int().min(500).max(60000).default(3000).describe("Token timeout in ms."),
+    consensus: z.number().int().optional().describe("Consensus timeout in ms; default 1.2 x token."),
+    twoNode: z.boolean().optional().describe("votequorum two_node; default: true with two servers and no witness."),
+  })
+  .describe("Corosync timing (Pacemaker manager only).");
+
+export const pacemaker = z
+  .strictObject({
+    resourceStickiness: z.number().int().min(0).default(1),
+    migrationThreshold: z.number().int().min(1).max(100).default(3),
+    failureTimeout: z.string().regex(/^[0-9]+(s|min|h)$/).default("10min"),
+    monitor: z
+      .strictObject({
+        vip: z.number().int().min(1).default(5),
+        filesystem: z.number().int().min(1).default(20),
+        database: z.number().int().min(1).default(10),
+        oarServer: z.number().int().min(1).default(10),
+      })
+      .prefault({})
+      .describe("Monitor intervals in seconds."),
+    dcDeadtime: z.string().regex(/^[0-9]+s$/).default("20s"),
+    fenceDelay: z.number().int().min(0).default(10).describe("Two servers: pcmk_delay_max and priority-fencing-delay (s)."),
+  })
+  .describe("Pacemaker policy (Pacemaker manager only).");
+
+export const heartbeat = z
+  .strictObject({
+    keepalive: z.number().positive().default(1),
+    warntime: z.number().positive().default(5),
+    deadtime: z.number().positive().default(15),
+    initdead: z.number().positive().default(60),
+    udpport: port.default(694),
+    autoFailback: z.boolean().default(false),
+  })
+  .describe("Heartbeat 3 timing in seconds (Heartbeat manager only).");
+
+export const database = z
+  .strictObject({
+    engine: z.enum(["postgresql", "mysql", "mariadb"]).describe("Database engine of the OAR database."),
+    name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("oar"),
+    user: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/).default("oar"),
+    readOnlyUser: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/).default("oar_ro"),
+    port: port.optional().describe("Default 5432 (PostgreSQL) or 3306 (MySQL/MariaDB)."),
+    version: z.string().regex(/^[0-9]+(\.[0-9]+)?$/).optional().describe("PostgreSQL major version; default 15 (Debian 12)."),
+    settings: z
+      .record(z.string().regex(/^[a-z_][a-z0-9_.-]*$/), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .describe("Extra server settings. Durability settings cannot be weakened."),
+  })
+  .describe("The OAR database.");
+
+export const oar = z
+  .strictObject({
+    version: z.enum(["2.5", "3"]).default("2.5"),
+    serverPort: port.default(6666),
+    logFile: absPath.default("/var/log/oar.log"),
+    logLevel: z.number().int().min(0).max(3).default(2),
+    detachJobFromServer: z
+      .boolean()
+      .default(true)
+      .describe("Running jobs survive a failover only when true."),
+    settings: z
+      .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an oar.conf key in upper case"), z.string())
+      .default({})
+      .describe("Extra oar.conf keys for every host."),
+  })
+  .describe("OAR settings.");
+
+export const clusterSchema = z
+  .strictObject({
+    cluster: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/, "must start with a letter: lower-case letters, digits, '-' (at most 32)")
+      .describe("Cluster name (corosync cluster_name)."),
+    topology: z.enum(["two-node", "four-node"]).describe("two-node: OAR server and DB on each server; four-node: an OAR pair and a DB pair."),
+    manager: z.enum(["pacemaker", "heartbeat"]).default("pacemaker").describe("Cluster manager."),
+    database,
+    nodes: z.array(serverNode).min(1).describe("The HA servers."),
+    hosts: z.array(otherHost).default([]).describe("Other hosts oar-ha configures."),
+    vips: z
+      .strictObject({
+        oar: vip.describe("VIP of the OAR server group (and of the DB in two-node topology)."),
+        db: vip.optional().describe("VIP of the DB group (four-node topology only)."),
+      })
+      .describe("Floating addresses."),
+    storage,
+    fencing,
+    corosync: corosync.prefault({}),
+    pacemaker: pacemaker.prefault({}),
+    heartbeat: heartbeat.prefault({}),
+    oar: oar.prefault({}),
+  })
+  .describe("An oar-ha cluster file.");
+
+/** The cluster file as written (defaults optional). */
+export type ClusterInput = z.input<typeof clusterSchema>;
+/** The cluster with every default applied. */
+export type Cluster = z.output<typeof clusterSchema>;
+export type ServerNode = Cluster["nodes"][number];
+export type OtherHost = Cluster["hosts"][number];
+export type Vip = z.output<typeof vip>;
+export type Storage = Cluster["storage"];
+export type DrbdStorage = Extract<Storage, { kind: "drbd" }>;
+export type Fencing = Cluster["fencing"];

@@ -1,0 +1,118 @@
+import { parse, stringify } from "yaml";
+import { z } from "zod";
+import { issue, pathToString, type Issue } from "./errors/issue.js";
+import type { Cluster } from "./schema/cluster.js";
+
+/*
+ * Secrets live in their own file next to the cluster file (mode 0600), generated once and
+ * never printed. The generator is pure given a source of random bytes, so tests can pin it
+ * and the CLI passes node:crypto's.
+ */
+
+const alnum = /^[A-Za-z0-9]+$/;
+
+export const secretsSchema = z.strictObject({
+  version: z.literal(1),
+  corosyncAuthkey: z.string().describe("base64 of the corosync authkey (128 to 4096 bytes)."),
+  heartbeatKey: z.string().describe("Heartbeat authkeys sha1 key."),
+  drbdSecret: z.string().describe("DRBD cram-hmac shared secret (at most 64 characters)."),
+  dbPassword: z.string().describe("Password of the OAR read-write database user."),
+  dbReadOnlyPassword: z.string().describe("Password of the OAR read-only database user."),
+  fencing: z.record(z.string(), z.string()).default({}).describe("BMC passwords by server name (IPMI fencing); set by the admin."),
+});
+
+export type Secrets = z.output<typeof secretsSchema>;
+export type RandomBytes = (n: number) => Uint8Array;
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Uniform random alphanumeric string (rejection sampling: no modulo bias). */
+function randomString(random: RandomBytes, length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const b of random(length * 2)) {
+      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
+    }
+  }
+  return out;
+}
+
+const toBase64 = (bytes: Uint8Array): string => {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+};
+const hex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+export function generateSecrets(random: RandomBytes): Secrets {
+  return {
+    version: 1,
+    corosyncAuthkey: toBase64(random(256)),
+    heartbeatKey: hex(random(32)),
+    drbdSecret: randomString(random, 48),
+    dbPassword: randomString(random, 32),
+    dbReadOnlyPassword: randomString(random, 32),
+    fencing: {},
+  };
+}
+
+/** Keeps every secret already present; fills in only what is missing (new fields, new servers). */
+export function completeSecrets(existing: Partial<Secrets>, random: RandomBytes): Secrets {
+  return { ...generateSecrets(random), ...existing, version: 1 };
+}
+
+export function serializeSecrets(s: Secrets): string {
+  return (
+    "# oar-ha secrets: generated once, mode 0600. Never commit, print or paste this file.\n" +
+    "# Losing it is recoverable (oar-ha reads keys back from the servers); leaking it is not.\n" +
+    stringify(s, { lineWidth: 0 })
+  );
+}
+
+export function parseSecrets(text: string, file = "oar-ha.secrets.yaml"): { secrets?: Secrets; issues: Issue[] } {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (e) {
+    return { issues: [{ ...issue("SecretsInvalid", "", (e as Error).message.split("\n")[0] ?? "YAML error", "restore the secrets file from your backup, or delete it to generate new secrets before the first apply"), file }] };
+  }
+  const r = secretsSchema.safeParse(raw);
+  if (!r.success) {
+    // Never echo the offending value: it may be a secret.
+    return { issues: r.error.issues.map((zi) => ({ ...issue("SecretsInvalid", pathToString(zi.path), zi.code === "invalid_type" && zi.input === undefined ? "missing" : "invalid value", "restore it from your backup"), file })) };
+  }
+  return { secrets: r.data, issues: [] };
+}
+
+function b64len(s: string): number {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s)) return -1;
+  return Math.floor((s.length * 3) / 4) - (s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0);
+}
+
+/** Lengths and presence, against the cluster that uses them. */
+export function secretsRules(c: Cluster, s: Secrets): Issue[] {
+  const out: Issue[] = [];
+  const len = b64len(s.corosyncAuthkey);
+  if (len < 128 || len > 4096) {
+    out.push(issue("SecretWeak", "secrets.corosyncAuthkey", "the corosync key must be base64 of 128 to 4096 bytes", "delete the field to have oar-ha generate a new one before the first apply"));
+  }
+  if (!/^[0-9a-f]{32,128}$/i.test(s.heartbeatKey)) {
+    out.push(issue("SecretWeak", "secrets.heartbeatKey", "the Heartbeat key must be 32 to 128 hexadecimal characters", "delete the field to have oar-ha generate a new one"));
+  }
+  if (s.drbdSecret.length < 16 || s.drbdSecret.length > 64 || !alnum.test(s.drbdSecret)) {
+    out.push(issue("SecretWeak", "secrets.drbdSecret", `the DRBD shared secret must be 16 to 64 letters or digits (DRBD truncates at 64), found ${s.drbdSecret.length} characters`, "delete the field to have oar-ha generate a new one"));
+  }
+  for (const key of ["dbPassword", "dbReadOnlyPassword"] as const) {
+    if (s[key].length < 16 || !alnum.test(s[key])) {
+      out.push(issue("SecretWeak", `secrets.${key}`, "database passwords must be at least 16 letters or digits (they travel through oar.conf's shell quoting and SQL)", "delete the field to have oar-ha generate a new one"));
+    }
+  }
+  if (c.fencing.kind === "ipmi") {
+    for (const d of c.fencing.devices) {
+      const pw = s.fencing[d.node];
+      if (!pw) out.push(issue("SecretMissing", `secrets.fencing.${d.node}`, `no BMC password for ${d.node}`, `add \`fencing: { ${d.node}: <password> }\` to the secrets file`));
+      else if (/['"\\\n]/.test(pw)) out.push(issue("SecretWeak", `secrets.fencing.${d.node}`, "the BMC password contains a quote, backslash or newline", "change the BMC password to avoid these characters"));
+    }
+  }
+  return out;
+}
