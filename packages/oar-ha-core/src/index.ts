@@ -33,7 +33,7 @@ export {
 } from "./secrets.js";
 export * from "./model/derive.js";
 export { sortFiles, type RenderedFile, type ServicePolicy } from "./render/rendered-file.js";
-export { renderTemplate, marker, MARKER } from "./render/template.js";
+export { renderTemplate, marker, xmlEscape, MARKER } from "./render/template.js";
 export { mergeShellKeys, parseShellKeys } from "./render/merge-shell-keys.js";
 export { renderOarFiles, oarConfKeys } from "./generators/oar.js";
 export {
@@ -44,3 +44,4 @@ export {
   pgConfigDir,
   mysqlConfPath,
 } from "./generators/database.js";
+export { renderOarServerControl, OAR_SERVER_CTL } from "./generators/oar-server-ctl.js";

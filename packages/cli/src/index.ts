@@ -1,0 +1,1 @@
+export { renderCluster, type RenderResult } from "./render-cluster.js";

@@ -1,0 +1,304 @@
+import {
+  OAR_SERVER_CTL,
+  dbDataDirectory,
+  dbPort,
+  dbServers,
+  oarServers,
+  pgConfigDir,
+  pgVersion,
+  serviceGroups,
+  splitCidr,
+  type Cluster,
+  type Secrets,
+  type ServiceGroup,
+} from "@oar-ha/core";
+
+/*
+ * The CIB as a typed model. Both outputs (crm shell script and XML) are rendered from this
+ * one model, so they cannot drift apart; every decision is made here, none in templates.
+ */
+
+export interface Op {
+  readonly name: "start" | "stop" | "monitor" | "promote" | "demote" | "notify";
+  readonly interval: string;
+  readonly timeout: string;
+  readonly role?: "Promoted" | "Unpromoted";
+}
+
+export interface Primitive {
+  readonly id: string;
+  readonly klass: "ocf" | "stonith";
+  readonly provider?: string;
+  readonly type: string;
+  readonly params: readonly (readonly [string, string])[];
+  readonly meta: readonly (readonly [string, string])[];
+  readonly ops: readonly Op[];
+  /** Holds a secret (fence device password): the CIB files are then 0600. */
+  readonly sensitive?: boolean;
+}
+
+export interface Clone {
+  readonly id: string;
+  readonly primitive: Primitive;
+  readonly meta: readonly (readonly [string, string])[];
+}
+
+export interface Group {
+  readonly id: string;
+  readonly members: readonly Primitive[];
+  readonly meta: readonly (readonly [string, string])[];
+}
+
+export type Constraint =
+  | { kind: "location"; id: string; rsc: string; node: string; score: string }
+  | { kind: "colocation"; id: string; rsc: string; withRsc: string; withRole?: "Promoted"; score: string }
+  | { kind: "order"; id: string; first: string; firstAction: string; then: string; thenAction: string; orderKind: "Mandatory" | "Optional" };
+
+export interface CibModel {
+  readonly properties: readonly (readonly [string, string])[];
+  readonly rscDefaults: readonly (readonly [string, string])[];
+  readonly opDefaults: readonly (readonly [string, string])[];
+  readonly stonith: readonly Primitive[];
+  readonly clones: readonly Clone[];
+  readonly groups: readonly Group[];
+  readonly constraints: readonly Constraint[];
+}
+
+const op = (name: Op["name"], interval: string, timeout: string, role?: Op["role"]): Op => (role ? { name, interval, timeout, role } : { name, interval, timeout });
+
+/** Resource ids: stable, short, readable in crm_mon. */
+const suffix = (g: ServiceGroup): string => (g.id === "all" ? "oar-ha" : g.id);
+
+function dbPrimitive(c: Cluster): Primitive {
+  const interval = `${c.pacemaker.monitor.database}s`;
+  if (c.database.engine === "postgresql") {
+    const v = pgVersion(c);
+    return {
+      id: "db",
+      klass: "ocf",
+      provider: "heartbeat",
+      type: "pgsql",
+      params: [
+        ["pgctl", `/usr/lib/postgresql/${v}/bin/pg_ctl`],
+        ["psql", `/usr/lib/postgresql/${v}/bin/psql`],
+        ["pgdata", dbDataDirectory(c)],
+        ["config", `${pgConfigDir(c)}/postgresql.conf`],
+        ["socketdir", "/var/run/postgresql"],
+        ["pgport", String(dbPort(c))],
+      ],
+      meta: [],
+      ops: [op("start", "0s", "120s"), op("stop", "0s", "120s"), op("monitor", interval, "30s")],
+    };
+  }
+  return {
+    id: "db",
+    klass: "ocf",
+    provider: "heartbeat",
+    type: "mysql",
+    // Monitor as root over the unix socket (socket auth): the stock agent would put a
+    // monitor password on its command line, visible to every local user.
+    params: [
+      ["binary", "/usr/sbin/mysqld"],
+      ["config", "/etc/mysql/my.cnf"],
+      ["datadir", dbDataDirectory(c)],
+      ["user", "mysql"],
+      ["group", "mysql"],
+      ["pid", "/run/mysqld/mysqld.pid"],
+      ["socket", "/run/mysqld/mysqld.sock"],
+      ["test_user", "root"],
+    ],
+    meta: [],
+    ops: [op("start", "0s", "120s"), op("stop", "0s", "120s"), op("monitor", interval, "30s")],
+  };
+}
+
+function groupFor(c: Cluster, g: ServiceGroup): Group {
+  const s = c.storage;
+  const members: Primitive[] = [];
+  const sfx = suffix(g);
+  if (g.runsDb) {
+    const fsParams: [string, string][] = [
+      ["device", s.device],
+      ["directory", s.mountPoint],
+      ["fstype", s.filesystem],
+    ];
+    if (s.filesystem === "none") fsParams.push(["options", "bind"]);
+    members.push({
+      id: `fs-${sfx}`,
+      klass: "ocf",
+      provider: "heartbeat",
+      type: "Filesystem",
+      params: fsParams,
+      meta: [],
+      ops: [op("start", "0s", "60s"), op("stop", "0s", "60s"), op("monitor", `${c.pacemaker.monitor.filesystem}s`, "40s")],
+    });
+  }
+  const { address, prefix } = splitCidr(g.vip.address);
+  members.push({
+    id: `vip-${sfx}`,
+    klass: "ocf",
+    provider: "heartbeat",
+    type: "IPaddr2",
+    params: [
+      ["ip", address],
+      ["cidr_netmask", String(prefix)],
+      ["nic", g.nodes[0]?.interface ?? "eth0"],
+    ],
+    meta: [],
+    ops: [op("start", "0s", "20s"), op("stop", "0s", "20s"), op("monitor", `${c.pacemaker.monitor.vip}s`, "20s")],
+  });
+  if (g.runsDb) members.push(dbPrimitive(c));
+  if (g.runsOar) {
+    members.push({
+      id: "oar-server",
+      klass: "ocf",
+      provider: "oar-ha",
+      type: "oar-server",
+      params: [["ctl", OAR_SERVER_CTL]],
+      meta: [],
+      ops: [op("start", "0s", "60s"), op("stop", "0s", "120s"), op("monitor", `${c.pacemaker.monitor.oarServer}s`, "20s")],
+    });
+  }
+  // priority: with priority-fencing-delay, the server running the group wins a fence race.
+  return { id: `g-${sfx}`, members, meta: [["priority", "10"]] };
+}
+
+function stonithDevices(c: Cluster, secrets: Secrets): Primitive[] {
+  const f = c.fencing;
+  const two = c.nodes.length === 2;
+  const delay: [string, string][] = two ? [["pcmk_delay_max", `${Math.ceil(c.pacemaker.fenceDelay / 2)}s`]] : [];
+  const ops = [op("monitor", "60s", "20s")];
+  switch (f.kind) {
+    case "none":
+      return [];
+    case "ipmi":
+      return f.devices.map((d) => ({
+        id: `fence-${d.node}`,
+        klass: "stonith",
+        type: "fence_ipmilan",
+        params: [
+          ["ip", d.address],
+          ["username", d.user],
+          ["password", secrets.fencing[d.node] ?? ""],
+          ["lanplus", d.lanplus ? "1" : "0"],
+          ["pcmk_host_list", d.node],
+          ...delay,
+        ],
+        meta: [],
+        ops,
+        sensitive: true,
+      }));
+    case "sbd":
+      return [{ id: "fence-sbd", klass: "stonith", type: "fence_sbd", params: [["devices", f.devices.join(",")], ...delay], meta: [], ops }];
+    case "lab":
+      return [
+        {
+          id: "fence-lab",
+          klass: "stonith",
+          type: "fence_virsh",
+          params: [
+            ["ip", f.hypervisor],
+            ["username", f.user],
+            ["identity_file", f.identityFile],
+            ["pcmk_host_list", c.nodes.map((n) => n.name).join(" ")],
+            ...delay,
+          ],
+          meta: [],
+          ops,
+        },
+      ];
+  }
+}
+
+export function cibModel(c: Cluster, secrets: Secrets): CibModel {
+  const groups = serviceGroups(c).map((g) => ({ g, group: groupFor(c, g) }));
+  const stonith = stonithDevices(c, secrets);
+  const fencing = c.fencing.kind !== "none";
+  const two = c.nodes.length === 2;
+  const token = c.corosync.token;
+  const consensus = c.corosync.consensus ?? Math.ceil(token * 1.2);
+  // crmsh's rule for two servers: stonith-timeout >= 60 s + token + consensus.
+  const stonithTimeout = Math.max(60, 60 + Math.ceil((token + consensus) / 1000) + (two ? c.pacemaker.fenceDelay : 0));
+
+  const properties: [string, string][] = [
+    ["stonith-enabled", fencing ? "true" : "false"],
+    ["stonith-timeout", `${stonithTimeout}s`],
+    ["no-quorum-policy", "stop"],
+    ["dc-deadtime", c.pacemaker.dcDeadtime],
+    ["cluster-recheck-interval", "5min"],
+  ];
+  if (two && fencing) properties.push(["priority-fencing-delay", `${c.pacemaker.fenceDelay}s`]);
+
+  const constraints: Constraint[] = [];
+  const clones: Clone[] = [];
+  const s = c.storage;
+  const dbGroup = groups.find((x) => x.g.runsDb);
+  if (s.kind === "drbd" && dbGroup) {
+    const sfx = suffix(dbGroup.g);
+    const drbd: Primitive = {
+      id: `drbd-${sfx}`,
+      klass: "ocf",
+      provider: "linbit",
+      type: "drbd",
+      params: [["drbd_resource", s.resource]],
+      meta: [],
+      ops: [
+        op("monitor", "29s", "20s", "Promoted"),
+        op("monitor", "31s", "20s", "Unpromoted"),
+        op("start", "0s", "240s"),
+        op("stop", "0s", "100s"),
+        op("promote", "0s", "90s"),
+        op("demote", "0s", "90s"),
+        op("notify", "0s", "90s"),
+      ],
+    };
+    const clone = `${drbd.id}-clone`;
+    clones.push({
+      id: clone,
+      primitive: drbd,
+      meta: [
+        ["promotable", "true"],
+        ["promoted-max", "1"],
+        ["promoted-node-max", "1"],
+        ["clone-max", "2"],
+        ["clone-node-max", "1"],
+        ["notify", "true"],
+      ],
+    });
+    constraints.push(
+      { kind: "colocation", id: `col-${dbGroup.group.id}-with-${clone}`, rsc: dbGroup.group.id, withRsc: clone, withRole: "Promoted", score: "INFINITY" },
+      { kind: "order", id: `ord-${clone}-then-${dbGroup.group.id}`, first: clone, firstAction: "promote", then: dbGroup.group.id, thenAction: "start", orderKind: "Mandatory" },
+    );
+  }
+  if (c.topology === "four-node") {
+    const oarGroup = groups.find((x) => x.g.id === "oar");
+    const dbOnly = dbServers(c);
+    const oarOnly = oarServers(c);
+    for (const { g, group } of groups) {
+      const elsewhere = g.id === "db" ? oarOnly : dbOnly;
+      for (const n of elsewhere) constraints.push({ kind: "location", id: `loc-${group.id}-not-${n.name}`, rsc: group.id, node: n.name, score: "-INFINITY" });
+    }
+    for (const cl of clones) for (const n of oarOnly) constraints.push({ kind: "location", id: `loc-${cl.id}-not-${n.name}`, rsc: cl.id, node: n.name, score: "-INFINITY" });
+    if (dbGroup && oarGroup) {
+      // Optional: Almighty retries the DB forever, so a DB failover need not restart it.
+      constraints.push({ kind: "order", id: `ord-${dbGroup.group.id}-then-${oarGroup.group.id}`, first: dbGroup.group.id, firstAction: "start", then: oarGroup.group.id, thenAction: "start", orderKind: "Optional" });
+    }
+  }
+  // A server never fences itself with its own BMC.
+  if (c.fencing.kind === "ipmi") {
+    for (const d of c.fencing.devices) constraints.push({ kind: "location", id: `loc-fence-${d.node}-not-self`, rsc: `fence-${d.node}`, node: d.node, score: "-INFINITY" });
+  }
+  return {
+    properties,
+    rscDefaults: [
+      ["resource-stickiness", String(c.pacemaker.resourceStickiness)],
+      ["migration-threshold", String(c.pacemaker.migrationThreshold)],
+      ["failure-timeout", c.pacemaker.failureTimeout],
+    ],
+    opDefaults: [["timeout", "60s"]],
+    stonith,
+    clones,
+    groups: groups.map((x) => x.group),
+    constraints,
+  };
+}
