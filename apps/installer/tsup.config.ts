@@ -8,6 +8,7 @@ export default defineConfig(
     dts: false,
     noExternal: [/.*/],
     minify: true,
+    splitting: false,
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   }),
 );

@@ -1,0 +1,62 @@
+import { defineCommand } from "citty";
+import { hasErrors, loadCluster } from "@oar-ha/core";
+import { defaultSecretsPath, exists, loadSecrets, writeFileAtomic } from "../io/files.js";
+import { EXIT, printIssues, summary } from "../io/output.js";
+import { clusterFromAnswers, clusterYaml, type Answers } from "./init-answers.js";
+import { ask } from "./init-prompts.js";
+
+export default defineCommand({
+  meta: { name: "init", description: "Write a new cluster file (prompts for what flags do not give) and its secrets file" },
+  args: {
+    out: { type: "string", description: "Cluster file to write", default: "oar-ha.yaml" },
+    name: { type: "string", description: "Cluster name, e.g. oar-prod" },
+    topology: { type: "string", description: "two-node | four-node" },
+    manager: { type: "string", description: "pacemaker | heartbeat" },
+    db: { type: "string", description: "postgresql | mysql | mariadb" },
+    nodes: { type: "string", description: "Servers: srv-a=10.0.0.11,srv-b=10.0.0.12 (four-node: 2 OAR then 2 DB)" },
+    "oar-vip": { type: "string", description: "OAR VIP: 10.0.0.100/24=oar.example.org" },
+    "db-vip": { type: "string", description: "DB VIP (four-node): 10.0.0.101/24=oardb.example.org" },
+    storage: { type: "string", description: "drbd-lvm:VG:SIZE | drbd-loop:SIZE | drbd-partition:DEV | shared:DEV | shared-bind:DIR" },
+    fencing: { type: "string", description: "ipmi:srv-a=BMC,srv-b=BMC | sbd:DEV | lab:ADDRESS | none" },
+    "ipmi-user": { type: "string", description: "BMC user for ipmi fencing (passwords go in the secrets file)" },
+    hosts: { type: "string", description: "Other hosts: front=10.0.0.20,node1=10.0.0.31:compute" },
+    yes: { type: "boolean", description: "Never prompt: fail when an answer is missing" },
+    force: { type: "boolean", description: "Overwrite an existing cluster file" },
+  },
+  async run({ args }) {
+    const out = args.out;
+    if ((await exists(out)) && !args.force) {
+      process.stderr.write(`error OARHA902 ${out} already exists: nothing written\n  fix: add --force to overwrite it, or choose another --out\n`);
+      return EXIT.refused;
+    }
+    const given: Partial<Answers> = {
+      ...(args.name ? { name: args.name } : {}),
+      ...(args.topology ? { topology: args.topology as Answers["topology"] } : {}),
+      ...(args.manager ? { manager: args.manager as Answers["manager"] } : {}),
+      ...(args.db ? { db: args.db as Answers["db"] } : {}),
+      ...(args.nodes ? { nodes: args.nodes } : {}),
+      ...(args["oar-vip"] ? { oarVip: args["oar-vip"] } : {}),
+      ...(args["db-vip"] ? { dbVip: args["db-vip"] } : {}),
+      ...(args.storage ? { storage: args.storage } : {}),
+      ...(args.fencing ? { fencing: args.fencing } : {}),
+      ...(args.hosts ? { hosts: args.hosts } : {}),
+    };
+    const interactive = !args.yes && process.stdin.isTTY === true && process.stderr.isTTY === true;
+    const answers = await ask(given, interactive);
+    if (!answers) return EXIT.usage;
+    const text = clusterYaml(clusterFromAnswers(answers, args["ipmi-user"]));
+    const r = loadCluster(text, out);
+    if (hasErrors(r.issues)) {
+      printIssues(r.issues);
+      process.stderr.write(`these answers do not make a valid cluster (${summary(r.issues)}): nothing written\n`);
+      return EXIT.invalid;
+    }
+    await writeFileAtomic(out, text, 0o644);
+    const secretsFile = defaultSecretsPath(out);
+    const s = await loadSecrets(secretsFile, true);
+    printIssues(r.issues);
+    process.stderr.write(`wrote ${out}${s.created ? ` and ${secretsFile} (mode 0600, never commit it)` : ` (kept the existing ${secretsFile})`}\n`);
+    process.stderr.write(`next: oar-ha validate ${out} && oar-ha render ${out} --out oar-ha-render\n`);
+    return EXIT.ok;
+  },
+});

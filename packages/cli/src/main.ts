@@ -1,0 +1,95 @@
+import { parseArgs, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
+import { isOarHaError } from "@oar-ha/core";
+import { EXIT } from "./io/output.js";
+
+/** Commands load lazily: `oar-ha validate` never evaluates the render or prompt code. */
+const commands: Record<string, { description: string; load: () => Promise<CommandDef<ArgsDef>> }> = {
+  init: { description: "Write a new cluster file and its secrets file", load: () => import("./commands/init.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  validate: { description: "Check a cluster file; touches no host", load: () => import("./commands/validate.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  render: { description: "Write every host's files into a local tree; touches no host", load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>) },
+};
+
+function topHelp(version: string): string {
+  const names = Object.keys(commands);
+  const width = Math.max(...names.map((n) => n.length));
+  return `oar-ha ${version}: high availability for the OAR batch scheduler
+
+Usage: oar-ha <command> [options]        oar-ha <command> --help
+
+Commands:
+${names.map((n) => `  ${n.padEnd(width)}  ${commands[n]?.description ?? ""}`).join("\n")}
+
+Examples:
+  oar-ha init --name oar-prod --topology two-node --db postgresql \\
+    --nodes srv-a=10.0.0.11,srv-b=10.0.0.12 --oar-vip 10.0.0.100/24=oar.example.org \\
+    --storage drbd-lvm:vg0:20G --fencing ipmi:srv-a=10.0.1.11,srv-b=10.0.1.12 --yes
+  oar-ha validate oar-ha.yaml
+  oar-ha render oar-ha.yaml --out oar-ha-render
+
+Exit codes: 0 ok, 1 invalid cluster or secrets file, 2 wrong usage, 3 a file could not be read or written, 4 refused to overwrite.
+`;
+}
+
+/** Flags a command does not declare are errors, not silently ignored. */
+function unknownFlags(raw: readonly string[], def: ArgsDef): string[] {
+  const known = new Set<string>(["help", "h"]);
+  for (const [name, a] of Object.entries(def)) {
+    known.add(name);
+    const alias = (a as { alias?: string | string[] }).alias;
+    for (const x of Array.isArray(alias) ? alias : alias ? [alias] : []) known.add(x);
+  }
+  return raw
+    .filter((x) => x.startsWith("-") && x !== "-" && x !== "--")
+    .map((x) => x.replace(/^--?(no-)?/, "").split("=")[0] ?? "")
+    .filter((x) => !known.has(x));
+}
+
+/** Runs the CLI and returns the exit code (the caller exits). */
+export async function main(argv: readonly string[], version: string): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(topHelp(version));
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`${version}\n`);
+    return EXIT.ok;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    process.stderr.write(`error OARHA901 unknown command "${name}"\n  fix: use one of ${Object.keys(commands).join(", ")} (oar-ha --help)\n`);
+    return EXIT.usage;
+  }
+  try {
+    const cmd = await entry.load();
+    const def = (cmd.args ?? {}) as ArgsDef;
+    if (rest.includes("--help") || rest.includes("-h")) {
+      process.stdout.write((await renderUsage(cmd)).replace(/^/, "oar-ha ") + "\n");
+      return EXIT.ok;
+    }
+    const bad = unknownFlags(rest, def);
+    if (bad.length) {
+      process.stderr.write(`error OARHA901 unknown option${bad.length > 1 ? "s" : ""} ${bad.map((b) => `--${b}`).join(", ")} for "${name}"\n  fix: see oar-ha ${name} --help\n`);
+      return EXIT.usage;
+    }
+    const positional = parseArgs([...rest], def)._;
+    const declared = Object.values(def).filter((a) => a.type === "positional").length;
+    if (positional.length > declared) {
+      process.stderr.write(`error OARHA901 unexpected argument "${positional[declared] ?? ""}" for "${name}"\n  fix: see oar-ha ${name} --help\n`);
+      return EXIT.usage;
+    }
+    const { result } = await runCommand(cmd, { rawArgs: [...rest] });
+    return typeof result === "number" ? result : EXIT.ok;
+  } catch (e) {
+    if (isOarHaError(e)) {
+      process.stderr.write(`error ${e.code} ${e.message}\n`);
+      return e.code === "OARHA103" ? EXIT.io : EXIT.usage;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && /^E[A-Z]+$/.test(err.code)) {
+      process.stderr.write(`error OARHA103 ${err.message}\n`);
+      return EXIT.io;
+    }
+    throw e;
+  }
+}
