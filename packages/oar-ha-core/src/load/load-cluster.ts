@@ -19,10 +19,11 @@ export interface LoadResult {
 export function loadCluster(text: string, file = "oar-ha.yaml"): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const posOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset));
   if (doc.errors.length > 0) {
     return {
       issues: doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = posOf(e.pos[0]);
         return {
           ...issue("YamlSyntax", "", e.message.split("\n")[0] ?? e.message, "correct the YAML syntax at this position"),
           file,
@@ -34,7 +35,13 @@ export function loadCluster(text: string, file = "oar-ha.yaml"): LoadResult {
   const at = locator(doc, lines);
   const place = (i: Issue): Issue => ({ ...i, file, ...at(i.path) });
 
-  const parsed = clusterSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (e) {
+    return { issues: [{ ...issue("YamlSyntax", "", (e as Error).message, "correct the YAML (anchors must be defined before their aliases)"), file, line: 1, column: 1 }] };
+  }
+  const parsed = clusterSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
     return { issues: sortIssues(parsed.error.issues.flatMap((zi) => fromZod(zi)).map(place)) };
   }
@@ -44,7 +51,7 @@ export function loadCluster(text: string, file = "oar-ha.yaml"): LoadResult {
 
 /** Schema check of an already-built object (for libraries that build clusters in code). */
 export function checkCluster(input: unknown): LoadResult {
-  const parsed = clusterSchema.safeParse(input);
+  const parsed = clusterSchema.safeParse(input, { reportInput: true });
   if (!parsed.success) return { issues: parsed.error.issues.flatMap((zi) => fromZod(zi)) };
   return { cluster: parsed.data, issues: runRules(parsed.data) };
 }
@@ -75,7 +82,8 @@ function fromZod(zi: z.core.$ZodIssue): Issue[] {
     case "invalid_union": {
       const note = "note" in zi ? String(zi.note ?? "") : "";
       if (note.includes("discriminator") || zi.errors.length === 0) {
-        return [issue("SchemaInvalid", path ? `${path}.kind` : "kind", "missing or unknown `kind`", "set `kind` to one of the documented kinds")];
+        const at = path.endsWith("kind") ? path : path ? `${path}.kind` : "kind";
+        return [issue("SchemaInvalid", at, "missing or unknown `kind`", "set `kind` to one of the documented kinds (see `oar-ha validate --schema`)")];
       }
       return [issue("SchemaInvalid", path, zi.message, "see the schema for the allowed shapes")];
     }
