@@ -50,7 +50,7 @@ export interface Group {
 }
 
 export type Constraint =
-  | { kind: "location"; id: string; rsc: string; node: string; score: string }
+  | { kind: "location"; id: string; rsc: string; node: string; score: string; discovery?: "never" }
   | { kind: "colocation"; id: string; rsc: string; withRsc: string; withRole?: "Promoted"; score: string }
   | { kind: "order"; id: string; first: string; firstAction: string; then: string; thenAction: string; orderKind: "Mandatory" | "Optional" };
 
@@ -276,9 +276,10 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
     const oarOnly = oarServers(c);
     for (const { g, group } of groups) {
       const elsewhere = g.id === "db" ? oarOnly : dbOnly;
-      for (const n of elsewhere) constraints.push({ kind: "location", id: `loc-${group.id}-not-${n.name}`, rsc: group.id, node: n.name, score: "-INFINITY" });
+      // discovery=never: the other pair has neither the software nor the agent; never probe there.
+      for (const n of elsewhere) constraints.push({ kind: "location", id: `loc-${group.id}-not-${n.name}`, rsc: group.id, node: n.name, score: "-INFINITY", discovery: "never" });
     }
-    for (const cl of clones) for (const n of oarOnly) constraints.push({ kind: "location", id: `loc-${cl.id}-not-${n.name}`, rsc: cl.id, node: n.name, score: "-INFINITY" });
+    for (const cl of clones) for (const n of oarOnly) constraints.push({ kind: "location", id: `loc-${cl.id}-not-${n.name}`, rsc: cl.id, node: n.name, score: "-INFINITY", discovery: "never" });
     if (dbGroup && oarGroup) {
       // Optional: Almighty retries the DB forever, so a DB failover need not restart it.
       constraints.push({ kind: "order", id: `ord-${dbGroup.group.id}-then-${oarGroup.group.id}`, first: dbGroup.group.id, firstAction: "start", then: oarGroup.group.id, thenAction: "start", orderKind: "Optional" });

@@ -20,7 +20,7 @@ function crmPrimitive(p: Primitive): string {
 function crmConstraint(c: Constraint): string {
   switch (c.kind) {
     case "location":
-      return `location ${c.id} ${c.rsc} ${c.score === "-INFINITY" ? "-inf" : c.score}: ${c.node}`;
+      return `location ${c.id} ${c.rsc}${c.discovery ? ` resource-discovery=${c.discovery}` : ""} ${c.score === "-INFINITY" ? "-inf" : c.score}: ${c.node}`;
     case "colocation":
       return `colocation ${c.id} ${c.score === "INFINITY" ? "inf" : c.score}: ${c.rsc} ${c.withRsc}${c.withRole ? `:${c.withRole}` : ""}`;
     case "order":
@@ -59,7 +59,7 @@ function xmlPrimitive(p: Primitive) {
 function xmlConstraint(c: Constraint): string {
   switch (c.kind) {
     case "location":
-      return `<rsc_location id="${c.id}" rsc="${c.rsc}" node="${c.node}" score="${c.score}"/>`;
+      return `<rsc_location id="${c.id}" rsc="${c.rsc}" node="${c.node}" score="${c.score}"${c.discovery ? ` resource-discovery="${c.discovery}"` : ""}/>`;
     case "colocation":
       return `<rsc_colocation id="${c.id}" score="${c.score}" rsc="${c.rsc}" with-rsc="${c.withRsc}"${c.withRole ? ` with-rsc-role="${c.withRole}"` : ""}/>`;
     case "order":

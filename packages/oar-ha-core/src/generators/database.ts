@@ -53,7 +53,7 @@ function postgresFiles(c: Cluster, host: string): RenderedFile[] {
   const clients = dbClients(c).map((x) => ({
     ...x,
     address: `${x.address}/32`,
-    pad: pad(c.database.name, 15),
+    pad: pad(c.database.name, 16),
     addressPad: pad(`${x.address}/32`, 24),
   }));
   return [

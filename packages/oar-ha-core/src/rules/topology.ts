@@ -37,6 +37,9 @@ export function topologyRules(c: Cluster): Issue[] {
   if (witnesses.length > 1) {
     out.push(issue("WitnessCount", "hosts", `${witnesses.length} hosts have role witness (${witnesses.map((w) => w.name).join(", ")})`, "keep one quorum witness"));
   }
+  if (c.manager === "pacemaker" && c.nodes.length === 4 && witnesses.length === 0) {
+    out.push(issue("EvenSplitNoWitness", "hosts", "with four servers and no witness, a 2/2 network split leaves no side with quorum: every service stops", "add a host with `roles: [witness]` (corosync-qnetd) outside the two pairs", "warning"));
+  }
   if (c.nodes.every((n) => !n.secondary) && c.nodes.length > 0) {
     out.push(issue("NoSecondaryLink", "nodes", "every server has a single link: a cable fault looks like a server failure and triggers fencing", "add `secondary: { address, interface }` on each server (a second network or a direct cable)", "warning"));
   }
