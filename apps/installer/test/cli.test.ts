@@ -1,0 +1,143 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/* End to end through the bundled program, exactly as `npx oar-ha` runs it. */
+
+const bin = join(import.meta.dirname, "../dist/oar-ha.js");
+const bad = join(import.meta.dirname, "../../../packages/oar-ha-core/test/bad");
+const fixtures = join(import.meta.dirname, "../../../packages/cli/test/fixtures");
+const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../package.json"), "utf8")) as { version: string };
+
+function oarHa(args: string[], cwd = process.cwd()) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const tmp = () => mkdtempSync(join(tmpdir(), "oar-ha-cli-"));
+
+const initFlags = [
+  "--name", "oar-prod", "--topology", "two-node", "--manager", "pacemaker", "--db", "postgresql",
+  "--nodes", "srv-a=10.0.0.11,srv-b=10.0.0.12", "--oar-vip", "10.0.0.100/24=oar.example.org",
+  "--storage", "drbd-loop:4G", "--fencing", "lab:10.0.0.2", "--hosts", "front=10.0.0.20", "--yes",
+];
+
+describe("oar-ha (bundled)", () => {
+  it("prints its version", () => {
+    expect(oarHa(["--version"])).toMatchObject({ code: 0, out: `${pkg.version}\n` });
+  });
+
+  it("shows help with examples and exit codes", () => {
+    const r = oarHa(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Examples:");
+    expect(r.out).toContain("Exit codes:");
+    expect(oarHa(["render", "--help"]).out).toContain("--out");
+  });
+
+  it("rejects unknown commands, options and extra arguments with exit 2", () => {
+    expect(oarHa(["deploy"]).code).toBe(2);
+    const r = oarHa(["validate", "--colour"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--colour");
+    expect(oarHa(["validate", "a.yaml", "b.yaml"]).code).toBe(2);
+  });
+
+  it("says which file is missing, with exit 3", () => {
+    const r = oarHa(["validate", "/nonexistent/oar-ha.yaml"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain("/nonexistent/oar-ha.yaml");
+    expect(r.err).toContain("oar-ha init");
+  });
+
+  const badFiles = readdirSync(bad).filter((f) => f.endsWith(".yaml")).sort();
+  it.each(badFiles)("validate rejects %s, naming the field", (f) => {
+    const text = readFileSync(join(bad, f), "utf8");
+    const [, code = "", path = ""] = /^# expect: (\S+) ?(\S*)/.exec(text) ?? [];
+    const r = oarHa(["validate", join(bad, f)]);
+    expect(r.code).toBe(1);
+    const line = r.err.split("\n").find((l) => l.includes(` error ${code} `) && l.includes(path ? ` ${path}: ` : code));
+    expect(line, r.err).toBeDefined();
+    expect(line).toMatch(new RegExp(`^${join(bad, f).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: `));
+    expect(r.err).toContain("fix: ");
+  });
+
+  it("validate --json reports issues with codes, paths and positions", () => {
+    const r = oarHa(["validate", "--json", join(bad, badFiles.find((f) => f.includes("vip-outside-subnet"))!)]);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out) as { ok: boolean; issues: { code: string; path: string; line: number }[] };
+    expect(j.ok).toBe(false);
+    expect(j.issues).toContainEqual(expect.objectContaining({ code: "OARHA203", path: "vips.oar.address", line: expect.any(Number) }));
+  });
+
+  it("accepts every scenario fixture", () => {
+    for (const s of readdirSync(fixtures)) expect(oarHa(["validate", join(fixtures, s, "cluster.yaml")]).code, s).toBe(0);
+  });
+
+  it("init without a terminal lists every missing flag and writes nothing", () => {
+    const dir = tmp();
+    const r = oarHa(["init", "--name", "x", "--yes"], dir);
+    expect(r.code).toBe(2);
+    for (const f of ["--topology", "--nodes", "--oar-vip", "--storage", "--fencing"]) expect(r.err).toContain(f);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("init refuses answers that make an invalid cluster, and writes nothing", () => {
+    const dir = tmp();
+    const flags = initFlags.map((f) => (f === "10.0.0.100/24=oar.example.org" ? "10.9.0.100/24=oar.example.org" : f));
+    const r = oarHa(["init", ...flags], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("OARHA203");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("init -> validate -> render: files per host, secrets 0600 and never printed", () => {
+    const dir = tmp();
+    const init = oarHa(["init", ...initFlags], dir);
+    expect(init.code, init.err).toBe(0);
+    const secretsFile = join(dir, "oar-ha.secrets.yaml");
+    expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
+    const secrets = readFileSync(secretsFile, "utf8");
+    const values = [...secrets.matchAll(/^\w+: (\S{16,})$/gm)].map((m) => m[1]!);
+    expect(values.length).toBeGreaterThanOrEqual(5);
+
+    expect(oarHa(["validate"], dir).code).toBe(0);
+    const render = oarHa(["render", "--json"], dir);
+    expect(render.code, render.err).toBe(0);
+    const manifest = JSON.parse(render.out) as { files: { host: string; path: string; mode: string; sensitive?: boolean }[] };
+    expect(new Set(manifest.files.map((f) => f.host))).toEqual(new Set(["srv-a", "srv-b", "front"]));
+    for (const f of manifest.files) {
+      const st = statSync(join(dir, "oar-ha-render", f.host, f.path));
+      expect((st.mode & 0o777).toString(8).padStart(4, "0"), f.path).toBe(f.mode);
+    }
+    const printed = init.out + init.err + render.out + render.err;
+    for (const v of values) expect(printed).not.toContain(v);
+    expect(readFileSync(join(dir, "oar-ha-render/srv-a/etc/oar/oar.conf"), "utf8")).toContain('SERVER_HOSTNAME="oar.example.org"');
+
+    // The secrets file is generated once: a second render keeps it.
+    expect(oarHa(["render"], dir).code).toBe(4);
+    expect(oarHa(["render", "--force"], dir).code).toBe(0);
+    expect(readFileSync(secretsFile, "utf8")).toBe(secrets);
+    expect(oarHa(["init", ...initFlags], dir).code).toBe(4);
+  });
+
+  it("render of an invalid cluster writes nothing at all (no secrets, no tree)", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "oar-ha.yaml"), readFileSync(join(bad, badFiles.find((f) => f.includes("protocol-a"))!), "utf8"));
+    const r = oarHa(["render"], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("nothing written");
+    expect(readdirSync(dir)).toEqual(["oar-ha.yaml"]);
+    expect(existsSync(join(dir, "oar-ha-render"))).toBe(false);
+  });
+
+  it("render refuses to write into a directory that is not an earlier render", () => {
+    const dir = tmp();
+    oarHa(["init", ...initFlags], dir);
+    writeFileSync(join(dir, "precious.txt"), "x");
+    const r = oarHa(["render", "--out", ".", "--force"], dir);
+    expect(r.code).toBe(4);
+    expect(readFileSync(join(dir, "precious.txt"), "utf8")).toBe("x");
+  });
+});
