@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { serviceGroups } from "@oar-ha/core";
+import { exampleCluster, fixedSecrets } from "@oar-ha/core/testing";
+import { haresourcesLine, renderHeartbeatFiles } from "../src/index.js";
+import { shSyntax, writeTree } from "../../../tooling/real-tools.js";
+
+const secrets = fixedSecrets();
+const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat" }));
+
+describe("Heartbeat 3 files", () => {
+  const files = renderHeartbeatFiles(hb, secrets);
+  const on = (host: string, path: string) => files.find((f) => f.host === host && f.path === path)!;
+
+  it("authkeys is 0600 with sha1 and the generated key (Heartbeat refuses anything looser)", () => {
+    const a = on("srv-a", "/etc/ha.d/authkeys");
+    expect(a.mode).toBe("0600");
+    expect(a.content).toMatch(new RegExp(`^auth 1\\n1 sha1 ${secrets.heartbeatKey}\\n$`, "m"));
+  });
+
+  it("ha.cf is identical on both servers, with ucast on both links and safe timing", () => {
+    const a = on("srv-a", "/etc/ha.d/ha.cf").content;
+    expect(on("srv-b", "/etc/ha.d/ha.cf").content).toBe(a);
+    for (const l of ["ucast eth0 10.0.0.11", "ucast eth0 10.0.0.12", "ucast eth1 192.168.10.11", "ucast eth1 192.168.10.12", "crm no", "auto_failback off", "deadtime 15", "initdead 60"]) {
+      expect(a).toContain(`${l}\n`);
+    }
+    expect(a).toContain("stonith_host srv-b external/ipmi srv-a 10.0.1.11 admin bmc-pass-a lanplus");
+    expect(on("srv-a", "/etc/ha.d/ha.cf").mode).toBe("0600");
+  });
+
+  it("haresources starts storage, then the VIP, then the DB, then OAR", () => {
+    const [g] = serviceGroups(hb);
+    expect(haresourcesLine(hb, g!)).toEqual(["drbddisk::oar-db", "Filesystem::/dev/drbd0::/srv/oar-ha::ext4", "IPaddr2::10.0.0.100/24/eth0", "oar-ha-db", "oar-ha-oar-server"]);
+  });
+
+  it("four servers become two independent pairs", () => {
+    const four = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      topology: "four-node",
+      nodes: [
+        { name: "o1", address: "10.0.0.11", roles: ["oar"] },
+        { name: "o2", address: "10.0.0.12", roles: ["oar"] },
+        { name: "d1", address: "10.0.0.13", roles: ["db"] },
+        { name: "d2", address: "10.0.0.14", roles: ["db"] },
+      ],
+      vips: { oar: { address: "10.0.0.100/24", hostname: "oar.example.org" }, db: { address: "10.0.0.101/24", hostname: "db.example.org" } },
+      fencing: { kind: "none", acceptRisk: true },
+    }));
+    const f = renderHeartbeatFiles(four, secrets);
+    const haCf = (h: string) => f.find((x) => x.host === h && x.path === "/etc/ha.d/ha.cf")!.content;
+    expect(haCf("o1")).toContain("node o1\nnode o2\n");
+    expect(haCf("o1")).not.toContain("d1");
+    expect(haCf("d1")).toContain("node d1\nnode d2\n");
+    const res = (h: string) => f.find((x) => x.host === h && x.path === "/etc/ha.d/haresources")!.content;
+    expect(res("o1")).toMatch(/^o1 IPaddr2::10\.0\.0\.100\/24\/eth0 oar-ha-oar-server$/m);
+    expect(res("d1")).toMatch(/^d1 drbddisk::oar-db .* IPaddr2::10\.0\.0\.101\/24\/eth0 oar-ha-db$/m);
+  });
+
+  it("resource scripts are valid sh", () => {
+    const dir = writeTree(files);
+    for (const f of files.filter((x) => x.mode === "0755")) expect(shSyntax(`${dir}/${f.host}${f.path}`).code, f.path).toBe(0);
+  });
+
+  it("renders nothing for a Pacemaker cluster", () => {
+    expect(renderHeartbeatFiles(exampleCluster(), secrets)).toEqual([]);
+  });
+});
