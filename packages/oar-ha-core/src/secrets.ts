@@ -1,5 +1,5 @@
 import { parse, stringify } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { issue, pathToString, type Issue } from "./errors/issue.js";
 import type { Cluster } from "./schema/cluster.js";
 

@@ -80,7 +80,7 @@ function fromZod(zi: z.core.$ZodIssue): Issue[] {
         issue("SchemaInvalid", path, `invalid value ${JSON.stringify(zi.input)}`, `use one of: ${zi.values.map((v) => JSON.stringify(v)).join(", ")}`),
       ];
     case "invalid_union": {
-      const note = "note" in zi ? String(zi.note ?? "") : "";
+      const note = "note" in zi && typeof zi.note === "string" ? zi.note : "";
       if (note.includes("discriminator") || zi.errors.length === 0) {
         const at = path.endsWith("kind") ? path : path ? `${path}.kind` : "kind";
         return [issue("SchemaInvalid", at, "missing or unknown `kind`", "set `kind` to one of the documented kinds (see `oar-ha validate --schema`)")];

@@ -1,4 +1,5 @@
-import { isMap, isSeq, LineCounter, type Document, type Node } from "yaml";
+import type { LineCounter} from "yaml";
+import { isMap, isSeq, type Document, type Node } from "yaml";
 
 /** "nodes[1].address" -> ["nodes", 1, "address"] */
 export function parsePath(path: string): (string | number)[] {

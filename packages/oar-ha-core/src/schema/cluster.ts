@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /*
  * The cluster file, as the user writes it. Every field has a description (it becomes the
