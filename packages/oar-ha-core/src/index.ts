@@ -45,3 +45,4 @@ export {
   mysqlConfPath,
 } from "./generators/database.js";
 export { renderOarServerControl, OAR_SERVER_CTL } from "./generators/oar-server-ctl.js";
+export { clusterReferenceMarkdown, errorCatalogueMarkdown } from "./schema/reference.js";
