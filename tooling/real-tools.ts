@@ -126,3 +126,28 @@ export function mariadbCheck(cnfFile: string): Run {
 export function shSyntax(file: string): Run {
   return run("sh", ["-n", file]);
 }
+
+/**
+ * Runs SQL twice (it must be re-runnable) on a throw-away MariaDB server (own datadir and
+ * socket, no networking), then returns the `user@host` list of mysql.user and the runs' result.
+ */
+export async function mariadbRunSql(sqlFile: string): Promise<{ sql: Run; users: string[] }> {
+  const { spawn } = await import("node:child_process");
+  const { existsSync } = await import("node:fs");
+  const dir = tempDir("oar-ha-maria-");
+  run("chown", ["mysql", dir]);
+  const data = join(dir, "data");
+  const sock = join(dir, "sock");
+  const inst = run("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
+  if (inst.code !== 0) return { sql: inst, users: [] };
+  const server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, `--socket=${sock}`, "--skip-networking", "--user=mysql", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
+  try {
+    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    const sql = run("sh", ["-c", 'mariadb --no-defaults -S "$1" -uroot < "$2" && mariadb --no-defaults -S "$1" -uroot < "$2"', "sh", sock, sqlFile]);
+    const list = run("mariadb", ["--no-defaults", "-S", sock, "-uroot", "-N", "-e", "select concat(user,'@',host) from mysql.user order by 1"]);
+    return { sql, users: list.stdout.split("\n").filter(Boolean) };
+  } finally {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+  }
+}

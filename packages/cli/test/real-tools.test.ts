@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { pgConfigDir, mysqlConfPath } from "@oar-ha/core";
 import { CIB_CRM_PATH, CIB_XML_PATH, OCF_AGENT_PATH } from "@oar-ha/pacemaker-config";
 import { resourcePath } from "@oar-ha/drbd-config";
-import { corosyncTest, crmLoad, crmVerifyXml, drbdDump, mariadbCheck, postgresCheck, run, shSyntax, writeTree } from "../../../tooling/real-tools.js";
+import { dbClients } from "@oar-ha/core";
+import { corosyncTest, crmLoad, crmVerifyXml, drbdDump, mariadbCheck, mariadbRunSql, postgresCheck, run, shSyntax, writeTree } from "../../../tooling/real-tools.js";
 import { load, scenarios } from "./scenarios.js";
 
 /*
@@ -79,6 +80,16 @@ describe.each(scenarios)("%s: real tools accept the files", (scenario) => {
       expect(r.code, detail(r)).toBe(0);
       expect(r.stdout).toMatch(/innodb-flush-log-at-trx-commit\s+1/);
     });
+
+    it("MariaDB runs the grants script twice (re-runnable) and knows every client address", async () => {
+      const sql = at(db.name, "/etc/oar-ha/mysql-grants.sql");
+      const first = await mariadbRunSql(sql);
+      expect(first.sql.code, detail(first.sql)).toBe(0);
+      for (const a of dbClients(cluster).map((x) => x.address)) {
+        expect(first.users).toContain(`${cluster.database.user}@${a}`);
+        expect(first.users).toContain(`${cluster.database.readOnlyUser}@${a}`);
+      }
+    }, 120_000);
   }
 
   it("every generated script is valid sh", () => {

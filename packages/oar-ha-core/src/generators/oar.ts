@@ -1,10 +1,11 @@
 import type { Cluster, OtherHost, ServerNode } from "../schema/cluster.js";
 import type { Secrets } from "../secrets.js";
-import { byKey, dbPort, dbVip, hostsWithRole, oarServers } from "../model/derive.js";
+import { byKey, dbPort, dbVip, hostsWithRole, oarServers, splitCidr } from "../model/derive.js";
 import type { RenderedFile } from "../render/rendered-file.js";
 import { marker, renderTemplate } from "../render/template.js";
 import oarConfTpl from "../templates/oar-conf.hbs";
 import oarNodeTpl from "../templates/oar-node-default.hbs";
+import oarCronTpl from "../templates/oar-cron.hbs";
 
 interface Key {
   readonly name: string;
@@ -56,7 +57,11 @@ function oarConf(c: Cluster, s: Secrets, host: ServerNode | OtherHost, withDb: b
 /** oar.conf on OAR servers, frontends, API hosts and compute nodes; /etc/default/oar-node on compute nodes. */
 export function renderOarFiles(c: Cluster, s: Secrets): RenderedFile[] {
   const out: RenderedFile[] = [];
-  for (const n of oarServers(c)) out.push(oarConf(c, s, n, true));
+  const cron = renderTemplate(oarCronTpl, { marker: marker("#"), vip: splitCidr(c.vips.oar.address).address });
+  for (const n of oarServers(c)) {
+    out.push(oarConf(c, s, n, true));
+    out.push({ host: n.name, path: "/etc/cron.d/oar-server", mode: "0644", owner: "root:root", content: cron });
+  }
   const clients = [...hostsWithRole(c, "frontend"), ...hostsWithRole(c, "api")];
   for (const h of new Set(clients)) out.push(oarConf(c, s, h, true));
   for (const h of hostsWithRole(c, "compute")) {

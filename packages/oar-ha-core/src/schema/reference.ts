@@ -42,7 +42,7 @@ function rows(n: Node, path: string, out: string[]): void {
   if (variants && variants.every((v) => v.properties)) {
     for (const v of variants) {
       const kind = v.properties?.kind?.const;
-      rows({ ...v }, kind !== undefined ? `${path} (kind: ${String(kind)})` : path, out);
+      rows({ ...v }, typeof kind === "string" ? `${path} (kind: ${kind})` : path, out);
     }
     return;
   }
@@ -75,7 +75,7 @@ export function clusterReferenceMarkdown(): string {
     "| field | type | required | default | description |",
     "|---|---|---|---|---|",
   ];
-  rows(clusterJsonSchema() as Node, "", out);
+  rows(clusterJsonSchema(), "", out);
   return out.join("\n") + "\n";
 }
 
