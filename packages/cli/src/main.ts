@@ -7,6 +7,7 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   init: { description: "Write a new cluster file and its secrets file", load: () => import("./commands/init.js").then((m) => m.default as CommandDef<ArgsDef>) },
   validate: { description: "Check a cluster file; touches no host", load: () => import("./commands/validate.js").then((m) => m.default as CommandDef<ArgsDef>) },
   render: { description: "Write every host's files into a local tree; touches no host", load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
 };
 
 function topHelp(version: string): string {
@@ -25,6 +26,8 @@ Examples:
     --storage drbd-lvm:vg0:20G --fencing ipmi:srv-a=10.0.1.11,srv-b=10.0.1.12 --yes
   oar-ha validate oar-ha.yaml
   oar-ha render oar-ha.yaml --out oar-ha-render
+  oar-ha lab up && oar-ha validate /mnt/oar-ha-lab/oar-ha.yaml
+  oar-ha lab exec srv-a -- crm_mon -1
 
 Exit codes: 0 ok, 1 invalid cluster or secrets file, 2 wrong usage, 3 a file could not be read or written, 4 refused to overwrite.
 `;
@@ -67,12 +70,15 @@ export async function main(argv: readonly string[], version: string): Promise<nu
       process.stdout.write((await renderUsage(cmd)).replace(/^/, "oar-ha ") + "\n");
       return EXIT.ok;
     }
-    const bad = unknownFlags(rest, def);
+    // After `--` everything belongs to the command being wrapped (lab exec HOST -- CMD).
+    const dd = rest.indexOf("--");
+    const own = dd < 0 ? rest : rest.slice(0, dd);
+    const bad = unknownFlags(own, def);
     if (bad.length) {
       process.stderr.write(`error OARHA901 unknown option${bad.length > 1 ? "s" : ""} ${bad.map((b) => `--${b}`).join(", ")} for "${name}"\n  fix: see oar-ha ${name} --help\n`);
       return EXIT.usage;
     }
-    const positional = parseArgs([...rest], def)._;
+    const positional = parseArgs([...own], def)._;
     const declared = Object.values(def).filter((a) => a.type === "positional").length;
     if (positional.length > declared) {
       process.stderr.write(`error OARHA901 unexpected argument "${positional[declared] ?? ""}" for "${name}"\n  fix: see oar-ha ${name} --help\n`);

@@ -198,6 +198,7 @@ function stonithDevices(c: Cluster, secrets: Secrets): Primitive[] {
           type: "fence_virsh",
           params: [
             ["ip", f.hypervisor],
+            ["ipport", String(f.port)],
             ["username", f.user],
             ["identity_file", f.identityFile],
             ["pcmk_host_list", c.nodes.map((n) => n.name).join(" ")],

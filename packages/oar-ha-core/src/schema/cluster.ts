@@ -160,6 +160,7 @@ export const fencing = z
     z.strictObject({
       kind: z.literal("lab"),
       hypervisor: z.string().describe("Address of the lab's fence host (fence_virsh over SSH)."),
+      port: port.default(22).describe("SSH port of the lab's fence host."),
       user: z.string().default("root"),
       identityFile: absPath.default("/etc/oar-ha/fence_lab_key"),
     }),

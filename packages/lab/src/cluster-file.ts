@@ -1,0 +1,45 @@
+import { stringify } from "yaml";
+import type { ClusterInput } from "@oar-ha/core";
+import { labServers, type LabSpec } from "./spec.js";
+
+/** The cluster file for a lab: lab hosts exactly as if they were real servers. */
+export function labCluster(s: LabSpec): ClusterInput {
+  const servers = labServers(s);
+  const four = s.servers === 4;
+  return {
+    cluster: "lab",
+    topology: four ? "four-node" : "two-node",
+    manager: s.manager,
+    database: { engine: s.database },
+    nodes: servers.map((h, i) => ({
+      name: h.name,
+      address: h.address,
+      interface: "eth0",
+      ...(h.secondary ? { secondary: { address: h.secondary, interface: "eth1" } } : {}),
+      roles: four ? [i < 2 ? "oar" : "db"] : ["oar", "db"],
+    })),
+    hosts: s.hosts.filter((h) => h.role === "frontend").map((h) => ({ name: h.name, address: h.address, roles: ["frontend", "compute"] })),
+    vips: {
+      oar: { address: `${s.vips.oar}/${s.prefix}`, hostname: "oar.lab" },
+      ...(four ? { db: { address: `${s.vips.db}/${s.prefix}`, hostname: "oardb.lab" } } : {}),
+    },
+    // This kernel has no DRBD: the lab's storage is a directory of the machine that every
+    // server sees, bind-mounted by the cluster manager on the active server only.
+    storage: { kind: "shared", device: `${s.root}/shared`, filesystem: "none" },
+    fencing:
+      s.manager === "pacemaker"
+        ? { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" }
+        : { kind: "none", acceptRisk: true },
+    pacemaker: { dcDeadtime: "2s" },
+  };
+}
+
+export function labClusterYaml(s: LabSpec): string {
+  return (
+    "# oar-ha lab cluster: written by `oar-ha lab up`. The hosts are network namespaces on this machine,\n" +
+    "# reached over SSH exactly like real servers. Storage is SHARED (a directory of the machine\n" +
+    "# bind-mounted on the active server), not DRBD: this kernel has no DRBD module.\n" +
+    (s.manager === "heartbeat" ? "# Heartbeat labs run without fencing: the lab fence device is a Pacemaker STONITH agent.\n" : "") +
+    stringify(labCluster(s), { lineWidth: 0 })
+  );
+}

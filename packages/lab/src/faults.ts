@@ -1,0 +1,118 @@
+import { readFileSync } from "node:fs";
+import { OarHaError } from "@oar-ha/core";
+import { exec } from "./exec.js";
+import { hostPids } from "./host.js";
+import { crashHost, powerOnHost } from "./lab.js";
+import { setPort } from "./network.js";
+import { labHost, type LabSpec } from "./spec.js";
+
+/*
+ * Fault injection, as used by tests and drills. Every primitive does what it says at the
+ * kernel level: no process cooperates.
+ */
+
+/** Every process of the host dies at once, its links go dark, its addresses and firewall state vanish. */
+export const crash = (s: LabSpec, host: string): Promise<void> => crashHost(s, host);
+export const powerOn = (s: LabSpec, host: string): Promise<void> => powerOnHost(s, host);
+
+/** Unplug the host's cable on link 0 (main) or 1 (second link): traffic stops both ways. */
+export const pullCable = (s: LabSpec, host: string, link = 0): Promise<void> => setPort(s, labHost(s, host), link, false);
+export const plugCable = (s: LabSpec, host: string, link = 0): Promise<void> => setPort(s, labHost(s, host), link, true);
+
+export interface DropRule {
+  /** Only this port (either direction: to a local service or from a remote one). */
+  readonly port?: number;
+  readonly proto?: "tcp" | "udp";
+  /** Only traffic with this peer address. */
+  readonly peer?: string;
+}
+
+const TABLE = "ohl_faults";
+
+async function nft(s: LabSpec, host: string, script: string): Promise<void> {
+  await exec("ip", ["netns", "exec", labHost(s, host).netns, "nft", "-f", "-"], { input: script });
+}
+
+async function ensureTable(s: LabSpec, host: string): Promise<void> {
+  await nft(s, host, `table inet ${TABLE} {
+  chain input { type filter hook input priority -10; policy accept; }
+  chain output { type filter hook output priority -10; policy accept; }
+}
+`);
+}
+
+/** Drops matching packets in and out of the host (a firewall fault: cluster traffic only, DB port only, one peer...). */
+export async function dropTraffic(s: LabSpec, host: string, rule: DropRule): Promise<void> {
+  if (rule.port === undefined && rule.peer === undefined) throw new OarHaError("OARHA901", "dropTraffic needs a port, a peer, or both");
+  await ensureTable(s, host);
+  const protos = rule.port === undefined ? [""] : rule.proto ? [rule.proto] : ["tcp", "udp"];
+  const lines: string[] = [];
+  for (const p of protos) {
+    const ports = rule.port === undefined ? [""] : [`${p} dport ${rule.port}`, `${p} sport ${rule.port}`];
+    for (const m of ports) {
+      lines.push(`add rule inet ${TABLE} input ${rule.peer ? `ip saddr ${rule.peer} ` : ""}${m} drop`);
+      lines.push(`add rule inet ${TABLE} output ${rule.peer ? `ip daddr ${rule.peer} ` : ""}${m} drop`);
+    }
+  }
+  await nft(s, host, lines.join("\n") + "\n");
+}
+
+/** Random loss of `percent` % of the host's packets, both directions. */
+export async function addLoss(s: LabSpec, host: string, percent: number): Promise<void> {
+  if (!(percent > 0 && percent <= 100)) throw new OarHaError("OARHA901", "loss must be between 0 and 100 %");
+  await ensureTable(s, host);
+  const p = Math.round(percent);
+  await nft(s, host, `add rule inet ${TABLE} input numgen random mod 100 < ${p} drop\nadd rule inet ${TABLE} output numgen random mod 100 < ${p} drop\n`);
+}
+
+/**
+ * Added latency needs the kernel's netem qdisc. This machine's kernel may not have it; the
+ * call then fails and says so rather than pretending (the VM lab has it).
+ */
+export async function addDelay(s: LabSpec, host: string, ms: number): Promise<void> {
+  const r = await exec("ip", ["netns", "exec", labHost(s, host).netns, "tc", "qdisc", "replace", "dev", "eth0", "root", "netem", "delay", `${ms}ms`], { check: false });
+  if (r.code !== 0) throw new OarHaError("OARHA103", `cannot add delay: ${r.stderr.trim()} (this kernel has no sch_netem; loss and drops work, delay needs the VM lab)`);
+}
+
+/** Removes every drop, loss and delay rule of the host. */
+export async function heal(s: LabSpec, host: string): Promise<void> {
+  const ns = labHost(s, host).netns;
+  await exec("ip", ["netns", "exec", ns, "nft", "delete", "table", "inet", TABLE], { check: false });
+  await exec("ip", ["netns", "exec", ns, "tc", "qdisc", "del", "dev", "eth0", "root"], { check: false });
+}
+
+const comm = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+};
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "";
+  }
+};
+
+/** Processes of a host whose name (comm) is `name`, or whose command line contains it when `name` has a slash or space. */
+export function findProcesses(s: LabSpec, host: string, name: string): number[] {
+  return hostPids(s, labHost(s, host)).filter((p) => (/[/ ]/.test(name) ? cmdline(p).includes(name) : comm(p) === name || cmdline(p).split(" ")[0]?.endsWith(`/${name}`)));
+}
+
+/** kill -SIGNAL of the named process(es) inside a host; returns the pids signalled. */
+export function killProcess(s: LabSpec, host: string, name: string, signal: NodeJS.Signals = "SIGKILL"): number[] {
+  const pids = findProcesses(s, host, name);
+  if (pids.length === 0) throw new OarHaError("OARHA103", `no process "${name}" on ${host}`);
+  for (const p of pids) process.kill(p, signal);
+  return pids;
+}
+
+/** Freeze every process of a host (the kernel still answers TCP handshakes: a realistic hang). */
+export function freeze(s: LabSpec, host: string): void {
+  for (const p of hostPids(s, labHost(s, host))) process.kill(p, "SIGSTOP");
+}
+export function thaw(s: LabSpec, host: string): void {
+  for (const p of hostPids(s, labHost(s, host))) process.kill(p, "SIGCONT");
+}

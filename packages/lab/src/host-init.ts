@@ -1,0 +1,67 @@
+/*
+ * PID 2 of a lab host (tini is PID 1 and reaps). It runs in the host's fresh mount, UTS,
+ * IPC and PID namespaces, inside its network namespace: builds the host's private world
+ * (copy-on-write overlays over the machine's own directories, fresh /run and /tmp), starts
+ * sshd, then waits. Killing tini kills the whole host.
+ */
+export const HOST_INIT = `#!/bin/sh
+set -eu
+HOST="$1"
+DIR="$2/hosts/$1"
+hostname "$HOST"
+mount --make-rprivate /
+# Copy-on-write over the machine's own directories: what an installer writes stays private
+# to this host and survives a simulated reboot.
+for d in etc var opt srv home usr/local; do
+  mkdir -p "$DIR/upper/$d" "$DIR/work/$d"
+  mount -t overlay "ohl-$HOST-$(echo "$d" | tr / -)" -o "lowerdir=/$d,upperdir=$DIR/upper/$d,workdir=$DIR/work/$d" "/$d"
+done
+# A pristine /root from /etc/skel: the machine's root dotfiles must not leak in.
+mkdir -p "$DIR/upper/root" "$DIR/work/root"
+mount -t overlay "ohl-$HOST-root" -o "lowerdir=/etc/skel,upperdir=$DIR/upper/root,workdir=$DIR/work/root" /root
+# Runtime state is gone at every boot, as on a real machine.
+mount -t tmpfs -o mode=755 tmpfs /run
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mkdir -p /run/sshd /run/lock /var/log
+chmod 700 /root
+# sshd host keys: generated once per host (the machine's keys are hidden), kept across reboots.
+if [ ! -e /etc/ssh/.oar-ha-lab-host-keys ]; then
+  rm -f /etc/ssh/ssh_host_*
+  ssh-keygen -A >/dev/null
+  touch /etc/ssh/.oar-ha-lab-host-keys
+fi
+/usr/sbin/sshd -t
+/usr/sbin/sshd -E /var/log/sshd-lab.log
+echo "oar-ha lab host $HOST up"
+# Wait forever; signals end the host. (sleep is a child: tini reaps it and any orphan.)
+while :; do sleep 3600; done
+`;
+
+/** The fence hypervisor's login shell: `virsh` is the lab's stand-in, first in PATH. */
+export function fenceShell(root: string): string {
+  return `#!/bin/sh
+# ForceCommand of the lab fence host: fence_virsh opens an interactive bash and types virsh commands.
+export PATH="${root}/fence/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+exec /bin/sh -c "\${SSH_ORIGINAL_COMMAND:-/bin/bash --noprofile --norc}"
+`;
+}
+
+/** The lab's `virsh`: answers fence_virsh's list/domstate/start/destroy by powering lab hosts. */
+export function fakeVirsh(root: string, cli: readonly string[], servers: readonly string[]): string {
+  const lab = `${cli.map((x) => `'${x}'`).join(" ")} lab --root '${root}'`;
+  return `#!/bin/sh
+# virsh stand-in for fence_virsh: lab servers are the "domains".
+state() { if ${lab} power-state "$1" 2>/dev/null | grep -q '^on$'; then echo running; else echo "shut off"; fi; }
+case "$1" in
+  list)
+    printf ' Id   Name      State\\n----------------------------\\n'
+    i=1
+    for d in ${servers.join(" ")}; do printf ' %s    %s    %s\\n' "$i" "$d" "$(state "$d")"; i=$((i + 1)); done ;;
+  domstate) state "$2" ;;
+  start) ${lab} power-on "$2" >/dev/null && echo "Domain $2 started" ;;
+  destroy) ${lab} crash "$2" >/dev/null && echo "Domain $2 destroyed" ;;
+  *) echo "error: unsupported command $1" >&2; exit 1 ;;
+esac
+`;
+}

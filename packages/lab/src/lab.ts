@@ -1,0 +1,250 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { OarHaError, completeSecrets, serializeSecrets } from "@oar-ha/core";
+import { labClusterYaml } from "./cluster-file.js";
+import { exec, sleep } from "./exec.js";
+import { boot, hostDir, initPid, isRunning, kill } from "./host.js";
+import { HOST_INIT, fakeVirsh, fenceShell } from "./host-init.js";
+import { ensureKey, knownHostsLines } from "./keys.js";
+import { configureHost, createHostNetns, createSwitch, deconfigureHost, labNamespaces } from "./network.js";
+import { ensurePackages } from "./packages.js";
+import { DEFAULT_ROOT, labEtcHosts, labHost, labServers, labSpec, type LabHost, type LabOptions, type LabSpec } from "./spec.js";
+
+export interface UpOptions extends LabOptions {
+  /** How to run this program's CLI (the fence device calls `lab crash|power-on`), e.g. [node, oar-ha.js]. */
+  readonly cli: readonly string[];
+  readonly log?: (message: string) => void;
+  /** Install missing Debian packages (default true). */
+  readonly installPackages?: boolean;
+}
+
+export interface LabPaths {
+  readonly root: string;
+  readonly clusterFile: string;
+  readonly secretsFile: string;
+  readonly sshKey: string;
+  readonly knownHosts: string;
+  readonly sshConfig: string;
+}
+
+export const labPaths = (root: string): LabPaths => ({
+  root,
+  clusterFile: join(root, "oar-ha.yaml"),
+  secretsFile: join(root, "oar-ha.secrets.yaml"),
+  sshKey: join(root, "admin", "id_ed25519"),
+  knownHosts: join(root, "admin", "known_hosts"),
+  sshConfig: join(root, "admin", "ssh_config"),
+});
+
+const write = (path: string, content: string, mode = 0o644) => {
+  mkdirSync(join(path, ".."), { recursive: true });
+  writeFileSync(path, content, { mode });
+  chmodSync(path, mode);
+};
+
+/** The spec of the lab that runs under `root`. */
+export function loadLab(root = DEFAULT_ROOT): LabSpec {
+  const file = join(root, "lab.json");
+  if (!existsSync(file)) throw new OarHaError("OARHA103", `no lab under ${root}\n  fix: oar-ha lab up`);
+  return JSON.parse(readFileSync(file, "utf8")) as LabSpec;
+}
+
+async function preflight(s: LabSpec): Promise<void> {
+  if (process.getuid?.() !== 0) throw new OarHaError("OARHA103", "the lab needs root (network, mount and PID namespaces)\n  fix: run as root");
+  const probe = await exec("unshare", ["--net", "--mount", "--pid", "--fork", "true"], { check: false });
+  if (probe.code !== 0) throw new OarHaError("OARHA103", `namespaces are not available here: ${probe.stderr.trim()}\n  fix: run on a Linux machine (or VM) where root may create namespaces`);
+  // Never shadow a network the machine really uses.
+  const routes = (await exec("ip", ["-4", "route", "show"])).stdout;
+  for (const net of [s.subnet, s.secondarySubnet]) {
+    const clash = routes.split("\n").find((l) => l.startsWith(net) && !l.includes(s.adminLink));
+    if (clash) throw new OarHaError("OARHA103", `the machine already routes ${net} (${clash.trim()})\n  fix: choose another --subnet / --secondary-subnet`);
+  }
+}
+
+function prepareHost(s: LabSpec, h: LabHost, adminPub: string, fenceKey: string, fenceHostPub: string): void {
+  const up = join(hostDir(s, h), "upper");
+  mkdirSync(join(hostDir(s, h), "work"), { recursive: true });
+  write(join(up, "etc/hosts"), labEtcHosts(s));
+  write(join(up, "etc/ssh/sshd_config.d/oar-ha-lab.conf"), "# oar-ha lab host\nListenAddress 0.0.0.0\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\nPidFile /run/sshd.pid\n");
+  write(join(up, "root/.ssh/authorized_keys"), `${adminPub}\n`, 0o600);
+  chmodSync(join(up, "root/.ssh"), 0o700);
+  if (h.role === "server") {
+    // The "BMC credentials" of the lab: what fence_virsh needs to reach the fence host.
+    write(join(up, "etc/oar-ha/fence_lab_key"), fenceKey, 0o600);
+    write(join(up, "root/.ssh/known_hosts"), `[${s.fence.address}]:${s.fence.port} ${fenceHostPub.split(" ").slice(0, 2).join(" ")}\n`, 0o600);
+  }
+}
+
+async function startFence(s: LabSpec, cli: readonly string[]): Promise<void> {
+  const dir = join(s.root, "fence");
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  const clientPub = await ensureKey(join(dir, "client_key"), "oar-ha-lab-fence-client");
+  await ensureKey(join(dir, "host_key"), "oar-ha-lab-fence-host");
+  write(join(dir, "authorized_keys"), `${clientPub}\n`, 0o600);
+  write(join(dir, "shell"), fenceShell(s.root), 0o755);
+  write(join(dir, "bin/virsh"), fakeVirsh(s.root, cli, labServers(s).map((h) => h.name)), 0o755);
+  write(
+    join(dir, "sshd_config"),
+    [
+      `Port ${s.fence.port}`,
+      `ListenAddress ${s.fence.address}`,
+      `HostKey ${dir}/host_key`,
+      `PidFile ${dir}/sshd.pid`,
+      `AuthorizedKeysFile ${dir}/authorized_keys`,
+      "PermitRootLogin prohibit-password",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "AllowUsers root",
+      `ForceCommand ${dir}/shell`,
+      "",
+    ].join("\n"),
+  );
+  mkdirSync("/run/sshd", { recursive: true });
+  const admin = labHost(s, "admin");
+  await exec("ip", ["netns", "exec", admin.netns, "/usr/sbin/sshd", "-t", "-f", join(dir, "sshd_config")]);
+  await exec("ip", ["netns", "exec", admin.netns, "/usr/sbin/sshd", "-f", join(dir, "sshd_config"), "-E", join(dir, "sshd.log")]);
+}
+
+export interface UpResult {
+  readonly spec: LabSpec;
+  readonly paths: LabPaths;
+  readonly seconds: number;
+}
+
+/** Brings a lab up from nothing (clearing any leftover of an earlier run first). */
+export async function labUp(o: UpOptions): Promise<UpResult> {
+  const t0 = Date.now();
+  const log = o.log ?? (() => undefined);
+  const s = labSpec(o);
+  await preflight(s);
+  if (o.installPackages ?? true) await ensurePackages(log);
+  await labDown(s.root, { log, keepData: false });
+  log(`lab root ${s.root}`);
+  mkdirSync(join(s.root, "admin"), { recursive: true, mode: 0o700 });
+  mkdirSync(join(s.root, "shared"), { recursive: true });
+  write(join(s.root, "lab.json"), JSON.stringify(s, null, 2) + "\n");
+  write(join(s.root, "host-init.sh"), HOST_INIT, 0o755);
+  const paths = labPaths(s.root);
+  const adminPub = await ensureKey(paths.sshKey, "oar-ha-lab-admin");
+  const fenceDir = join(s.root, "fence");
+  mkdirSync(fenceDir, { recursive: true });
+  await ensureKey(join(fenceDir, "client_key"), "oar-ha-lab-fence-client");
+  const fenceHostPub = await ensureKey(join(fenceDir, "host_key"), "oar-ha-lab-fence-host");
+  const fenceKey = readFileSync(join(fenceDir, "client_key"), "utf8");
+  for (const h of s.hosts) prepareHost(s, h, adminPub, fenceKey, fenceHostPub);
+
+  log("network: switch, bridges, links");
+  await createSwitch(s);
+  for (const h of s.hosts) {
+    await createHostNetns(s, h);
+    await configureHost(s, h);
+  }
+  log(`booting ${s.hosts.map((h) => h.name).join(", ")}`);
+  await Promise.all(s.hosts.map((h) => boot(s, h)));
+
+  const known = s.hosts.flatMap((h) => {
+    const dir = join(hostDir(s, h), "upper/etc/ssh");
+    const pubs = readdirSync(dir).filter((f) => /^ssh_host_.*_key\.pub$/.test(f)).sort().map((f) => readFileSync(join(dir, f), "utf8").trim());
+    return knownHostsLines([h.name, `${h.name}.lab`, h.address], pubs);
+  });
+  write(paths.knownHosts, known.join("\n") + "\n", 0o600);
+  write(
+    paths.sshConfig,
+    `# ssh -F ${paths.sshConfig} srv-a\nHost ${s.hosts.map((h) => h.name).join(" ")}\n  User root\n  IdentityFile ${paths.sshKey}\n  UserKnownHostsFile ${paths.knownHosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n` +
+      s.hosts.map((h) => `Host ${h.name}\n  HostName ${h.address}\n`).join(""),
+  );
+  await startFence(s, o.cli);
+  write(paths.clusterFile, labClusterYaml(s));
+  if (!existsSync(paths.secretsFile)) write(paths.secretsFile, serializeSecrets(completeSecrets({}, (n) => randomBytes(n))), 0o600);
+  return { spec: s, paths, seconds: (Date.now() - t0) / 1000 };
+}
+
+export interface DownOptions {
+  readonly log?: (message: string) => void;
+  /** Keep host disks, keys and the cluster file (default: remove the lab root). */
+  readonly keepData?: boolean;
+}
+
+/**
+ * Removes every trace of a lab: processes, namespaces, links, and (unless kept) its files.
+ * Works from the state on disk and, for anything a crashed run left behind, from the naming
+ * convention alone: every `ohl-` namespace and the `ohl-admin` link.
+ */
+export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise<void> {
+  const log = o.log ?? (() => undefined);
+  let spec: LabSpec | undefined;
+  try {
+    spec = loadLab(root);
+  } catch {
+    spec = undefined;
+  }
+  // Fencing first, so nothing can power a host back on while we tear down.
+  const fencePid = join(root, "fence", "sshd.pid");
+  if (existsSync(fencePid)) {
+    const pid = Number(readFileSync(fencePid, "utf8").trim());
+    if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "sshd") process.kill(pid, "SIGKILL");
+    rmSync(fencePid, { force: true });
+  }
+  if (spec) for (const h of spec.hosts) if (isRunning(spec, h)) await kill(spec, h);
+  const namespaces = await labNamespaces();
+  for (const ns of namespaces) {
+    const pids = (await exec("ip", ["netns", "pids", ns], { check: false })).stdout.split("\n").filter(Boolean).map(Number);
+    for (const p of pids) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  if (namespaces.length) {
+    log(`removing namespaces ${namespaces.join(", ")}`);
+    await sleep(100);
+  }
+  for (const ns of namespaces) await exec("ip", ["netns", "del", ns], { check: false });
+  await exec("ip", ["link", "del", spec?.adminLink ?? "ohl-admin"], { check: false });
+  // `ip netns add` turned /run/netns into a mount point: leave no empty one behind.
+  if (existsSync("/run/netns") && readdirSync("/run/netns").length === 0) {
+    await exec("umount", ["/run/netns"], { check: false });
+    rmSync("/run/netns", { recursive: true, force: true });
+  }
+  if (!o.keepData && existsSync(join(root, "lab.json"))) rmSync(root, { recursive: true, force: true });
+}
+
+export interface HostStatus {
+  readonly name: string;
+  readonly role: string;
+  readonly address: string;
+  readonly running: boolean;
+  readonly initPid?: number;
+}
+
+export function labStatus(root = DEFAULT_ROOT): { spec: LabSpec; hosts: HostStatus[]; paths: LabPaths } {
+  const spec = loadLab(root);
+  return {
+    spec,
+    paths: labPaths(root),
+    hosts: spec.hosts.map((h) => {
+      const pid = initPid(spec, h);
+      return { name: h.name, role: h.role, address: h.address, running: pid !== undefined, ...(pid ? { initPid: pid } : {}) };
+    }),
+  };
+}
+
+/** Power a host off hard (crash) and back on: the primitives the fence device and drills use. */
+export async function crashHost(s: LabSpec, name: string): Promise<void> {
+  const h = labHost(s, name);
+  await kill(s, h);
+  await deconfigureHost(s, h);
+}
+
+export async function powerOnHost(s: LabSpec, name: string): Promise<void> {
+  const h = labHost(s, name);
+  if (isRunning(s, h)) return;
+  write(join(hostDir(s, h), "upper/etc/hosts"), labEtcHosts(s));
+  await configureHost(s, h);
+  await boot(s, h);
+}

@@ -1,0 +1,39 @@
+import { OarHaError } from "@oar-ha/core";
+import { exec } from "./exec.js";
+
+/** What a lab host needs, as on a real Debian 12 server (installed once on the machine: /usr is shared). */
+export const LAB_PACKAGES = [
+  "tini", "openssh-server", "openssh-client", "iproute2", "nftables", "util-linux", "procps",
+  "corosync", "corosync-qdevice", "corosync-qnetd", "pacemaker", "pacemaker-cli-utils", "crmsh",
+  "heartbeat", "cluster-glue", "resource-agents", "fence-agents",
+  "postgresql", "mariadb-server",
+  "oar-server", "oar-server-pgsql", "oar-server-mysql", "oar-node", "oar-user",
+  "krb5-kdc", "krb5-admin-server", "krb5-user",
+] as const;
+
+export async function missingPackages(list: readonly string[] = LAB_PACKAGES): Promise<string[]> {
+  const r = await exec("dpkg-query", ["-W", "-f=${Package} ${Status}\\n", ...list], { check: false });
+  const installed = new Set(r.stdout.split("\n").filter((l) => l.endsWith("install ok installed")).map((l) => l.split(" ")[0]));
+  return list.filter((p) => !installed.has(p));
+}
+
+/**
+ * Installs what is missing with apt-get. Daemons must not start at install time (the lab and
+ * the cluster manager start them), so a policy-rc.d that says no is in place while it runs.
+ */
+export async function ensurePackages(log: (m: string) => void): Promise<void> {
+  const missing = await missingPackages();
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new OarHaError("OARHA103", `the lab needs these Debian packages: ${missing.join(" ")}\n  fix: run as root, or install them with apt-get first`);
+  }
+  log(`installing ${missing.join(" ")}`);
+  const script = `set -e
+own=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; own=1; fi
+trap '[ "$own" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends ${missing.join(" ")}`;
+  await exec("sh", ["-c", script], { timeoutMs: 30 * 60_000 });
+}
