@@ -59,3 +59,14 @@ row("`oar-ha --version` / `node -e 0`", `${ratio.toFixed(2)}x`, "<= 2x", ratio <
 const helpRatio = median(helpRuns) / median(nodeRuns);
 row("`oar-ha --help` / `node -e 0` (loads the CLI)", `${helpRatio.toFixed(2)}x`, "-", true);
 row("bundle size (KB)", (size / 1024).toFixed(0), "<= 1024 KB", size <= 1024 * 1024);
+
+// 3. `lab up` of two servers (packages already installed), when we may create namespaces.
+if (process.getuid?.() === 0) {
+  const root = "/mnt/oar-ha-lab-bench";
+  const t = performance.now();
+  const up = spawnSync(process.execPath, [bin, "lab", "up", "--root", root, "--skip-install"], { stdio: "ignore" });
+  const secs = (performance.now() - t) / 1000;
+  spawnSync(process.execPath, [bin, "lab", "down", "--root", root], { stdio: "ignore" });
+  if (up.status === 0) row("`oar-ha lab up`, 2 servers (s)", secs.toFixed(1), "< 10 s", secs < 10);
+  else console.log("`oar-ha lab up` failed: run `oar-ha lab up` to see why");
+} else console.log("(lab up not measured: needs root)");

@@ -43,8 +43,8 @@ function unknownFlags(raw: readonly string[], def: ArgsDef): string[] {
   }
   return raw
     .filter((x) => x.startsWith("-") && x !== "-" && x !== "--")
-    .map((x) => x.replace(/^--?(no-)?/, "").split("=")[0] ?? "")
-    .filter((x) => !known.has(x));
+    .map((x) => x.replace(/^--?/, "").split("=")[0] ?? "")
+    .filter((x) => !known.has(x) && !(x.startsWith("no-") && known.has(x.slice(3))));
 }
 
 /** Runs the CLI and returns the exit code (the caller exits). */

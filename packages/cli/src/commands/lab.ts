@@ -28,7 +28,7 @@ export default defineCommand({
     "secondary-subnet": { type: "string", description: "up: servers' second link (/24)", default: "10.78.0.0/24" },
     db: { type: "string", description: "up: postgresql | mysql | mariadb", default: "postgresql" },
     manager: { type: "string", description: "up: pacemaker | heartbeat", default: "pacemaker" },
-    "no-install": { type: "boolean", description: "up: never run apt-get (fail if a package is missing)" },
+    "skip-install": { type: "boolean", description: "up: never run apt-get (fail if a package is missing)" },
     "keep-data": { type: "boolean", description: "down: keep host disks, keys and the cluster file" },
     link: { type: "string", description: "cable: 0 (main) or 1 (second link)", default: "0" },
     port: { type: "string", description: "drop: port" },
@@ -54,7 +54,7 @@ export default defineCommand({
         };
         if (!["postgresql", "mysql", "mariadb"].includes(String(o.database))) usage("--db must be postgresql, mysql or mariadb");
         if (!["pacemaker", "heartbeat"].includes(String(o.manager))) usage("--manager must be pacemaker or heartbeat");
-        const r = await labUp({ ...o, cli: [process.execPath, process.argv[1] ?? "oar-ha"], log, installPackages: !args["no-install"] });
+        const r = await labUp({ ...o, cli: [process.execPath, process.argv[1] ?? "oar-ha"], log, installPackages: args["skip-install"] !== true });
         process.stderr.write(
           `lab up in ${r.seconds.toFixed(1)} s: ${r.spec.hosts.map((h) => `${h.name} ${h.address}`).join(", ")}\n` +
             `cluster file: ${r.paths.clusterFile} (secrets: ${r.paths.secretsFile})\n` +

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { checkCluster, formatIssue } from "@oar-ha/core";
+import { labCluster, labEtcHosts, labSpec } from "../src/index.js";
+
+describe("lab spec (pure)", () => {
+  it("names every interface within the kernel's 15 characters and gives each host its addresses", () => {
+    const s = labSpec({ servers: 4 });
+    expect(s.hosts.map((h) => h.name)).toEqual(["srv-a", "srv-b", "srv-c", "srv-d", "front", "admin"]);
+    for (const h of s.hosts) for (const p of h.switchPorts) expect(p.length).toBeLessThanOrEqual(15);
+    expect(s.adminLink.length).toBeLessThanOrEqual(15);
+    expect(new Set(s.hosts.map((h) => h.address)).size).toBe(s.hosts.length);
+    expect(s.hosts.find((h) => h.name === "srv-c")?.secondary).toBe("10.78.0.13");
+  });
+
+  it("refuses a public or non-/24 network", () => {
+    expect(() => labSpec({ subnet: "8.8.8.0/24" })).toThrow(/private/);
+    expect(() => labSpec({ subnet: "10.77.0.0/16" })).toThrow(/\/24/);
+    expect(() => labSpec({ subnet: "10.77.0.0/24", secondarySubnet: "10.77.0.0/24" })).toThrow(/differ/);
+  });
+
+  it.each([
+    [2, "postgresql", "pacemaker"],
+    [4, "mariadb", "pacemaker"],
+    [2, "mysql", "heartbeat"],
+    [4, "postgresql", "heartbeat"],
+  ] as const)("writes a valid cluster file: %i servers, %s, %s", (servers, database, manager) => {
+    const r = checkCluster(labCluster(labSpec({ servers, database, manager })));
+    const errors = r.issues.filter((i) => i.severity === "error");
+    expect(errors.map(formatIssue)).toEqual([]);
+    expect(r.cluster?.storage).toMatchObject({ kind: "shared", filesystem: "none" });
+    expect(r.cluster?.fencing.kind).toBe(manager === "pacemaker" ? "lab" : "none");
+  });
+
+  it("resolves hosts and VIP names inside the lab", () => {
+    const hosts = labEtcHosts(labSpec());
+    expect(hosts).toContain("10.77.0.11\tsrv-a.lab srv-a");
+    expect(hosts).toContain("10.77.0.100\toar.lab oar");
+  });
+});
