@@ -30,6 +30,7 @@ export function labCluster(s: LabSpec): ClusterInput {
       s.manager === "pacemaker"
         ? { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" }
         : { kind: "none", acceptRisk: true },
+    ssh: { knownHosts: `${s.root}/admin/known_hosts`, identityFile: `${s.root}/admin/id_ed25519` },
     pacemaker: { dcDeadtime: "2s" },
   };
 }

@@ -11,7 +11,8 @@ describe("loadCluster", () => {
     expect(hasErrors(r.issues)).toBe(false);
     expect(r.cluster?.storage).toMatchObject({ kind: "drbd", protocol: "C", device: "/dev/drbd0", port: 7788, mountPoint: "/srv/oar-ha" });
     expect(r.cluster?.corosync.token).toBe(3000);
-    expect(r.cluster?.nodes[0]?.ssh).toEqual({ user: "root", port: 22, transport: "ssh2" });
+    expect(r.cluster?.nodes[0]?.ssh).toEqual({ user: "root", port: 22 });
+    expect(r.cluster?.ssh).toEqual({ knownHosts: "~/.ssh/known_hosts", transport: "ssh2" });
   });
 
   it("reports every problem at once, each with its line and column", () => {

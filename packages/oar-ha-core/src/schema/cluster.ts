@@ -38,10 +38,23 @@ const ssh = z
     port: port.default(22).describe("SSH port."),
     transport: z
       .enum(["ssh2", "openssh"])
-      .default("ssh2")
-      .describe("ssh2 (built in) or the system OpenSSH client (GSSAPI/Kerberos logins, ssh_config)."),
+      .optional()
+      .describe("ssh2 (built in) or the system OpenSSH client (GSSAPI/Kerberos logins, ssh_config); default: ssh.transport."),
   })
   .describe("How oar-ha reaches the host.");
+
+export const sshAccess = z
+  .strictObject({
+    knownHosts: z.string().default("~/.ssh/known_hosts").describe("known_hosts file checked strictly for every host."),
+    identityFile: z.string().optional().describe("Private key; without it, the SSH agent."),
+    jumpHost: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_-]*@)?[a-z0-9.-]+(:[0-9]+)?$/i, "must be [user@]host[:port]")
+      .optional()
+      .describe("Bastion to go through, as [user@]host[:port]."),
+    transport: z.enum(["ssh2", "openssh"]).default("ssh2").describe("Default transport for every host."),
+  })
+  .describe("How oar-ha logs in to the hosts.");
 
 const link = z.strictObject({
   address: z.string().describe("IPv4 address of the host on this link."),
@@ -255,6 +268,7 @@ export const clusterSchema = z
     database,
     nodes: z.array(serverNode).min(1).describe("The HA servers."),
     hosts: z.array(otherHost).default([]).describe("Other hosts oar-ha configures."),
+    ssh: sshAccess.prefault({}),
     vips: z
       .strictObject({
         oar: vip.describe("VIP of the OAR server group (and of the DB in two-node topology)."),

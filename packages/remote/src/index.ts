@@ -1,0 +1,10 @@
+/**
+ * @oar-ha/remote: everything that touches a host. One Transport interface (ssh2, the system
+ * OpenSSH client, local), strict known_hosts, host facts, a pure planner and an executor.
+ */
+export { shq, run, putScript, getScript, CommandError, type Transport, type ExecOptions, type ExecResult, type PutOptions } from "./transport.js";
+export { LocalTransport, type Argv } from "./local.js";
+export { Ssh2Transport, asRoot, type SshTarget } from "./ssh2-transport.js";
+export { OpenSshTransport, opensshArgv, type OpenSshTarget } from "./openssh-transport.js";
+export { knownKeys, verifyHostKey, fingerprint, blobType, type KnownKey, type HostKeyVerdict } from "./known-hosts.js";
+export { connectHost, connectAll, type ConnectOptions } from "./connect.js";
