@@ -13,8 +13,8 @@ PACKAGES=(
   fence-agents sbd                             # fence_ipmilan, fence_virsh, fence_sbd
   postgresql mariadb-server                    # postgres -C, pg_hba check, mariadbd --help --verbose
   openssh-server openssh-client iproute2 util-linux procps   # namespaces (unshare, ip), sshd per lab host
-  tini nftables                                # the lab: PID 1 of each host, fault injection
-  oar-server oar-server-pgsql oar-server-mysql oar-node oar-user   # OAR 2.5.9, as on a real Debian 12 server
+  tini nftables kmod                           # the lab: PID 1 of each host, fault injection, modprobe for agents
+  oar-server oar-server-pgsql oar-server-mysql oar-node oar-user oar-user-pgsql oar-user-mysql   # OAR 2.5.9
   krb5-kdc krb5-admin-server krb5-user         # Kerberos (lab KDC)
 )
 

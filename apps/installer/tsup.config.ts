@@ -9,6 +9,9 @@ export default defineConfig(
     noExternal: [/.*/],
     minify: true,
     splitting: false,
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    // CommonJS dependencies (ssh2) expect require and __dirname (it finds its optional native crypto next to the bundle).
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);",
+    },
   }),
 );

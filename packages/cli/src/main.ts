@@ -7,6 +7,8 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   init: { description: "Write a new cluster file and its secrets file", load: () => import("./commands/init.js").then((m) => m.default as CommandDef<ArgsDef>) },
   validate: { description: "Check a cluster file; touches no host", load: () => import("./commands/validate.js").then((m) => m.default as CommandDef<ArgsDef>) },
   render: { description: "Write every host's files into a local tree; touches no host", load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  plan: { description: "Show what apply would change on each host, as diffs", load: () => import("./commands/plan.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  apply: { description: "Deploy the cluster over SSH (re-runnable, resumable, with backups)", load: () => import("./commands/apply.js").then((m) => m.default as CommandDef<ArgsDef>) },
   lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
 };
 
@@ -89,7 +91,11 @@ export async function main(argv: readonly string[], version: string): Promise<nu
   } catch (e) {
     if (isOarHaError(e)) {
       process.stderr.write(`error ${e.code} ${e.message}\n`);
-      return e.code === "OARHA103" ? EXIT.io : EXIT.usage;
+      return e.code === "OARHA103" ? EXIT.io : e.code === "OARHA102" ? EXIT.invalid : EXIT.usage;
+    }
+    if (e instanceof Error && e.name === "CommandError") {
+      process.stderr.write(`error OARHA103 ${e.message}\n  the run stopped here; fix the cause and run the same command again: it resumes\n`);
+      return EXIT.io;
     }
     const err = e as NodeJS.ErrnoException;
     if (err.code && /^E[A-Z]+$/.test(err.code)) {

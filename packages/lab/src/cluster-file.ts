@@ -32,6 +32,8 @@ export function labCluster(s: LabSpec): ClusterInput {
         : { kind: "none", acceptRisk: true },
     ssh: { knownHosts: `${s.root}/admin/known_hosts`, identityFile: `${s.root}/admin/id_ed25519` },
     pacemaker: { dcDeadtime: "2s" },
+    // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
+    oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
   };
 }
 

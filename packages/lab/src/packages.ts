@@ -3,11 +3,11 @@ import { exec } from "./exec.js";
 
 /** What a lab host needs, as on a real Debian 12 server (installed once on the machine: /usr is shared). */
 export const LAB_PACKAGES = [
-  "tini", "openssh-server", "openssh-client", "iproute2", "nftables", "util-linux", "procps",
+  "tini", "openssh-server", "openssh-client", "iproute2", "nftables", "util-linux", "procps", "kmod",
   "corosync", "corosync-qdevice", "corosync-qnetd", "pacemaker", "pacemaker-cli-utils", "crmsh",
   "heartbeat", "cluster-glue", "resource-agents", "fence-agents",
   "postgresql", "mariadb-server",
-  "oar-server", "oar-server-pgsql", "oar-server-mysql", "oar-node", "oar-user",
+  "oar-server", "oar-server-pgsql", "oar-server-mysql", "oar-node", "oar-user", "oar-user-pgsql", "oar-user-mysql",
   "krb5-kdc", "krb5-admin-server", "krb5-user",
 ] as const;
 

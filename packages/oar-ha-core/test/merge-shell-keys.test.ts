@@ -32,6 +32,13 @@ describe("mergeShellKeys", () => {
     expect(mergeShellKeys(once, fragment)).toBe(once);
   });
 
+  it("comments out unset keys, idempotently", () => {
+    const out = mergeShellKeys(packaged, `${fragment}unset LOG_LEVEL\n`);
+    expect(parseShellKeys(out).has("LOG_LEVEL")).toBe(false);
+    expect(out).toContain('# (oar-ha) unset: LOG_LEVEL="1"');
+    expect(mergeShellKeys(out, `${fragment}unset LOG_LEVEL\n`)).toBe(out);
+  });
+
   it("works on an empty or missing file", () => {
     expect(parseShellKeys(mergeShellKeys("", fragment)).get("DB_TYPE")).toBe("Pg");
   });

@@ -20,17 +20,24 @@ export function parseShellKeys(text: string): Map<string, string> {
   return out;
 }
 
+const unsetLine = /^\s*unset\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/;
+
+/** `KEY="value"` lines set a key; `unset KEY` lines comment out every assignment of KEY. */
 export function mergeShellKeys(existing: string, fragment: string): string {
   const wanted = new Map<string, string>();
+  const unset = new Set<string>();
   for (const line of fragment.split("\n")) {
     const m = assign.exec(line);
     if (m?.[1]) wanted.set(m[1], line.trim());
+    const u = unsetLine.exec(line);
+    if (u?.[1]) unset.add(u[1]);
   }
   const done = new Set<string>();
   const lines = existing.replace(/\n$/, "").split("\n");
   const merged = lines.map((line) => {
     const m = assign.exec(line);
     const key = m?.[1];
+    if (key && unset.has(key)) return `# (oar-ha) unset: ${line}`;
     if (!key || !wanted.has(key)) return line;
     const want = wanted.get(key) ?? line;
     if (done.has(key)) return line.trim() === want ? `# (oar-ha) duplicate: ${line}` : `# (oar-ha) overridden: ${line}`;

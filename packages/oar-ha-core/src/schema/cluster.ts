@@ -254,6 +254,10 @@ export const oar = z
       .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an oar.conf key in upper case"), z.string())
       .default({})
       .describe("Extra oar.conf keys for every host."),
+    unset: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an oar.conf key in upper case"))
+      .default([])
+      .describe("oar.conf keys to comment out on every host (e.g. JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD to run without cpusets/cgroups)."),
   })
   .describe("OAR settings.");
 

@@ -1,0 +1,69 @@
+/*
+ * Reads `crm_mon -1 --output-as=xml`: nodes, the DC, and where each resource runs. Pure.
+ * crm_mon's XML is machine output with a stable schema; attributes are read by name.
+ */
+
+export interface CrmNode {
+  readonly name: string;
+  readonly online: boolean;
+  readonly unclean: boolean;
+  readonly standby: boolean;
+}
+
+export interface CrmResource {
+  readonly id: string;
+  readonly agent: string;
+  readonly role: string;
+  readonly failed: boolean;
+  readonly nodes: readonly string[];
+  /** Enclosing group or clone id. */
+  readonly parent?: string;
+}
+
+export interface CrmStatus {
+  readonly dc?: string;
+  readonly quorum: boolean;
+  readonly nodes: readonly CrmNode[];
+  readonly resources: readonly CrmResource[];
+  readonly failedActions: number;
+}
+
+const attrs = (tag: string): Record<string, string> => Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+
+export function parseCrmMon(xml: string): CrmStatus {
+  const dcTag = /<current_dc [^>]*>/.exec(xml)?.[0] ?? "";
+  const dc = attrs(dcTag);
+  const nodesBlock = /<nodes>([\s\S]*?)<\/nodes>/.exec(xml)?.[1] ?? "";
+  const nodes = [...nodesBlock.matchAll(/<node [^>]*>/g)].map((m) => {
+    const a = attrs(m[0]);
+    return { name: a.name ?? "", online: a.online === "true", unclean: a.unclean === "true", standby: a.standby === "true" };
+  });
+  const resBlock = /<resources>([\s\S]*?)<\/resources>/.exec(xml)?.[1] ?? "";
+  const resources: CrmResource[] = [];
+  let parent: string | undefined;
+  for (const m of resBlock.matchAll(/<(group|clone) [^>]*>|<\/(group|clone)>|<resource [^>]*?(\/>|>)([\s\S]*?)(<\/resource>|(?=<resource|<\/group|<\/clone|$))/g)) {
+    const tag = m[0];
+    if (tag.startsWith("<group") || tag.startsWith("<clone")) {
+      parent = attrs(tag).id;
+      continue;
+    }
+    if (tag.startsWith("</")) {
+      parent = undefined;
+      continue;
+    }
+    const head = /<resource [^>]*>/.exec(tag)?.[0] ?? tag;
+    const a = attrs(head);
+    const on = [...(m[4] ?? "").matchAll(/<node [^>]*name="([^"]+)"/g)].map((x) => x[1] ?? "");
+    resources.push({ id: a.id ?? "", agent: a.resource_agent ?? "", role: a.role ?? "", failed: a.failed === "true", nodes: on, ...(parent ? { parent } : {}) });
+  }
+  const failedActions = [...xml.matchAll(/<failure /g)].length;
+  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failedActions };
+}
+
+/** Every resource is running (Started, or Promoted/Unpromoted for clones) and none failed. */
+export function allStarted(s: CrmStatus): boolean {
+  return s.resources.length > 0 && s.resources.every((r) => !r.failed && ["Started", "Promoted", "Unpromoted", "Master", "Slave"].includes(r.role) && r.nodes.length > 0);
+}
+
+/** Where a resource runs (first node), e.g. the VIP holder. */
+export const runningOn = (s: CrmStatus, id: string): string | undefined => s.resources.find((r) => r.id === id)?.nodes[0];

@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { allStarted, parseCrmMon, runningOn } from "../src/index.js";
+
+// A real `crm_mon -1 --output-as=xml` of the lab's two-node cluster (Pacemaker 2.1.5).
+const xml = readFileSync(join(import.meta.dirname, "crm-mon-2node.xml"), "utf8");
+
+it("reads nodes, DC, quorum and where every resource runs", () => {
+  const s = parseCrmMon(xml);
+  expect(s.quorum).toBe(true);
+  expect(s.dc).toMatch(/^srv-[ab]$/);
+  expect(s.nodes.map((n) => [n.name, n.online])).toEqual([["srv-a", true], ["srv-b", true]]);
+  expect(s.resources.map((r) => r.id)).toEqual(["fs-oar-ha", "vip-oar-ha", "db", "oar-server", "fence-lab"]);
+  expect(s.resources.find((r) => r.id === "db")?.parent).toBe("g-oar-ha");
+  expect(runningOn(s, "vip-oar-ha")).toBe("srv-a");
+  expect(allStarted(s)).toBe(true);
+});
+
+it("a stopped resource is not healthy", () => {
+  const stopped = xml.replace(/(<resource id="db"[^>]*role=")Started/, "$1Stopped");
+  expect(allStarted(parseCrmMon(stopped))).toBe(false);
+});

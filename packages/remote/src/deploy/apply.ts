@@ -1,0 +1,97 @@
+import { hostsWithRole, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import { gatherFacts } from "../facts.js";
+import { planFiles, type FileChange } from "../plan.js";
+import { runPhases, type ApplyEvent, type Phase, type RunResult } from "../executor.js";
+import type { Transport } from "../transport.js";
+import { allHosts, packagesFor, type DeployContext } from "./context.js";
+import { oarNodeServiceStep, oarNodesStep } from "./oar-nodes.js";
+import { failOnProblems, preflight } from "./preflight.js";
+import { bootPolicyStep, cibStep, crmStatus, dbBootstrapStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
+
+export interface DeployInput {
+  readonly cluster: Cluster;
+  readonly secrets: Secrets;
+  readonly files: readonly RenderedFile[];
+  readonly services: readonly ServicePolicy[];
+  readonly transports: ReadonlyMap<string, Transport>;
+  readonly log?: (message: string) => void;
+}
+
+async function context(i: DeployInput): Promise<DeployContext> {
+  const hosts = allHosts(i.cluster);
+  const facts = new Map(
+    await Promise.all(
+      hosts.map(async (h) => {
+        const t = i.transports.get(h)!;
+        const paths = i.files.filter((f) => f.host === h).map((f) => f.path);
+        return [h, await gatherFacts(t, paths, packagesFor(i.cluster, h))] as const;
+      }),
+    ),
+  );
+  return { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, log: i.log ?? (() => undefined) };
+}
+
+/** What would change, per host: the file diffs (pure planner over fresh facts). */
+export async function planDeploy(i: DeployInput): Promise<FileChange[]> {
+  const ctx = await context(i);
+  return planFiles(i.files, ctx.facts);
+}
+
+async function clusterRunning(ctx: DeployContext): Promise<boolean> {
+  if (ctx.cluster.manager !== "pacemaker") return false;
+  const st = await crmStatus(ctx, ctx.cluster.nodes[0]?.name ?? "").catch(() => undefined);
+  return (st?.resources.length ?? 0) > 0;
+}
+
+/** The phases of a deploy, in order. Each step checks before it acts: a re-run does only what is missing. */
+export function deployPhases(ctx: DeployContext): Phase[] {
+  const c = ctx.cluster;
+  const hosts = allHosts(c);
+  const dbRunning = async () => {
+    const st = await crmStatus(ctx, c.nodes[0]?.name ?? "").catch(() => undefined);
+    return st?.resources.some((r) => r.id === "db" && r.role === "Started") ?? false;
+  };
+  const phases: Phase[] = [
+    { title: "packages", parallel: true, steps: hosts.map((h) => packageStep(ctx, h)) },
+    { title: "configuration files", parallel: true, steps: ctx.files.map((f) => fileStep(ctx, f)) },
+    { title: "no boot-time start outside the cluster manager", parallel: true, steps: ctx.services.map((s) => bootPolicyStep(ctx, s.host, s.service)) },
+    { title: "oar SSH keys", parallel: false, steps: [oarKeysStep(ctx)] },
+    { title: "OAR database", parallel: false, steps: [dbBootstrapStep(ctx, dbRunning)] },
+  ];
+  if (c.manager === "pacemaker") {
+    phases.push(
+      { title: "cluster manager", parallel: true, steps: c.nodes.map((n) => pacemakerStartStep(ctx, n.name)) },
+      { title: "cluster configuration", parallel: false, steps: [cibStep(ctx)] },
+    );
+  }
+  return phases;
+}
+
+export interface DeployResult extends RunResult {
+  readonly seconds: number;
+}
+
+/**
+ * Apply: facts, preflight (stops before any change), then the phases, then waits until the
+ * cluster is healthy and OAR knows its nodes.
+ */
+export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {}): Promise<DeployResult> {
+  const t0 = Date.now();
+  const ctx = await context(i);
+  const running = await clusterRunning(ctx);
+  failOnProblems(await preflight(ctx, { clusterRunning: running }));
+  const r1 = await runPhases(deployPhases(ctx), o);
+  if (o.dryRun) return { ...r1, seconds: (Date.now() - t0) / 1000 };
+  if (ctx.cluster.manager === "pacemaker") {
+    o.emit?.({ type: "phase", title: "waiting until every resource runs" });
+    await waitHealthy(ctx);
+  }
+  const r2 = await runPhases(
+    [
+      { title: "OAR nodes", parallel: false, steps: [oarNodesStep(ctx)] },
+      { title: "oar-node services", parallel: true, steps: hostsWithRole(ctx.cluster, "compute").map((h) => oarNodeServiceStep(ctx, h.name)) },
+    ],
+    o,
+  );
+  return { changed: [...r1.changed, ...r2.changed], unchanged: [...r1.unchanged, ...r2.unchanged], seconds: (Date.now() - t0) / 1000 };
+}

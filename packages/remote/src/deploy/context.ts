@@ -1,0 +1,46 @@
+import { dbServers, hostsWithRole, oarServers, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import type { HostFacts } from "../facts.js";
+import type { Transport } from "../transport.js";
+
+export interface DeployContext {
+  readonly cluster: Cluster;
+  readonly secrets: Secrets;
+  readonly files: readonly RenderedFile[];
+  readonly services: readonly ServicePolicy[];
+  readonly t: ReadonlyMap<string, Transport>;
+  facts: Map<string, HostFacts>;
+  readonly log: (message: string) => void;
+}
+
+export const BACKUP_DIR = "/var/lib/oar-ha/backup";
+export const MANAGED_LIST = "/var/lib/oar-ha/managed";
+export const STATE_DIR = "/var/lib/oar-ha/state";
+
+export function tr(ctx: DeployContext, host: string): Transport {
+  const t = ctx.t.get(host);
+  if (!t) throw new Error(`no connection to ${host}`);
+  return t;
+}
+
+/** Every host oar-ha touches: servers, then the other hosts. */
+export const allHosts = (c: Cluster): string[] => [...c.nodes.map((n) => n.name), ...c.hosts.filter((h) => !h.roles.every((r) => r === "witness")).map((h) => h.name)];
+
+/** The Debian packages each host needs, from its roles. */
+export function packagesFor(c: Cluster, host: string): string[] {
+  const pg = c.database.engine === "postgresql";
+  const out = new Set<string>();
+  const isServer = c.nodes.some((n) => n.name === host);
+  if (isServer) {
+    if (c.manager === "pacemaker") ["corosync", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents", "kmod"].forEach((p) => out.add(p));
+    else ["heartbeat", "cluster-glue", "resource-agents", "kmod"].forEach((p) => out.add(p));
+    if (c.storage.kind === "drbd") out.add("drbd-utils");
+    if (c.fencing.kind === "sbd") out.add("sbd");
+  }
+  if (dbServers(c).some((n) => n.name === host)) out.add(pg ? "postgresql" : "mariadb-server");
+  if (oarServers(c).some((n) => n.name === host)) ["oar-server", pg ? "oar-server-pgsql" : "oar-server-mysql"].forEach((p) => out.add(p));
+  const other = c.hosts.find((h) => h.name === host);
+  if (other?.roles.includes("frontend") || other?.roles.includes("api")) ["oar-user", pg ? "oar-user-pgsql" : "oar-user-mysql"].forEach((p) => out.add(p));
+  if (other?.roles.includes("compute")) out.add("oar-node");
+  if (hostsWithRole(c, "witness").some((h) => h.name === host)) out.add("corosync-qnetd");
+  return [...out].sort();
+}

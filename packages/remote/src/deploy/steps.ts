@@ -1,0 +1,242 @@
+import { createHash } from "node:crypto";
+import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, type RenderedFile } from "@oar-ha/core";
+import { CIB_CRM_PATH, allStarted, parseCrmMon, type CrmStatus } from "@oar-ha/pacemaker-config";
+import { planFile } from "../plan.js";
+import { run, shq } from "../transport.js";
+import type { Step } from "../executor.js";
+import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function packageStep(ctx: DeployContext, host: string): Step {
+  const missing = () => packagesFor(ctx.cluster, host).filter((p) => !ctx.facts.get(host)?.packages[p]);
+  return {
+    id: `${host}:packages`,
+    host,
+    title: "Debian packages",
+    check: () => Promise.resolve(missing().length === 0),
+    act: async () => {
+      const m = missing();
+      // Daemons must not start at install: only the cluster manager starts them.
+      await run(tr(ctx, host), `set -e
+own=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; own=1; fi
+trap '[ "$own" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends ${m.map(shq).join(" ")}`, { timeoutMs: 30 * 60_000 });
+    },
+  };
+}
+
+/** Keeps the file as it was before oar-ha's first change (or notes it did not exist): uninstall restores it. */
+export function backupScript(path: string): string {
+  const b = `${BACKUP_DIR}${path}`;
+  return `mkdir -p ${shq(b.slice(0, b.lastIndexOf("/")))} ${shq(MANAGED_LIST.slice(0, MANAGED_LIST.lastIndexOf("/")))}
+if [ ! -e ${shq(b)} ] && [ ! -e ${shq(`${b}.oar-ha-absent`)} ]; then
+  if [ -e ${shq(path)} ]; then cp -a ${shq(path)} ${shq(b)}; else : > ${shq(`${b}.oar-ha-absent`)}; fi
+fi
+grep -qxF ${shq(path)} ${shq(MANAGED_LIST)} 2>/dev/null || echo ${shq(path)} >> ${shq(MANAGED_LIST)}`;
+}
+
+export function fileStep(ctx: DeployContext, f: RenderedFile): Step {
+  return {
+    id: `${f.host}:file:${f.path}`,
+    host: f.host,
+    title: f.path,
+    check: () => Promise.resolve(planFile(f, ctx.facts.get(f.host)!).action === "none"),
+    act: async () => {
+      const change = planFile(f, ctx.facts.get(f.host)!);
+      const t = tr(ctx, f.host);
+      await run(t, backupScript(f.path));
+      await t.put(f.path, Buffer.from(change.content, "base64"), { mode: f.mode, owner: f.owner });
+    },
+  };
+}
+
+export function bootPolicyStep(ctx: DeployContext, host: string, service: string): Step {
+  const enabled = `ls /etc/rc[2345].d/S*${service} >/dev/null 2>&1 || { [ -d /run/systemd/system ] && systemctl is-enabled --quiet ${shq(service)} 2>/dev/null; }`;
+  return {
+    id: `${host}:boot:${service}`,
+    host,
+    title: `no boot-time start of ${service}`,
+    check: async () => (await tr(ctx, host).exec(enabled)).code !== 0,
+    act: async () => {
+      await run(tr(ctx, host), `mkdir -p ${STATE_DIR}; echo ${shq(service)} >> ${STATE_DIR}/boot-disabled
+update-rc.d ${shq(service)} disable >/dev/null 2>&1 || true
+if [ -d /run/systemd/system ]; then systemctl disable --quiet ${shq(service)} || true; fi`);
+    },
+  };
+}
+
+const OAR_SSH = "/var/lib/oar/.ssh";
+
+/** Both OAR servers hold the same oar key pair (a backup with another key reaches no node), and every node trusts it. */
+export function oarKeysStep(ctx: DeployContext): Step {
+  const servers = oarServers(ctx.cluster).map((n) => n.name);
+  const nodes = hostsWithRole(ctx.cluster, "compute").map((h) => h.name);
+  const first = servers[0] ?? "";
+  const sum = async (h: string, p: string) => (await tr(ctx, h).exec(`sha256sum < ${shq(p)} 2>/dev/null`)).stdout.trim();
+  return {
+    id: "cluster:oar-ssh-keys",
+    title: "identical oar SSH keys on the OAR servers, trusted by the nodes",
+    check: async () => {
+      const ref = await sum(first, `${OAR_SSH}/id_rsa`);
+      if (!ref) throw new OarHaError("OARHA103", `${first}: ${OAR_SSH}/id_rsa is missing (is oar-server installed?)`);
+      for (const s of servers.slice(1)) if ((await sum(s, `${OAR_SSH}/id_rsa`)) !== ref) return false;
+      const pub = new TextDecoder().decode(await tr(ctx, first).get(`${OAR_SSH}/id_rsa.pub`)).trim().split(" ").slice(0, 2).join(" ");
+      for (const n of nodes) {
+        const ak = await tr(ctx, n).get(`${OAR_SSH}/authorized_keys`);
+        if (!ak || !new TextDecoder().decode(ak).includes(pub)) return false;
+      }
+      return true;
+    },
+    act: async () => {
+      const priv = await tr(ctx, first).get(`${OAR_SSH}/id_rsa`);
+      const pub = await tr(ctx, first).get(`${OAR_SSH}/id_rsa.pub`);
+      if (!priv || !pub) throw new OarHaError("OARHA103", `${first}: no oar key pair in ${OAR_SSH}`);
+      for (const s of servers.slice(1)) {
+        await run(tr(ctx, s), `${backupScript(`${OAR_SSH}/id_rsa`)}\n${backupScript(`${OAR_SSH}/id_rsa.pub`)}`);
+        await tr(ctx, s).put(`${OAR_SSH}/id_rsa`, priv, { mode: "0600", owner: "oar:oar" });
+        await tr(ctx, s).put(`${OAR_SSH}/id_rsa.pub`, pub, { mode: "0644", owner: "oar:oar" });
+      }
+      const line = new TextDecoder().decode(pub).trim();
+      for (const h of [...nodes, ...servers]) {
+        await run(tr(ctx, h), `${backupScript(`${OAR_SSH}/authorized_keys`)}
+mkdir -p ${OAR_SSH}; touch ${OAR_SSH}/authorized_keys
+grep -qF ${shq(line.split(" ").slice(0, 2).join(" "))} ${OAR_SSH}/authorized_keys || echo ${shq(line)} >> ${OAR_SSH}/authorized_keys
+chown oar:oar ${OAR_SSH}/authorized_keys; chmod 600 ${OAR_SSH}/authorized_keys`);
+      }
+    },
+  };
+}
+
+function mountCommand(ctx: DeployContext): string {
+  const s = ctx.cluster.storage;
+  if (s.kind !== "shared") throw new OarHaError("OARHA103", "apply does not drive DRBD yet (the VM lab issue brings it): use storage.kind shared, or prepare DRBD by hand");
+  const mp = shq(s.mountPoint);
+  return s.filesystem === "none" ? `mount --bind ${shq(s.device)} ${mp}` : `mount -t ${s.filesystem} ${shq(s.device)} ${mp}`;
+}
+
+/** Marker written on the cluster storage once the OAR database exists: it is never created twice. */
+const MARKER = ".oar-ha-db-created";
+
+/**
+ * Once, on the first DB server, with the cluster storage mounted there: the DB's data
+ * directory on it, the server started locally, `oar-database --create`, stopped again.
+ */
+export function dbBootstrapStep(ctx: DeployContext, clusterRunsDb: () => Promise<boolean>): Step {
+  const c = ctx.cluster;
+  const host = dbServers(c)[0]?.name ?? "";
+  const s = c.storage;
+  const mp = s.mountPoint;
+  return {
+    id: `${host}:database-bootstrap`,
+    host,
+    title: "OAR database on the cluster storage (once)",
+    check: async () => {
+      if (await clusterRunsDb()) return true;
+      if (s.kind === "shared" && s.filesystem === "none") return (await tr(ctx, host).exec(`test -e ${shq(`${s.device}/${MARKER}`)}`)).code === 0;
+      const r = await tr(ctx, host).exec(`set -e; d=$(mktemp -d); ${mountCommand(ctx).replace(shq(mp), '"$d"')} -o ro; trap 'umount "$d"; rmdir "$d"' EXIT; test -e "$d/${MARKER}"`);
+      return r.code === 0;
+    },
+    act: async () => {
+      if (c.topology !== "two-node") throw new OarHaError("OARHA103", "apply creates the OAR database on two-node clusters only so far (four-node needs oar-database run against the DB VIP)");
+      const data = dbDataDirectory(c);
+      const pg = c.database.engine === "postgresql";
+      const v = pgVersion(c);
+      const start = pg
+        ? `install -d -o postgres -g postgres -m 700 ${shq(data)}
+[ -e ${shq(`${data}/PG_VERSION`)} ] || runuser -u postgres -- /usr/lib/postgresql/${v}/bin/initdb -D ${shq(data)} -E UTF8 --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+install -d -o postgres -g postgres -m 2775 /run/postgresql
+pg_ctlcluster --skip-systemctl-redirect ${v} main start
+trap 'pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast; umount ${shq(mp)}' EXIT
+exists=$(runuser -u postgres -- psql -Atc "select 1 from pg_database where datname='${c.database.name}'")`
+        : `install -d -o mysql -g mysql -m 750 ${shq(data)}
+[ -d ${shq(`${data}/mysql`)} ] || mariadb-install-db --datadir=${shq(data)} --user=mysql --auth-root-authentication-method=socket --skip-test-db >/dev/null
+install -d -o mysql -g mysql /run/mysqld
+(setsid /usr/sbin/mariadbd --datadir=${shq(data)} --user=mysql --socket=/run/mysqld/mysqld.sock --pid-file=/run/mysqld/bootstrap.pid --skip-networking </dev/null >/dev/null 2>&1 &)
+for i in $(seq 1 100); do [ -S /run/mysqld/mysqld.sock ] && break; sleep 0.1; done
+trap 'mariadb-admin -uroot --socket=/run/mysqld/mysqld.sock shutdown; umount ${shq(mp)}' EXIT
+exists=$(mariadb -uroot -N -e "show databases like '${c.database.name}'")`;
+      await run(
+        tr(ctx, host),
+        `set -e
+mkdir -p ${shq(mp)}
+mountpoint -q ${shq(mp)} || ${mountCommand(ctx)}
+${start}
+if [ -z "$exists" ]; then oar-database --create --db-is-local --db-host=${pg ? "127.0.0.1" : "localhost"} -y >/tmp/oar-ha-oar-database.log 2>&1 || { cat /tmp/oar-ha-oar-database.log >&2; exit 1; }; fi
+${pg ? "" : "mariadb -uroot < /etc/oar-ha/mysql-grants.sql"}
+: > ${shq(`${mp}/${MARKER}`)}`,
+        { timeoutMs: 300_000 },
+      );
+    },
+  };
+}
+
+export async function crmStatus(ctx: DeployContext, host: string): Promise<CrmStatus | undefined> {
+  const r = await tr(ctx, host).exec("crm_mon -1 --output-as=xml", { timeoutMs: 30_000 });
+  return r.code === 0 ? parseCrmMon(r.stdout) : undefined;
+}
+
+export function pacemakerStartStep(ctx: DeployContext, host: string): Step {
+  return {
+    id: `${host}:cluster-manager`,
+    host,
+    title: "corosync and pacemaker running",
+    check: async () => (await tr(ctx, host).exec("corosync-cfgtool -s >/dev/null 2>&1 && pgrep -x pacemakerd >/dev/null")).code === 0,
+    act: async () => {
+      await run(
+        tr(ctx, host),
+        `set -e
+mkdir -p /var/log/corosync /var/log/pacemaker /var/lib/pacemaker/cores /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /run/crm
+chown hacluster:haclient /var/log/pacemaker /var/lib/pacemaker/cores /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /run/crm
+if [ -d /run/systemd/system ]; then systemctl enable --quiet corosync pacemaker; systemctl start corosync pacemaker; exit 0; fi
+corosync-cfgtool -s >/dev/null 2>&1 || corosync
+for i in $(seq 1 100); do corosync-cfgtool -s >/dev/null 2>&1 && break; sleep 0.1; done
+pgrep -x pacemakerd >/dev/null || (setsid pacemakerd </dev/null >>/var/log/pacemaker/pacemakerd.out 2>&1 &)
+for i in $(seq 1 100); do pgrep -x pacemakerd >/dev/null && break; sleep 0.1; done`,
+        { timeoutMs: 60_000 },
+      );
+    },
+  };
+}
+
+export function cibStep(ctx: DeployContext): Step {
+  const host = ctx.cluster.nodes[0]?.name ?? "";
+  const crm = ctx.files.find((f) => f.host === host && f.path === CIB_CRM_PATH);
+  const digest = createHash("sha256").update(crm?.content ?? "").digest("hex");
+  return {
+    id: "cluster:cib",
+    host,
+    title: "Pacemaker configuration loaded",
+    check: async () => {
+      const r = await tr(ctx, host).exec(`cat ${STATE_DIR}/cib.sha256 2>/dev/null; cibadmin -Q -o resources 2>/dev/null | grep -c '<primitive'`);
+      const [sum = "", count = "0"] = r.stdout.trim().split("\n");
+      return sum === digest && Number(count) > 0;
+    },
+    act: async () => {
+      for (let i = 0; i < 120; i++) {
+        const st = await crmStatus(ctx, host);
+        if (st?.dc && st.quorum) break;
+        if (i === 119) throw new OarHaError("OARHA103", `${host}: the cluster elected no DC with quorum in 60 s (check corosync links: corosync-cfgtool -s)`);
+        await sleep(500);
+      }
+      await run(tr(ctx, host), `crm configure load update ${CIB_CRM_PATH} && mkdir -p ${STATE_DIR} && echo ${digest} > ${STATE_DIR}/cib.sha256`, { timeoutMs: 120_000 });
+    },
+  };
+}
+
+/** Waits until every resource runs (a verification, not a change). */
+export async function waitHealthy(ctx: DeployContext, timeoutMs = 240_000): Promise<CrmStatus> {
+  const host = ctx.cluster.nodes[0]?.name ?? "";
+  const end = Date.now() + timeoutMs;
+  let last: CrmStatus | undefined;
+  for (;;) {
+    last = await crmStatus(ctx, host);
+    if (last && allStarted(last)) return last;
+    if (Date.now() > end) {
+      const bad = last?.resources.filter((r) => r.failed || !["Started", "Promoted", "Unpromoted"].includes(r.role)).map((r) => `${r.id} ${r.role}${r.failed ? " (failed)" : ""}`) ?? ["no answer from crm_mon"];
+      throw new OarHaError("OARHA103", `the cluster is not healthy after ${timeoutMs / 1000} s: ${bad.join(", ")}\n  fix: look at crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log on ${host}`);
+    }
+    await sleep(1000);
+  }
+}

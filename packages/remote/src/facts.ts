@@ -1,0 +1,67 @@
+import { shq, type Transport } from "./transport.js";
+
+/** What oar-ha knows about a host before it changes anything. */
+export interface HostFacts {
+  readonly host: string;
+  /** `uname -n` */
+  readonly hostname: string;
+  readonly os: { readonly id: string; readonly version: string };
+  readonly init: "systemd" | "sysv";
+  /** Installed packages (of those asked about) and their versions. */
+  readonly packages: Readonly<Record<string, string>>;
+  /** Current content (base64) and metadata of the files oar-ha manages; absent files are missing. */
+  readonly files: Readonly<Record<string, { readonly content: string; readonly mode: string; readonly owner: string }>>;
+  readonly addresses: readonly string[];
+  /** Host clock minus local clock, in ms (network latency included). */
+  readonly clockSkewMs: number;
+}
+
+const SEP = "\u0001oar-ha\u0001";
+
+/** Gathers facts in one round trip (one shell script, sections separated by a marker). */
+export async function gatherFacts(t: Transport, paths: readonly string[], packages: readonly string[]): Promise<HostFacts> {
+  const files = paths
+    .map((p) => `if [ -f ${shq(p)} ]; then echo ${shq(p)} "$(stat -c '%a %U:%G' ${shq(p)})" "$(base64 -w0 < ${shq(p)})"; fi`)
+    .join("\n");
+  const script = [
+    "uname -n",
+    `echo '${SEP}'`,
+    ". /etc/os-release 2>/dev/null; echo \"$ID $VERSION_ID\"",
+    `echo '${SEP}'`,
+    "if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi",
+    `echo '${SEP}'`,
+    packages.length ? `dpkg-query -W -f='\${Package} \${Version} \${Status}\\n' ${packages.map(shq).join(" ")} 2>/dev/null | grep ' install ok installed$' || true` : "true",
+    `echo '${SEP}'`,
+    files || "true",
+    `echo '${SEP}'`,
+    "ip -o -4 addr show | awk '{print $4}'",
+    `echo '${SEP}'`,
+    "date +%s%3N",
+  ].join("\n");
+  const before = Date.now();
+  const r = await t.exec(script, { timeoutMs: 60_000 });
+  const after = Date.now();
+  if (r.code !== 0) throw new Error(`${t.host}: cannot gather facts: ${r.stderr.trim()}`);
+  const [host = "", os = "", init = "", pkgs = "", fileLines = "", addrs = "", clock = "0"] = r.stdout.split(`${SEP}\n`);
+  const [id = "", version = ""] = os.trim().split(" ");
+  const packagesOut: Record<string, string> = {};
+  for (const l of pkgs.split("\n").filter(Boolean)) {
+    const [name = "", ver = ""] = l.split(" ");
+    packagesOut[name] = ver;
+  }
+  const filesOut: Record<string, { content: string; mode: string; owner: string }> = {};
+  for (const l of fileLines.split("\n").filter(Boolean)) {
+    const [path = "", mode = "", owner = "", content = ""] = l.split(" ");
+    filesOut[path] = { content, mode: mode.padStart(4, "0"), owner };
+  }
+  return {
+    host: t.host,
+    hostname: host.trim(),
+    os: { id, version },
+    init: init.trim() === "systemd" ? "systemd" : "sysv",
+    packages: packagesOut,
+    files: filesOut,
+    addresses: addrs.split("\n").filter(Boolean).map((a) => a.split("/")[0] ?? a),
+    clockSkewMs: Number(clock.trim()) - (before + after) / 2,
+  };
+}
