@@ -9,6 +9,9 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   render: { description: "Write every host's files into a local tree; touches no host", load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>) },
   plan: { description: "Show what apply would change on each host, as diffs", load: () => import("./commands/plan.js").then((m) => m.default as CommandDef<ArgsDef>) },
   apply: { description: "Deploy the cluster over SSH (re-runnable, resumable, with backups)", load: () => import("./commands/apply.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  status: { description: "Health of the deployed cluster (exit 1 when unhealthy)", load: () => import("./commands/status.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  switchover: { description: "Planned move to the other server, waiting until healthy", load: () => import("./commands/switchover.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  uninstall: { description: "Stop the cluster, restore every replaced file; data stays", load: () => import("./commands/uninstall.js").then((m) => m.default as CommandDef<ArgsDef>) },
   lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
 };
 

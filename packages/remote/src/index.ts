@@ -15,3 +15,4 @@ export { applyDeploy, planDeploy, deployPhases, type DeployInput, type DeployRes
 export { allHosts, packagesFor, BACKUP_DIR, MANAGED_LIST, STATE_DIR, type DeployContext } from "./deploy/context.js";
 export { waitHealthy, crmStatus } from "./deploy/steps.js";
 export { activeOarServer } from "./deploy/oar-nodes.js";
+export { clusterStatus, switchover, uninstall, type ClusterStatus, type Check } from "./deploy/operate.js";

@@ -4,6 +4,7 @@ import { CIB_CRM_PATH, allStarted, parseCrmMon, type CrmStatus } from "@oar-ha/p
 import { planFile } from "../plan.js";
 import { run, shq } from "../transport.js";
 import type { Step } from "../executor.js";
+import { mysqlCreateSql, pgCreateSql } from "./oar-database.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -145,28 +146,39 @@ export function dbBootstrapStep(ctx: DeployContext, clusterRunsDb: () => Promise
       const v = pgVersion(c);
       const start = pg
         ? `install -d -o postgres -g postgres -m 700 ${shq(data)}
-[ -e ${shq(`${data}/PG_VERSION`)} ] || runuser -u postgres -- /usr/lib/postgresql/${v}/bin/initdb -D ${shq(data)} -E UTF8 --auth-local=peer --auth-host=scram-sha-256 >/dev/null
+[ -e ${shq(`${data}/PG_VERSION`)} ] || runuser -u postgres -- /usr/lib/postgresql/${v}/bin/initdb -D ${shq(data)} -E UTF8 --auth-local=peer --auth-host=scram-sha-256 >/dev/null </dev/null
 install -d -o postgres -g postgres -m 2775 /run/postgresql
-pg_ctlcluster --skip-systemctl-redirect ${v} main start
+pg_ctlcluster ${v} main status >/dev/null 2>&1 </dev/null || pg_ctlcluster --skip-systemctl-redirect ${v} main start </dev/null
 trap 'pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast; umount ${shq(mp)}' EXIT
-exists=$(runuser -u postgres -- psql -Atc "select 1 from pg_database where datname='${c.database.name}'")`
+exists=$(runuser -u postgres -- psql -Atc "select 1 from pg_database where datname='${c.database.name}'" </dev/null)
+# A database without OAR's schema is a creation an interrupted run left half done (the marker is
+# written only after success): start it over.
+if [ -n "$exists" ] && ! runuser -u postgres -- psql -d ${shq(c.database.name)} -Atc "select version from schema" >/dev/null 2>&1 </dev/null; then
+  runuser -u postgres -- psql -qc "drop database ${c.database.name}" -c "drop role if exists ${c.database.user}" -c "drop role if exists ${c.database.readOnlyUser}" </dev/null
+  exists=""
+fi`
         : `install -d -o mysql -g mysql -m 750 ${shq(data)}
-[ -d ${shq(`${data}/mysql`)} ] || mariadb-install-db --datadir=${shq(data)} --user=mysql --auth-root-authentication-method=socket --skip-test-db >/dev/null
+[ -d ${shq(`${data}/mysql`)} ] || mariadb-install-db --datadir=${shq(data)} --user=mysql --auth-root-authentication-method=socket --skip-test-db >/dev/null </dev/null
 install -d -o mysql -g mysql /run/mysqld
-(setsid /usr/sbin/mariadbd --datadir=${shq(data)} --user=mysql --socket=/run/mysqld/mysqld.sock --pid-file=/run/mysqld/bootstrap.pid --skip-networking </dev/null >/dev/null 2>&1 &)
+[ -S /run/mysqld/mysqld.sock ] || (setsid /usr/sbin/mariadbd --datadir=${shq(data)} --user=mysql --socket=/run/mysqld/mysqld.sock --pid-file=/run/mysqld/bootstrap.pid --skip-networking </dev/null >/dev/null 2>&1 &)
 for i in $(seq 1 100); do [ -S /run/mysqld/mysqld.sock ] && break; sleep 0.1; done
 trap 'mariadb-admin -uroot --socket=/run/mysqld/mysqld.sock shutdown; umount ${shq(mp)}' EXIT
-exists=$(mariadb -uroot -N -e "show databases like '${c.database.name}'")`;
+exists=$(mariadb -uroot -N -e "show databases like '${c.database.name}'" </dev/null)
+if [ -n "$exists" ] && ! mariadb -uroot -N -e "select version from ${c.database.name}.schema" >/dev/null 2>&1 </dev/null; then
+  mariadb -uroot -e "drop database ${c.database.name}; drop user if exists '${c.database.user}'@'%', '${c.database.user}'@'localhost', '${c.database.readOnlyUser}'@'%', '${c.database.readOnlyUser}'@'localhost'"
+  exists=""
+fi`;
       await run(
         tr(ctx, host),
         `set -e
 mkdir -p ${shq(mp)}
-mountpoint -q ${shq(mp)} || ${mountCommand(ctx)}
+mountpoint -q ${shq(mp)} || ${mountCommand(ctx)} </dev/null
 ${start}
-if [ -z "$exists" ]; then oar-database --create --db-is-local --db-host=${pg ? "127.0.0.1" : "localhost"} -y >/tmp/oar-ha-oar-database.log 2>&1 || { cat /tmp/oar-ha-oar-database.log >&2; exit 1; }; fi
+# The creation SQL (it holds the passwords) arrives on this script's stdin, never on a command line.
+if [ -z "$exists" ]; then ${pg ? "runuser -u postgres -- psql -q -d postgres" : "mariadb -uroot"}; fi
 ${pg ? "" : "mariadb -uroot < /etc/oar-ha/mysql-grants.sql"}
 : > ${shq(`${mp}/${MARKER}`)}`,
-        { timeoutMs: 300_000 },
+        { timeoutMs: 300_000, stdin: pg ? pgCreateSql(c, ctx.secrets) : mysqlCreateSql(c, ctx.secrets) },
       );
     },
   };

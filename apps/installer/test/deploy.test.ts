@@ -1,0 +1,134 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/*
+ * The whole product on the namespace lab, through the bundled program exactly as a user runs
+ * it: lab up -> apply -> status -> a job through the VIP -> switchover -> status -> re-apply
+ * changes nothing -> uninstall restores every file byte for byte. Needs root; takes over the
+ * machine's lab (global names), so the turbo pipeline runs it after the lab package's tests.
+ */
+
+const bin = join(import.meta.dirname, "../dist/oar-ha.js");
+const root = "/mnt/oar-ha-lab-deploy";
+const clusterFile = join(root, "oar-ha.yaml");
+
+function oarHa(args: string[], timeoutMs = 300_000) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const inHost = (host: string, script: string) => oarHa(["lab", "exec", host, "--root", root, "--", "sh", "-c", script]);
+
+function secretValues(): string[] {
+  const text = readFileSync(join(root, "oar-ha.secrets.yaml"), "utf8");
+  return [...text.matchAll(/^\w+: (\S{16,})$/gm)].map((m) => m[1]!);
+}
+
+/** sha256 (or "absent") of every file apply manages, per host. */
+function snapshot(): Map<string, string> {
+  const manifest = JSON.parse(oarHa(["render", clusterFile, "--out", join(root, "render-snap"), "--force", "--json"]).out) as { files: { host: string; path: string }[] };
+  const out = new Map<string, string>();
+  for (const host of new Set(manifest.files.map((f) => f.host))) {
+    const paths = manifest.files.filter((f) => f.host === host).map((f) => f.path);
+    const r = inHost(host, paths.map((p) => `if [ -e ${p} ]; then echo ${p} $(sha256sum < ${p} | cut -c1-64) $(stat -c %a:%U:%G ${p}); else echo ${p} absent; fi`).join("; "));
+    for (const line of r.out.trim().split("\n")) out.set(`${host} ${line.split(" ")[0]}`, line);
+  }
+  return out;
+}
+
+describe("deploy: two-node PostgreSQL Pacemaker on the lab", () => {
+  let before: Map<string, string>;
+  beforeAll(() => {
+    const up = oarHa(["lab", "up", "--root", root, "--skip-install"]);
+    expect(up.code, up.err).toBe(0);
+    before = snapshot();
+  }, 120_000);
+  afterAll(() => {
+    oarHa(["lab", "down", "--root", root]);
+  });
+
+  it("refuses to run without --yes when not on a terminal, changing nothing", () => {
+    const r = oarHa(["apply", clusterFile]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--yes");
+  });
+
+  it("apply brings the whole stack up; no secret ever appears on a command line or in the output", async () => {
+    const secrets = secretValues();
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
+    const child = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], { env: { ...process.env, NO_COLOR: "1" } });
+    let output = "";
+    child.stdout.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
+    const leaks = new Set<string>();
+    let samples = 0;
+    const sampler = setInterval(() => {
+      samples++;
+      for (const p of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+        try {
+          const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
+          for (const s of secrets) if (cmd.includes(s)) leaks.add(cmd.replace(/\0/g, " ").slice(0, 200));
+        } catch {
+          /* gone */
+        }
+      }
+    }, 50);
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    clearInterval(sampler);
+    expect(code, output).toBe(0);
+    expect(samples).toBeGreaterThan(50);
+    expect([...leaks].join("\n")).toBe("");
+    for (const s of secrets) expect(output).not.toContain(s);
+    const logs = readdirSync(join(root, ".oar-ha")).map((f) => readFileSync(join(root, ".oar-ha", f), "utf8")).join("\n");
+    for (const s of secrets) expect(logs).not.toContain(s);
+  }, 300_000);
+
+  it("status says healthy: nodes, resources, VIP, DB and Almighty through the VIP, OAR config", () => {
+    const r = oarHa(["status", clusterFile, "--json"]);
+    expect(r.code, r.out + r.err).toBe(0);
+    const st = JSON.parse(r.out) as { healthy: boolean; vipHolder: string; checks: { name: string; ok: boolean }[] };
+    expect(st.healthy).toBe(true);
+    expect(st.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["database through the VIP", "Almighty through the VIP", "OAR configuration"]));
+  });
+
+  let jobId = "";
+  it("a job submitted from the frontend through the VIP runs to its end", async () => {
+    inHost("front", "id alice >/dev/null 2>&1 || useradd -m -u 2001 alice");
+    const sub = inHost("front", `su - alice -c 'oarsub -l core=1 "hostname; sleep 1"'`);
+    jobId = /OAR_JOB_ID=(\d+)/.exec(sub.out)?.[1] ?? "";
+    expect(jobId, sub.out + sub.err).not.toBe("");
+    for (let i = 0; i < 90; i++) {
+      const st = inHost("front", `oarstat -fj ${jobId} | grep -E '^ *state ='`).out;
+      if (st.includes("Terminated")) return;
+      if (st.includes("Error")) throw new Error(`job ${jobId} failed: ${st}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error(`job ${jobId} did not finish in 90 s`);
+  }, 120_000);
+
+  it("switchover moves the services to the other server; healthy, and the job is still known", () => {
+    const holder = (JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { vipHolder: string }).vipHolder;
+    const r = oarHa(["switchover", clusterFile]);
+    expect(r.code, r.err).toBe(0);
+    const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { healthy: boolean; vipHolder: string };
+    expect(st.healthy).toBe(true);
+    expect(st.vipHolder).not.toBe(holder);
+    expect(inHost("front", `oarstat -fj ${jobId}`).out).toMatch(/state = Terminated/);
+  }, 300_000);
+
+  it("a second apply reports zero changes", () => {
+    const r = oarHa(["apply", clusterFile, "--yes", "--json"]);
+    expect(r.code, r.err).toBe(0);
+    expect((JSON.parse(r.out) as { changed: string[] }).changed).toEqual([]);
+  }, 300_000);
+
+  it("uninstall restores every replaced file byte for byte and removes the ones apply created", () => {
+    const r = oarHa(["uninstall", clusterFile, "--yes"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain("left in place");
+    const after = snapshot();
+    expect(after).toEqual(before);
+    expect(existsSync(join(root, "shared", ".oar-ha-db-created"))).toBe(true);
+  }, 300_000);
+});

@@ -1,0 +1,24 @@
+import { defineCommand } from "citty";
+import { clusterStatus, switchover } from "@oar-ha/remote";
+import { EXIT } from "../io/output.js";
+import { openSession } from "../io/session.js";
+
+export default defineCommand({
+  meta: { name: "switchover", description: "Planned move of the services to the other server, waiting until healthy" },
+  args: {
+    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
+    secrets: { type: "string", description: "Secrets file" },
+  },
+  async run({ args }) {
+    const s = await openSession(args.file, args.secrets, false);
+    try {
+      const t0 = Date.now();
+      const moves = await switchover(s.cluster, s.transports, { log: (m) => process.stderr.write(`${m}\n`) });
+      const st = await clusterStatus(s.cluster, s.transports);
+      process.stderr.write(`switchover done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.entries(moves).map(([g, n]) => `${g} -> ${n}`).join(", ")}; ${st.healthy ? "healthy" : "UNHEALTHY (oar-ha status)"}\n`);
+      return st.healthy ? EXIT.ok : EXIT.invalid;
+    } finally {
+      await s.close();
+    }
+  },
+});
