@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -53,6 +53,40 @@ describe("deploy: two-node PostgreSQL Pacemaker on the lab", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("--yes");
   });
+
+  /** A variant of the lab's cluster file, written next to it (same secrets). */
+  function variant(name: string, edit: (yaml: string) => string): string {
+    const file = join(root, `${name}.yaml`);
+    writeFileSync(file, edit(readFileSync(clusterFile, "utf8")));
+    copyFileSync(join(root, "oar-ha.secrets.yaml"), join(root, `${name}.secrets.yaml`));
+    return file;
+  }
+
+  it.each([
+    ["an unreachable host", () => variant("unreachable", (y) => y.replace("address: 10.77.0.12\n", "address: 10.77.0.99\n")), /cannot reach 1 host.*srv-b/s],
+    ["a changed host key", () => {
+      const kh = join(root, "admin", "known_hosts.tampered");
+      const other = readFileSync(join(root, "fence", "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+      writeFileSync(kh, readFileSync(join(root, "admin", "known_hosts"), "utf8").split("\n").map((l) => (l.startsWith("srv-a,") ? `${l.split(" ")[0]} ${other}` : l)).join("\n"));
+      return variant("tampered", (y) => y.replace(/knownHosts: .*/, `knownHosts: ${kh}`));
+    }, /HOST KEY CHANGED for srv-a/],
+    ["a wrong login key", () => variant("wrongkey", (y) => y.replace(`identityFile: ${root}/admin/id_ed25519`, `identityFile: ${join(root, "fence", "client_key")}`)), /srv-a \(root@10\.77\.0\.11:22\).*authentication/is],
+    ["a VIP already in use", () => {
+      inHost("front", "ip addr add 10.77.0.100/24 dev eth0");
+      return clusterFile;
+    }, /already holds the VIP 10\.77\.0\.100|already answers on the VIP/],
+    ["a missing storage device", () => {
+      inHost("front", "ip addr del 10.77.0.100/24 dev eth0 2>/dev/null || true");
+      return variant("nostorage", (y) => y.replace(/device: .*shared/, `device: ${root}/no-such-device`));
+    }, /storage .*no-such-device does not exist/],
+  ] as const)("%s: a clear error, a non-zero exit, nothing changed on any host", (_what, make, message) => {
+    const file = make();
+    const r = oarHa(["apply", file, "--yes"]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(message);
+    expect(r.err).toMatch(/nothing was changed/);
+    expect(snapshot()).toEqual(before);
+  }, 120_000);
 
   it("apply brings the whole stack up; no secret ever appears on a command line or in the output", async () => {
     const secrets = secretValues();
@@ -131,4 +165,47 @@ describe("deploy: two-node PostgreSQL Pacemaker on the lab", () => {
     expect(after).toEqual(before);
     expect(existsSync(join(root, "shared", ".oar-ha-db-created"))).toBe(true);
   }, 300_000);
+});
+
+describe("deploy: interrupted at several steps, re-run converges", () => {
+  beforeAll(() => {
+    const up = oarHa(["lab", "up", "--root", root, "--skip-install"]);
+    expect(up.code, up.err).toBe(0);
+  }, 120_000);
+  afterAll(() => {
+    oarHa(["lab", "down", "--root", root]);
+  });
+
+  /** Starts apply and kill -9s it once its log shows `phase`, after `delayMs`. */
+  async function applyKilledAt(phase: string, delayMs: number): Promise<void> {
+    const logDir = join(root, ".oar-ha");
+    const seen = new Set(existsSync(logDir) ? readdirSync(logDir) : []);
+    const child = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], { stdio: "ignore" });
+    const exited = new Promise((r) => child.once("exit", r));
+    for (let i = 0; i < 1200; i++) {
+      const fresh = existsSync(logDir) ? readdirSync(logDir).filter((f) => !seen.has(f)) : [];
+      const text = fresh.map((f) => readFileSync(join(logDir, f), "utf8")).join("");
+      if (text.includes(`"title":"${phase}"`)) break;
+      if (child.exitCode !== null) throw new Error(`apply ended before ${phase}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, delayMs));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  it("kill -9 during the files, the database creation and the cluster start; the next apply finishes healthy", async () => {
+    await applyKilledAt("configuration files", 150);
+    await applyKilledAt("OAR database", 1500);
+    await applyKilledAt("cluster configuration", 2000);
+    const r = oarHa(["apply", clusterFile, "--yes"]);
+    expect(r.code, r.err).toBe(0);
+    const st = oarHa(["status", clusterFile]);
+    expect(st.code, st.out + st.err).toBe(0);
+    const again = oarHa(["apply", clusterFile, "--yes", "--json"]);
+    expect((JSON.parse(again.out) as { changed: string[] }).changed).toEqual([]);
+    // Created once: the OAR schema holds exactly one version row.
+    const holder = (JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { vipHolder: string }).vipHolder;
+    expect(inHost(holder, "runuser -u postgres -- psql -d oar -Atc 'select count(*) from schema'").out.trim()).toBe("1");
+  }, 600_000);
 });
