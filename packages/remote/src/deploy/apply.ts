@@ -6,7 +6,8 @@ import type { Transport } from "../transport.js";
 import { allHosts, packagesFor, type DeployContext } from "./context.js";
 import { oarNodeServiceStep, oarNodesStep } from "./oar-nodes.js";
 import { failOnProblems, preflight } from "./preflight.js";
-import { bootPolicyStep, cibStep, crmStatus, dbBootstrapStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
+import { managerState } from "./manager-state.js";
+import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
   readonly cluster: Cluster;
@@ -37,32 +38,30 @@ export async function planDeploy(i: DeployInput): Promise<FileChange[]> {
   return planFiles(i.files, ctx.facts);
 }
 
+/** The cluster already runs (a re-run): its VIPs are ours, not a conflict. */
 async function clusterRunning(ctx: DeployContext): Promise<boolean> {
-  if (ctx.cluster.manager !== "pacemaker") return false;
-  const st = await crmStatus(ctx, ctx.cluster.nodes[0]?.name ?? "").catch(() => undefined);
-  return (st?.resources.length ?? 0) > 0;
+  const st = await managerState(ctx.cluster, ctx.t);
+  return st.groups.some((g) => g.holder !== undefined) && st.nodes.some((n) => n.online);
 }
 
 /** The phases of a deploy, in order. Each step checks before it acts: a re-run does only what is missing. */
 export function deployPhases(ctx: DeployContext): Phase[] {
   const c = ctx.cluster;
   const hosts = allHosts(c);
-  const dbRunning = async () => {
-    const st = await crmStatus(ctx, c.nodes[0]?.name ?? "").catch(() => undefined);
-    return st?.resources.some((r) => r.id === "db" && r.role === "Started") ?? false;
-  };
   const phases: Phase[] = [
     { title: "packages", parallel: true, steps: hosts.map((h) => packageStep(ctx, h)) },
     { title: "configuration files", parallel: true, steps: ctx.files.map((f) => fileStep(ctx, f)) },
     { title: "no boot-time start outside the cluster manager", parallel: true, steps: ctx.services.map((s) => bootPolicyStep(ctx, s.host, s.service)) },
     { title: "oar SSH keys", parallel: false, steps: [oarKeysStep(ctx)] },
-    { title: "OAR database", parallel: false, steps: [dbBootstrapStep(ctx, dbRunning)] },
+    { title: "OAR database", parallel: false, steps: [dbBootstrapStep(ctx)] },
   ];
   if (c.manager === "pacemaker") {
     phases.push(
       { title: "cluster manager", parallel: true, steps: c.nodes.map((n) => pacemakerStartStep(ctx, n.name)) },
       { title: "cluster configuration", parallel: false, steps: [cibStep(ctx)] },
     );
+  } else {
+    phases.push({ title: "cluster manager", parallel: true, steps: c.nodes.map((n) => heartbeatStartStep(ctx, n.name)) });
   }
   return phases;
 }
@@ -82,10 +81,8 @@ export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: 
   failOnProblems(await preflight(ctx, { clusterRunning: running }));
   const r1 = await runPhases(deployPhases(ctx), o);
   if (o.dryRun) return { ...r1, seconds: (Date.now() - t0) / 1000 };
-  if (ctx.cluster.manager === "pacemaker") {
-    o.emit?.({ type: "phase", title: "waiting until every resource runs" });
-    await waitHealthy(ctx);
-  }
+  o.emit?.({ type: "phase", title: "waiting until every resource runs" });
+  await waitHealthy(ctx);
   const r2 = await runPhases(
     [
       { title: "OAR nodes", parallel: false, steps: [oarNodesStep(ctx)] },

@@ -1,15 +1,13 @@
 import { hostsWithRole } from "@oar-ha/core";
-import { runningOn } from "@oar-ha/pacemaker-config";
 import type { Step } from "../executor.js";
 import { run, shq } from "../transport.js";
 import type { DeployContext } from "./context.js";
-import { crmStatus } from "./steps.js";
+import { holderOf, managerState } from "./manager-state.js";
 
 /** The server where the OAR server runs now (OAR admin commands go there). */
 export async function activeOarServer(ctx: DeployContext): Promise<string> {
-  const st = await crmStatus(ctx, ctx.cluster.nodes[0]?.name ?? "");
-  const on = st ? runningOn(st, "oar-server") : undefined;
-  if (!on) throw new Error("the OAR server resource runs nowhere");
+  const on = holderOf(await managerState(ctx.cluster, ctx.t), "oar");
+  if (!on) throw new Error("the OAR server runs nowhere");
   return on;
 }
 

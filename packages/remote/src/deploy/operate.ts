@@ -1,15 +1,12 @@
-import { OarHaError, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster } from "@oar-ha/core";
-import { allStarted, parseCrmMon, runningOn, type CrmStatus } from "@oar-ha/pacemaker-config";
+import { OarHaError, hostsWithRole, oarServers, serviceGroups, type Cluster } from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
+import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
 
 /*
  * Operating a deployed cluster: status, planned switchover, uninstall. They use only the
  * transports (no local state): any admin machine with the cluster file can run them.
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 export interface Check {
   readonly name: string;
@@ -20,44 +17,27 @@ export interface Check {
 export interface ClusterStatus {
   readonly healthy: boolean;
   readonly checks: readonly Check[];
-  readonly crm?: CrmStatus;
+  readonly manager: ManagerState;
+  /** The server that holds the OAR VIP. */
   readonly vipHolder?: string;
-}
-
-async function crm(t: ReadonlyMap<string, Transport>, c: Cluster): Promise<CrmStatus | undefined> {
-  for (const n of c.nodes) {
-    const tr = t.get(n.name);
-    if (!tr) continue;
-    const r = await tr.exec("crm_mon -1 --output-as=xml", { timeoutMs: 20_000 });
-    if (r.code === 0) return parseCrmMon(r.stdout);
-  }
-  return undefined;
 }
 
 /** Health of the whole stack, each check with a sentence; `healthy` when every check passes. */
 export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<ClusterStatus> {
   const checks: Check[] = [];
-  const st = c.manager === "pacemaker" ? await crm(t, c) : undefined;
-  if (c.manager === "pacemaker") {
-    checks.push({ name: "cluster manager", ok: st !== undefined && st.quorum, detail: st ? `DC ${st.dc ?? "none"}, ${st.quorum ? "quorate" : "NO QUORUM"}` : "crm_mon answers on no server" });
-    for (const n of c.nodes) {
-      const node = st?.nodes.find((x) => x.name === n.name);
-      checks.push({ name: `node ${n.name}`, ok: node?.online === true && !node.unclean, detail: node ? (node.online ? "online" : node.unclean ? "UNCLEAN" : "offline") : "unknown" });
-    }
-    checks.push({ name: "resources", ok: st !== undefined && allStarted(st), detail: st ? st.resources.map((r) => `${r.id}=${r.role}${r.nodes[0] ? `@${r.nodes[0]}` : ""}${r.failed ? "(failed)" : ""}`).join(" ") : "-" });
+  const m = await managerState(c, t);
+  checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
+  for (const n of m.nodes) checks.push({ name: `node ${n.name}`, ok: n.online, detail: n.detail });
+  for (const g of m.groups) {
+    checks.push({ name: `VIP ${g.vip}`, ok: g.holder !== undefined, detail: g.holder ? `on ${g.holder}` : g.detail });
+    checks.push({ name: `services (${g.id === "all" ? "storage, DB, OAR server" : g.id === "db" ? "storage, DB" : "OAR server"})`, ok: g.running, detail: g.detail });
   }
-  let vipHolder: string | undefined;
-  for (const g of serviceGroups(c)) {
-    const id = `vip-${g.id === "all" ? "oar-ha" : g.id}`;
-    const holder = st ? runningOn(st, id) : undefined;
-    if (g.id !== "db") vipHolder = holder;
-    checks.push({ name: `VIP ${splitCidr(g.vip.address).address}`, ok: holder !== undefined, detail: holder ? `on ${holder}` : "held by no server" });
-  }
+  const vipHolder = holderOf(m, "oar");
   // From a client's seat: a frontend (or the first OAR server) talks to the DB and Almighty through the VIP names.
   const client = hostsWithRole(c, "frontend")[0]?.name ?? oarServers(c)[0]?.name ?? "";
   const ct = t.get(client);
   if (ct) {
-    const db = await ct.exec("oarstat >/dev/null 2>&1 && echo ok", { timeoutMs: 20_000 });
+    const db = await ct.exec("timeout 15 oarstat >/dev/null 2>&1 && echo ok", { timeoutMs: 20_000 });
     checks.push({ name: "database through the VIP", ok: db.stdout.includes("ok"), detail: `oarstat on ${client}: ${db.stdout.includes("ok") ? "answers" : "fails"}` });
     const port = c.oar.serverPort;
     const al = await ct.exec(`timeout 3 bash -c '</dev/tcp/${c.vips.oar.hostname}/${port}' && echo ok`, { timeoutMs: 10_000 });
@@ -69,37 +49,77 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
     if (!r?.stdout.includes(`"${c.vips.oar.hostname}"`)) bad.push(`${h}: ${r?.stdout.trim() || "no SERVER_HOSTNAME"}`);
   }
   checks.push({ name: "OAR configuration", ok: bad.length === 0, detail: bad.length ? bad.join("; ") : `every host points at ${c.vips.oar.hostname}` });
-  return { healthy: checks.every((x) => x.ok), checks, ...(st ? { crm: st } : {}), ...(vipHolder ? { vipHolder } : {}) };
+  return { healthy: checks.every((x) => x.ok), checks, manager: m, ...(vipHolder ? { vipHolder } : {}) };
 }
 
-/** Planned move of every service group to the other server of its pair, waiting until healthy. */
+const HB_STANDBY = "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d/hb_standby ] && exec $d/hb_standby all; done; echo 'hb_standby not found' >&2; exit 1";
+
+/**
+ * Planned move of every service group to the other server of its pair, waiting until
+ * healthy. Pacemaker: `crm resource move`, then the constraint is cleared (stickiness keeps
+ * the services there). Heartbeat: `hb_standby` on the holder, which hands its resources over.
+ */
 export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, o: { timeoutMs?: number; log?: (m: string) => void } = {}): Promise<Record<string, string>> {
-  if (c.manager !== "pacemaker") throw new OarHaError("OARHA901", "switchover with Heartbeat: run hb_standby on the active server (oar-ha drives Pacemaker only here)");
+  const st = await managerState(c, t);
+  if (!st.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy (${describeProblems(st)}): a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services`);
   const first = t.get(c.nodes[0]?.name ?? "");
   if (!first) throw new OarHaError("OARHA103", "no connection to the first server");
-  const st = await crm(t, c);
-  if (!st || !allStarted(st)) throw new OarHaError("OARHA103", "the cluster is not healthy: a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services");
   const moves: Record<string, string> = {};
   for (const g of serviceGroups(c)) {
-    const id = `g-${g.id === "all" ? "oar-ha" : g.id}`;
-    const from = runningOn(st, `vip-${g.id === "all" ? "oar-ha" : g.id}`);
+    const from = st.groups.find((x) => x.id === g.id)?.holder;
     const to = g.nodes.find((n) => n.name !== from)?.name;
-    if (!to) continue;
-    o.log?.(`moving ${id} from ${from ?? "?"} to ${to}`);
-    await run(first, `crm resource move ${shq(id)} ${shq(to)} >/dev/null 2>&1 || crm resource move ${shq(id)} ${shq(to)}`);
-    moves[id] = to;
+    if (!from || !to) continue;
+    o.log?.(`moving ${g.id === "all" ? "the services" : `the ${g.id} group`} from ${from} to ${to}`);
+    if (c.manager === "pacemaker") {
+      const id = `g-${groupSuffix(g)}`;
+      await run(first, `crm resource move ${shq(id)} ${shq(to)} >/dev/null 2>&1 || crm resource move ${shq(id)} ${shq(to)}`);
+    } else {
+      const holder = t.get(from);
+      if (!holder) throw new OarHaError("OARHA103", `no connection to ${from}`);
+      await run(holder, HB_STANDBY);
+    }
+    moves[g.id] = to;
   }
-  const end = Date.now() + (o.timeoutMs ?? 240_000);
-  for (;;) {
-    const now = await crm(t, c);
-    const done = now && allStarted(now) && Object.entries(moves).every(([g, to]) => now.resources.filter((r) => r.parent === g).every((r) => r.nodes[0] === to));
-    if (done) break;
-    if (Date.now() > end) throw new OarHaError("OARHA103", `switchover did not complete in time; constraints are left in place so nothing flaps\n  fix: look at crm_mon -1 --show-detail, then run oar-ha switchover again or crm resource clear`);
-    await sleep(1000);
+  const moved = (x: ManagerState) => x.healthy && Object.entries(moves).every(([id, to]) => x.groups.find((g) => g.id === id)?.holder === to);
+  const { state, done } = await waitState(c, t, moved, o.timeoutMs ?? 240_000);
+  if (!done) {
+    const fix = c.manager === "pacemaker" ? "constraints are left in place so nothing flaps\n  fix: look at crm_mon -1 --show-detail, then run oar-ha switchover again or crm resource clear" : "\n  fix: look at /var/log/ha-log on both servers";
+    throw new OarHaError("OARHA103", `switchover did not complete in time (${describeProblems(state)}); ${fix}`);
   }
-  // The move constraint is removed once the services run on the target: stickiness keeps them there.
-  for (const g of Object.keys(moves)) await run(first, `crm resource clear ${shq(g)} >/dev/null 2>&1 || true`);
+  if (c.manager === "pacemaker") {
+    for (const g of serviceGroups(c)) if (moves[g.id]) await run(first, `crm resource clear ${shq(`g-${groupSuffix(g)}`)} >/dev/null 2>&1 || true`);
+  }
   return moves;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Stops the cluster manager everywhere, services first, so nothing fails over while it goes. */
+async function stopCluster(c: Cluster, t: ReadonlyMap<string, Transport>, log: (m: string) => void): Promise<void> {
+  if (c.manager === "pacemaker") {
+    const first = t.get(c.nodes[0]?.name ?? "");
+    if (first && (await first.exec("crm_mon -1 >/dev/null 2>&1")).code === 0) {
+      log("stopping every resource");
+      await first.exec("crm configure property stop-all-resources=true >/dev/null 2>&1");
+      for (let i = 0; i < 120; i++) {
+        const st = await managerState(c, t);
+        if (!st.crm || st.crm.resources.every((r) => r.nodes.length === 0)) break;
+        await sleep(1000);
+      }
+    }
+    for (const n of c.nodes) {
+      await t.get(n.name)?.exec("if [ -d /run/systemd/system ]; then systemctl stop pacemaker corosync; systemctl disable --quiet pacemaker corosync; else pkill -TERM -x pacemakerd; for i in $(seq 1 60); do pgrep -x pacemakerd >/dev/null || break; sleep 0.5; done; pkill -TERM -x corosync; fi; rm -rf /var/lib/pacemaker/cib/cib*", { timeoutMs: 60_000 });
+    }
+    return;
+  }
+  // Heartbeat: the standby servers first (a holder stopped first would hand its services over).
+  const st = await managerState(c, t);
+  const holders = new Set(st.groups.map((g) => g.holder).filter(Boolean));
+  const order = [...c.nodes.filter((n) => !holders.has(n.name)), ...c.nodes.filter((n) => holders.has(n.name))];
+  for (const n of order) {
+    log(`stopping heartbeat on ${n.name}`);
+    await t.get(n.name)?.exec("if [ -d /run/systemd/system ]; then systemctl stop heartbeat; systemctl disable --quiet heartbeat; else /etc/init.d/heartbeat stop; fi >/dev/null 2>&1; for i in $(seq 1 120); do pgrep -f '^heartbeat: master' >/dev/null || exit 0; sleep 0.5; done", { timeoutMs: 90_000 });
+  }
 }
 
 /**
@@ -110,21 +130,7 @@ export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, 
 export async function uninstall(c: Cluster, t: ReadonlyMap<string, Transport>, o: { log?: (m: string) => void } = {}): Promise<string[]> {
   const log = o.log ?? (() => undefined);
   const restored: string[] = [];
-  if (c.manager === "pacemaker") {
-    const first = t.get(c.nodes[0]?.name ?? "");
-    if (first && (await first.exec("crm_mon -1 >/dev/null 2>&1")).code === 0) {
-      log("stopping every resource");
-      await first.exec("crm configure property stop-all-resources=true >/dev/null 2>&1");
-      for (let i = 0; i < 120; i++) {
-        const st = await crm(t, c);
-        if (!st || st.resources.every((r) => r.nodes.length === 0)) break;
-        await sleep(1000);
-      }
-    }
-    for (const n of c.nodes) {
-      await t.get(n.name)?.exec("if [ -d /run/systemd/system ]; then systemctl stop pacemaker corosync; systemctl disable --quiet pacemaker corosync; else pkill -TERM -x pacemakerd; for i in $(seq 1 60); do pgrep -x pacemakerd >/dev/null || break; sleep 0.5; done; pkill -TERM -x corosync; fi; rm -rf /var/lib/pacemaker/cib/cib*", { timeoutMs: 60_000 });
-    }
-  }
+  await stopCluster(c, t, log);
   for (const h of allHosts(c)) {
     const tr = t.get(h);
     if (!tr) continue;

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, type RenderedFile } from "@oar-ha/core";
-import { CIB_CRM_PATH, allStarted, parseCrmMon, type CrmStatus } from "@oar-ha/pacemaker-config";
+import { CIB_CRM_PATH, parseCrmMon, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { planFile } from "../plan.js";
 import { run, shq } from "../transport.js";
 import type { Step } from "../executor.js";
-import { mysqlCreateSql, pgCreateSql } from "./oar-database.js";
+import { mysqlCreateSql, oarSchemaFiles, pgCreateSql } from "./oar-database.js";
+import { describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,13 +119,16 @@ function mountCommand(ctx: DeployContext): string {
 }
 
 /** Marker written on the cluster storage once the OAR database exists: it is never created twice. */
-const MARKER = ".oar-ha-db-created";
+export const DB_MARKER = ".oar-ha-db-created";
+/** Marker present while the creation runs: a database found with it is a half-done creation. */
+const DB_CREATING = ".oar-ha-db-creating";
 
 /**
  * Once, on the first DB server, with the cluster storage mounted there: the DB's data
- * directory on it, the server started locally, `oar-database --create`, stopped again.
+ * directory on it, the server started locally, the OAR database created (SQL over stdin),
+ * stopped again. Skipped when the cluster already runs the DB, or the marker is there.
  */
-export function dbBootstrapStep(ctx: DeployContext, clusterRunsDb: () => Promise<boolean>): Step {
+export function dbBootstrapStep(ctx: DeployContext): Step {
   const c = ctx.cluster;
   const host = dbServers(c)[0]?.name ?? "";
   const s = c.storage;
@@ -134,16 +138,24 @@ export function dbBootstrapStep(ctx: DeployContext, clusterRunsDb: () => Promise
     host,
     title: "OAR database on the cluster storage (once)",
     check: async () => {
-      if (await clusterRunsDb()) return true;
-      if (s.kind === "shared" && s.filesystem === "none") return (await tr(ctx, host).exec(`test -e ${shq(`${s.device}/${MARKER}`)}`)).code === 0;
-      const r = await tr(ctx, host).exec(`set -e; d=$(mktemp -d); ${mountCommand(ctx).replace(shq(mp), '"$d"')} -o ro; trap 'umount "$d"; rmdir "$d"' EXIT; test -e "$d/${MARKER}"`);
+      const st = await managerState(c, ctx.t);
+      if (st.groups.some((g) => (g.id === "all" || g.id === "db") && g.running)) return true;
+      if (s.kind === "shared" && s.filesystem === "none") return (await tr(ctx, host).exec(`test -e ${shq(`${s.device}/${DB_MARKER}`)}`)).code === 0;
+      const r = await tr(ctx, host).exec(`set -e; d=$(mktemp -d); ${mountCommand(ctx).replace(shq(mp), '"$d"')} -o ro; trap 'umount "$d"; rmdir "$d"' EXIT; test -e "$d/${DB_MARKER}"`);
       return r.code === 0;
     },
     act: async () => {
-      if (c.topology !== "two-node") throw new OarHaError("OARHA103", "apply creates the OAR database on two-node clusters only so far (four-node needs oar-database run against the DB VIP)");
       const data = dbDataDirectory(c);
       const pg = c.database.engine === "postgresql";
       const v = pgVersion(c);
+      // OAR's schema, from an OAR server (the DB servers of a four-node cluster have no OAR).
+      const oarHost = oarServers(c)[0]?.name ?? "";
+      const schema: string[] = [];
+      for (const f of oarSchemaFiles(c.database.engine)) {
+        const b = await tr(ctx, oarHost).get(f);
+        if (!b) throw new OarHaError("OARHA103", `${oarHost}: ${f} is missing (is oar-server installed?)`);
+        schema.push(new TextDecoder().decode(b));
+      }
       const start = pg
         ? `install -d -o postgres -g postgres -m 700 ${shq(data)}
 [ -e ${shq(`${data}/PG_VERSION`)} ] || runuser -u postgres -- /usr/lib/postgresql/${v}/bin/initdb -D ${shq(data)} -E UTF8 --auth-local=peer --auth-host=scram-sha-256 >/dev/null </dev/null
@@ -151,10 +163,11 @@ install -d -o postgres -g postgres -m 2775 /run/postgresql
 pg_ctlcluster ${v} main status >/dev/null 2>&1 </dev/null || pg_ctlcluster --skip-systemctl-redirect ${v} main start </dev/null
 trap 'pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast; umount ${shq(mp)}' EXIT
 exists=$(runuser -u postgres -- psql -Atc "select 1 from pg_database where datname='${c.database.name}'" </dev/null)
-# A database without OAR's schema is a creation an interrupted run left half done (the marker is
-# written only after success): start it over.
-if [ -n "$exists" ] && ! runuser -u postgres -- psql -d ${shq(c.database.name)} -Atc "select version from schema" >/dev/null 2>&1 </dev/null; then
-  runuser -u postgres -- psql -qc "drop database ${c.database.name}" -c "drop role if exists ${c.database.user}" -c "drop role if exists ${c.database.readOnlyUser}" </dev/null
+# The "creating" marker is written before the creation starts and replaced by the "created" one
+# after it succeeded: a database found next to it is what an interrupted run left half done, and
+# is started over (roles included). A database without it was there before oar-ha: adopted as it is.
+if [ -e ${shq(`${mp}/${DB_CREATING}`)} ]; then
+  runuser -u postgres -- psql -qc "drop database if exists ${c.database.name}" -c "drop role if exists ${c.database.user}" -c "drop role if exists ${c.database.readOnlyUser}" </dev/null
   exists=""
 fi`
         : `install -d -o mysql -g mysql -m 750 ${shq(data)}
@@ -164,8 +177,8 @@ install -d -o mysql -g mysql /run/mysqld
 for i in $(seq 1 100); do [ -S /run/mysqld/mysqld.sock ] && break; sleep 0.1; done
 trap 'mariadb-admin -uroot --socket=/run/mysqld/mysqld.sock shutdown; umount ${shq(mp)}' EXIT
 exists=$(mariadb -uroot -N -e "show databases like '${c.database.name}'" </dev/null)
-if [ -n "$exists" ] && ! mariadb -uroot -N -e "select version from ${c.database.name}.schema" >/dev/null 2>&1 </dev/null; then
-  mariadb -uroot -e "drop database ${c.database.name}; drop user if exists '${c.database.user}'@'%', '${c.database.user}'@'localhost', '${c.database.readOnlyUser}'@'%', '${c.database.readOnlyUser}'@'localhost'"
+if [ -e ${shq(`${mp}/${DB_CREATING}`)} ]; then
+  mariadb -uroot -e "drop database if exists ${c.database.name}; drop user if exists '${c.database.user}'@'%', '${c.database.user}'@'localhost', '${c.database.readOnlyUser}'@'%', '${c.database.readOnlyUser}'@'localhost'"
   exists=""
 fi`;
       await run(
@@ -175,10 +188,15 @@ mkdir -p ${shq(mp)}
 mountpoint -q ${shq(mp)} || ${mountCommand(ctx)} </dev/null
 ${start}
 # The creation SQL (it holds the passwords) arrives on this script's stdin, never on a command line.
-if [ -z "$exists" ]; then ${pg ? "runuser -u postgres -- psql -q -d postgres" : "mariadb -uroot"}; fi
+if [ -z "$exists" ]; then
+  : > ${shq(`${mp}/${DB_CREATING}`)}; sync
+  ${pg ? "runuser -u postgres -- psql -q -d postgres" : "mariadb -uroot"}
+else
+  echo "the OAR database ${c.database.name} already exists: kept as it is" >&2
+fi
 ${pg ? "" : "mariadb -uroot < /etc/oar-ha/mysql-grants.sql"}
-: > ${shq(`${mp}/${MARKER}`)}`,
-        { timeoutMs: 300_000, stdin: pg ? pgCreateSql(c, ctx.secrets) : mysqlCreateSql(c, ctx.secrets) },
+: > ${shq(`${mp}/${DB_MARKER}`)}; rm -f ${shq(`${mp}/${DB_CREATING}`)}; sync`,
+        { timeoutMs: 300_000, stdin: pg ? pgCreateSql(c, ctx.secrets, schema) : mysqlCreateSql(c, ctx.secrets, schema) },
       );
     },
   };
@@ -237,18 +255,31 @@ export function cibStep(ctx: DeployContext): Step {
   };
 }
 
-/** Waits until every resource runs (a verification, not a change). */
-export async function waitHealthy(ctx: DeployContext, timeoutMs = 240_000): Promise<CrmStatus> {
-  const host = ctx.cluster.nodes[0]?.name ?? "";
-  const end = Date.now() + timeoutMs;
-  let last: CrmStatus | undefined;
-  for (;;) {
-    last = await crmStatus(ctx, host);
-    if (last && allStarted(last)) return last;
-    if (Date.now() > end) {
-      const bad = last?.resources.filter((r) => r.failed || !["Started", "Promoted", "Unpromoted"].includes(r.role)).map((r) => `${r.id} ${r.role}${r.failed ? " (failed)" : ""}`) ?? ["no answer from crm_mon"];
-      throw new OarHaError("OARHA103", `the cluster is not healthy after ${timeoutMs / 1000} s: ${bad.join(", ")}\n  fix: look at crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log on ${host}`);
-    }
-    await sleep(1000);
-  }
+/** Waits until every service group runs whole on one server (a verification, not a change). */
+export async function waitHealthy(ctx: DeployContext, timeoutMs = 240_000): Promise<ManagerState> {
+  const { state, done } = await waitState(ctx.cluster, ctx.t, (x) => x.healthy, timeoutMs);
+  if (done) return state;
+  const where = ctx.cluster.manager === "pacemaker" ? "crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log" : "cl_status rscstatus and /var/log/ha-log";
+  throw new OarHaError("OARHA103", `the cluster is not healthy after ${timeoutMs / 1000} s: ${describeProblems(state)}\n  fix: look at ${where} on the servers`);
+}
+
+/** Heartbeat 3 (haresources mode) running on a server; its runtime directories first (no systemd needed). */
+export function heartbeatStartStep(ctx: DeployContext, host: string): Step {
+  return {
+    id: `${host}:cluster-manager`,
+    host,
+    title: "heartbeat running",
+    check: async () => (await tr(ctx, host).exec("cl_status hbstatus >/dev/null 2>&1")).code === 0,
+    act: async () => {
+      await run(
+        tr(ctx, host),
+        `set -e
+systemd-tmpfiles --create /usr/lib/tmpfiles.d/heartbeat.conf
+if [ -d /run/systemd/system ]; then systemctl enable --quiet heartbeat; systemctl start heartbeat; else /etc/init.d/heartbeat start </dev/null >/dev/null; fi
+for i in $(seq 1 100); do cl_status hbstatus >/dev/null 2>&1 && exit 0; sleep 0.2; done
+echo "heartbeat did not start: see /var/log/ha-log" >&2; exit 1`,
+        { timeoutMs: 90_000 },
+      );
+    },
+  };
 }
