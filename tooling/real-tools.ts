@@ -127,11 +127,8 @@ export function shSyntax(file: string): Run {
   return run("sh", ["-n", file]);
 }
 
-/**
- * Runs SQL twice (it must be re-runnable) on a throw-away MariaDB server (own datadir and
- * socket, no networking), then returns the `user@host` list of mysql.user and the runs' result.
- */
-export async function mariadbRunSql(sqlFile: string): Promise<{ sql: Run; users: string[] }> {
+/** A throw-away MariaDB server (own datadir and socket, no networking) for the time of `fn`. */
+export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>): Promise<T> {
   const { spawn } = await import("node:child_process");
   const { existsSync } = await import("node:fs");
   const dir = tempDir("oar-ha-maria-");
@@ -139,15 +136,47 @@ export async function mariadbRunSql(sqlFile: string): Promise<{ sql: Run; users:
   const data = join(dir, "data");
   const sock = join(dir, "sock");
   const inst = run("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
-  if (inst.code !== 0) return { sql: inst, users: [] };
+  if (inst.code !== 0) throw new Error(`mariadb-install-db failed: ${inst.stderr}`);
   const server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, `--socket=${sock}`, "--skip-networking", "--user=mysql", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
   try {
     for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-    const sql = run("sh", ["-c", 'mariadb --no-defaults -S "$1" -uroot < "$2" && mariadb --no-defaults -S "$1" -uroot < "$2"', "sh", sock, sqlFile]);
-    const list = run("mariadb", ["--no-defaults", "-S", sock, "-uroot", "-N", "-e", "select concat(user,'@',host) from mysql.user order by 1"]);
-    return { sql, users: list.stdout.split("\n").filter(Boolean) };
+    return await fn((input, args = []) => run("mariadb", ["--no-defaults", "-S", sock, "-uroot", ...args], { input, timeoutMs: 60_000 }));
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => server.once("exit", r));
   }
+}
+
+/** A throw-away PostgreSQL server (own data directory and socket, no TCP) for the time of `fn`; `psql` runs as postgres. */
+export async function withPostgres<T>(fn: (psql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>, version = "15"): Promise<T> {
+  const bin = `/usr/lib/postgresql/${version}/bin`;
+  const dir = tempDir("oar-ha-pgsql-");
+  run("chown", ["-R", "postgres", dir]);
+  const asPg = (args: string[], input?: string) => run("runuser", ["-u", "postgres", "--", ...args], { ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 });
+  const data = join(dir, "data");
+  const init = asPg([`${bin}/initdb`, "-D", data, "-A", "peer"]);
+  if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const port = "54331";
+  const start = asPg([`${bin}/pg_ctl`, "-D", data, "-o", `-c listen_addresses= -k ${dir} -p ${port}`, "-w", "-t", "30", "-l", join(dir, "log"), "start"]);
+  if (start.code !== 0) throw new Error(`postgres did not start: ${start.stderr}`);
+  try {
+    return await fn((input, args = []) => asPg([`${bin}/psql`, "-h", dir, "-p", port, "-X", ...args], input));
+  } finally {
+    asPg([`${bin}/pg_ctl`, "-D", data, "-m", "immediate", "stop"]);
+  }
+}
+
+/**
+ * Runs SQL twice (it must be re-runnable) on a throw-away MariaDB server, then returns the
+ * `user@host` list of mysql.user and the runs' result.
+ */
+export async function mariadbRunSql(sqlFile: string): Promise<{ sql: Run; users: string[] }> {
+  const { readFileSync } = await import("node:fs");
+  const text = readFileSync(sqlFile, "utf8");
+  return withMariadb((sql) => {
+    const first = sql(text);
+    const both = first.code === 0 ? sql(text) : first;
+    const list = sql("", ["-N", "-e", "select concat(user,'@',host) from mysql.user order by 1"]);
+    return { sql: both, users: list.stdout.split("\n").filter(Boolean) };
+  });
 }

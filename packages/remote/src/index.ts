@@ -15,6 +15,6 @@ export { applyDeploy, planDeploy, deployPhases, type DeployInput, type DeployRes
 export { allHosts, packagesFor, BACKUP_DIR, MANAGED_LIST, STATE_DIR, type DeployContext } from "./deploy/context.js";
 export { waitHealthy, crmStatus, DB_MARKER } from "./deploy/steps.js";
 export { managerState, waitState, holderOf, describeProblems, groupSuffix, type ManagerState, type GroupState, type NodeState } from "./deploy/manager-state.js";
-export { pgCreateSql, mysqlCreateSql, oarSchemaFiles, OAR_SQL_DIR } from "./deploy/oar-database.js";
+export { pgCreateSql, mysqlCreateSql, oarSchemaFiles, repairOarMysqlSql, OAR_SQL_DIR } from "./deploy/oar-database.js";
 export { activeOarServer } from "./deploy/oar-nodes.js";
 export { clusterStatus, switchover, uninstall, type ClusterStatus, type Check } from "./deploy/operate.js";

@@ -7,6 +7,7 @@ import { allHosts, packagesFor, type DeployContext } from "./context.js";
 import { oarNodeServiceStep, oarNodesStep } from "./oar-nodes.js";
 import { failOnProblems, preflight } from "./preflight.js";
 import { managerState } from "./manager-state.js";
+import { restartStep } from "./restart.js";
 import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
@@ -29,7 +30,9 @@ async function context(i: DeployInput): Promise<DeployContext> {
       }),
     ),
   );
-  return { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, log: i.log ?? (() => undefined) };
+  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined) };
+  ctx.clusterRunning = await clusterRunning(ctx);
+  return ctx;
 }
 
 /** What would change, per host: the file diffs (pure planner over fresh facts). */
@@ -63,6 +66,7 @@ export function deployPhases(ctx: DeployContext): Phase[] {
   } else {
     phases.push({ title: "cluster manager", parallel: true, steps: c.nodes.map((n) => heartbeatStartStep(ctx, n.name)) });
   }
+  phases.push({ title: "services whose configuration changed", parallel: false, steps: [restartStep(ctx, "db"), restartStep(ctx, "oar-server")] });
   return phases;
 }
 
@@ -77,8 +81,7 @@ export interface DeployResult extends RunResult {
 export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {}): Promise<DeployResult> {
   const t0 = Date.now();
   const ctx = await context(i);
-  const running = await clusterRunning(ctx);
-  failOnProblems(await preflight(ctx, { clusterRunning: running }));
+  failOnProblems(await preflight(ctx, { clusterRunning: ctx.clusterRunning }));
   const r1 = await runPhases(deployPhases(ctx), o);
   if (o.dryRun) return { ...r1, seconds: (Date.now() - t0) / 1000 };
   o.emit?.({ type: "phase", title: "waiting until every resource runs" });

@@ -9,6 +9,8 @@ export interface DeployContext {
   readonly services: readonly ServicePolicy[];
   readonly t: ReadonlyMap<string, Transport>;
   facts: Map<string, HostFacts>;
+  /** The cluster already ran when apply started (a re-run): changed service files need restarts. */
+  clusterRunning: boolean;
   readonly log: (message: string) => void;
 }
 

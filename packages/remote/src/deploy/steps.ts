@@ -5,6 +5,7 @@ import { planFile } from "../plan.js";
 import { run, shq } from "../transport.js";
 import type { Step } from "../executor.js";
 import { mysqlCreateSql, oarSchemaFiles, pgCreateSql } from "./oar-database.js";
+import { markPendingScript, restartNeeded } from "./restart.js";
 import { describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
 
@@ -48,6 +49,11 @@ export function fileStep(ctx: DeployContext, f: RenderedFile): Step {
     act: async () => {
       const change = planFile(f, ctx.facts.get(f.host)!);
       const t = tr(ctx, f.host);
+      const service = restartNeeded(f);
+      if (ctx.clusterRunning && change.action !== "metadata") {
+        if (service === "db" || service === "oar-server") await run(t, markPendingScript(service));
+        if (service === "cluster-manager") ctx.log(`${f.host}: ${f.path} changed under a running cluster: it takes effect when the cluster manager restarts there (oar-ha does not restart it for you: plan a maintenance window)`);
+      }
       await run(t, backupScript(f.path));
       await t.put(f.path, Buffer.from(change.content, "base64"), { mode: f.mode, owner: f.owner });
     },
