@@ -1,0 +1,141 @@
+import { percentile } from "./measure.js";
+import type { DrillRun } from "./run.js";
+
+/*
+ * Reports from drill runs: a terminal table, JSON, a Markdown page with an SVG chart of
+ * outage per scenario. Pure: the caller says where and when (no clock read here).
+ */
+
+export interface ScenarioSummary {
+  readonly scenario: string;
+  readonly runs: number;
+  readonly passed: number;
+  readonly p50?: number;
+  readonly p95?: number;
+  readonly max?: number;
+  readonly detectedP50?: number;
+  readonly jobP50?: number;
+  readonly lost: number;
+  readonly indeterminate: number;
+  readonly acknowledged: number;
+}
+
+export interface Skipped {
+  readonly scenario: string;
+  readonly why: string;
+}
+
+export interface DrillReport {
+  readonly cluster: string;
+  /** e.g. "2-node pacemaker postgresql" */
+  readonly setup: string;
+  /** Where and when it ran, as the caller states it. */
+  readonly machine: string;
+  readonly date: string;
+  readonly storageNote: string;
+  readonly summaries: readonly ScenarioSummary[];
+  readonly skipped: readonly Skipped[];
+  readonly runs: readonly DrillRun[];
+}
+
+const defined = (xs: readonly (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
+
+export function summarize(runs: readonly DrillRun[]): ScenarioSummary[] {
+  const ids = [...new Set(runs.map((r) => r.scenario))];
+  return ids.map((id) => {
+    const rs = runs.filter((r) => r.scenario === id);
+    const out = defined(rs.map((r) => r.outage));
+    const p50 = percentile(out, 50);
+    const p95 = percentile(out, 95);
+    const max = out.length ? Math.max(...out) : undefined;
+    const det = percentile(defined(rs.map((r) => r.timeline.detected)), 50);
+    const job = percentile(defined(rs.map((r) => r.timeline.jobAccepted)), 50);
+    return {
+      scenario: id,
+      runs: rs.length,
+      passed: rs.filter((r) => r.passed).length,
+      ...(p50 !== undefined ? { p50 } : {}),
+      ...(p95 !== undefined ? { p95 } : {}),
+      ...(max !== undefined ? { max } : {}),
+      ...(det !== undefined ? { detectedP50: det } : {}),
+      ...(job !== undefined ? { jobP50: job } : {}),
+      lost: rs.reduce((a, r) => a + r.loss.lost.length, 0),
+      indeterminate: rs.reduce((a, r) => a + r.loss.indeterminate, 0),
+      acknowledged: rs.reduce((a, r) => a + r.loss.acknowledged, 0),
+    };
+  });
+}
+
+const f = (x: number | undefined): string => (x === undefined ? "-" : `${x.toFixed(1)} s`);
+
+export function table(r: Pick<DrillReport, "summaries" | "skipped">): string {
+  const head = ["scenario", "runs", "passed", "outage p50", "p95", "max", "detected", "oarsub ok", "acked", "lost", "indet."];
+  const rows = r.summaries.map((s) => [s.scenario, String(s.runs), String(s.passed), f(s.p50), f(s.p95), f(s.max), f(s.detectedP50), f(s.jobP50), String(s.acknowledged), String(s.lost), String(s.indeterminate)]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(w[i] ?? 0)).join("  ").trimEnd();
+  const skipped = r.skipped.map((s) => `${s.scenario}: skipped: ${s.why}`);
+  return [line(head), ...rows.map(line), ...skipped].join("\n") + "\n";
+}
+
+const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** Horizontal bars: p50 solid, p95 lighter, max as a tick. Width in seconds scales to the max seen. */
+export function outageSvg(summaries: readonly ScenarioSummary[]): string {
+  const rowH = 26;
+  const left = 60;
+  const width = 560;
+  const top = 30;
+  const maxS = Math.max(1, ...summaries.map((s) => s.max ?? 0));
+  const scale = (width - left - 20) / maxS;
+  const h = top + rowH * summaries.length + 30;
+  const bars = summaries
+    .map((s, i) => {
+      const y = top + i * rowH;
+      const p95 = (s.p95 ?? 0) * scale;
+      const p50 = (s.p50 ?? 0) * scale;
+      const mx = (s.max ?? 0) * scale;
+      return [
+        `<text x="${left - 8}" y="${y + 15}" text-anchor="end" font-size="12">${esc(s.scenario)}</text>`,
+        `<rect x="${left}" y="${y + 4}" width="${p95.toFixed(1)}" height="14" fill="#9ecae1"/>`,
+        `<rect x="${left}" y="${y + 4}" width="${p50.toFixed(1)}" height="14" fill="#3182bd"/>`,
+        `<line x1="${(left + mx).toFixed(1)}" y1="${y + 2}" x2="${(left + mx).toFixed(1)}" y2="${y + 20}" stroke="#de2d26" stroke-width="2"/>`,
+        `<text x="${(left + Math.max(p95, mx) + 6).toFixed(1)}" y="${y + 15}" font-size="11">${s.p50 === undefined ? "no recovery" : `${s.p50.toFixed(1)} / ${f(s.p95)} / ${f(s.max)}`}</text>`,
+      ].join("");
+    })
+    .join("\n");
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" font-family="sans-serif">`,
+    `<text x="${left}" y="18" font-size="13">Outage per scenario (s): p50 (dark), p95 (light), max (red)</text>`,
+    bars,
+    `<text x="${left}" y="${h - 8}" font-size="11">0 s</text><text x="${width - 20}" y="${h - 8}" text-anchor="end" font-size="11">${maxS.toFixed(1)} s</text>`,
+    "</svg>",
+    "",
+  ].join("\n");
+}
+
+export function markdown(r: DrillReport, svgFile: string): string {
+  const rows = r.summaries.map((s) => `| ${s.scenario} | ${s.runs} | ${s.passed} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.max)} | ${f(s.detectedP50)} | ${f(s.jobP50)} | ${s.acknowledged} | ${s.lost} | ${s.indeterminate} |`);
+  const failures = r.runs.filter((x) => !x.passed).map((x) => `- ${x.scenario} run ${x.run}: ${x.problems.join("; ")}`);
+  return [
+    `# Drill report: ${r.setup}`,
+    "",
+    `Cluster \`${r.cluster}\`, ${r.machine}, ${r.date}. ${r.storageNote}`,
+    "",
+    "Outage = from the injection to the first success, after the first failure, of the longest",
+    "of: a prober that queries the DB through its VIP every 100 ms, one that connects to",
+    "Almighty's port through the OAR VIP every 100 ms, and `oarsub -r` (an advance reservation",
+    "that only returns once OAR's scheduler judged it) each second: Almighty's port can answer",
+    "while its main process is dead, so the port alone proves nothing. *oarsub ok* = that last one.",
+    "*lost* = acknowledged inserts missing after recovery (must be 0); *indet.* = inserts sent",
+    "without an answer (counted apart, never as success).",
+    "",
+    "| scenario | runs | passed | outage p50 | p95 | max | detected p50 | oarsub ok p50 | acked | lost | indet. |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    `![outage per scenario](${svgFile})`,
+    "",
+    ...(r.skipped.length ? ["## Not run, and why", "", ...r.skipped.map((s) => `- **${s.scenario}**: ${s.why}`), ""] : []),
+    ...(failures.length ? ["## Failed runs", "", ...failures, ""] : ["Every run passed its checks and its audit.", ""]),
+  ].join("\n");
+}

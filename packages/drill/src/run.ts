@@ -1,0 +1,314 @@
+import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
+import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
+import { connectHost, holderOf, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
+import { clusterPorts, dbPortOf, notApplicable, type Scenario, type Target } from "./catalogue.js";
+import { jobOutage, loss, probeOutage, type Loss } from "./measure.js";
+import { AGENT, AGENT_PATH, agentConfig, clearJobs, oarsubLoop, parseLogs } from "./workload.js";
+
+/*
+ * One drill run: healthy cluster -> workload on the frontend -> T0 injection -> wait for
+ * recovery -> heal the fault and bring every server back (the caller's `rejoin`, i.e. apply)
+ * -> stop the workload -> count what was lost -> audit. A run that cannot prove its result
+ * fails; a scenario that does not apply says why.
+ */
+
+export interface DrillEnv {
+  readonly cluster: Cluster;
+  readonly secrets: Secrets;
+  /** Open transports by host; the runner replaces those of hosts that crashed. */
+  readonly transports: Map<string, Transport>;
+  readonly target: Target;
+  /** The lab's root when target is "lab". */
+  readonly labRoot?: string;
+  /** Brings every server back into the cluster (oar-ha apply): starts what a crash stopped. */
+  readonly rejoin: () => Promise<void>;
+  /** A normal OAR user present on the frontend and compute nodes (root and oar may not submit). */
+  readonly user: string;
+  readonly log?: (m: string) => void;
+}
+
+export interface AuditCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface DrillRun {
+  readonly scenario: Scenario["id"];
+  readonly run: number;
+  readonly victim?: string;
+  /** Seconds from T0: detection by the manager (first state change it reports), service back. */
+  readonly timeline: { readonly detected?: number; readonly dbBack?: number; readonly oarBack?: number; readonly jobAccepted?: number; readonly rejoined?: number };
+  /** max(DB prober, OAR port prober, scheduler answering oarsub) outage in seconds; undefined = never recovered. */
+  readonly outage: number | undefined;
+  readonly holderBefore?: string;
+  readonly holderAfter?: string;
+  readonly loss: Loss;
+  readonly audit: readonly AuditCheck[];
+  readonly passed: boolean;
+  readonly problems: readonly string[];
+}
+
+const isRunning = (l: LabSpec, name: string): boolean => hostRunning(l, labHost(l, name));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => Date.now() / 1000;
+
+function must(env: DrillEnv, host: string): Transport {
+  const t = env.transports.get(host);
+  if (!t) throw new OarHaError("OARHA103", `no connection to ${host}`);
+  return t;
+}
+
+/** The frontend the workload runs on. */
+const frontend = (c: Cluster): string => {
+  const f = hostsWithRole(c, "frontend")[0]?.name;
+  if (!f) throw new OarHaError("OARHA103", "the drill needs a frontend host (roles: [frontend]) to run its workload from");
+  return f;
+};
+
+const RUN_DIR = "/var/lib/oar-ha/drill/run";
+
+async function startWorkload(env: DrillEnv): Promise<void> {
+  const t = must(env, frontend(env.cluster));
+  await t.exec(`touch ${RUN_DIR}/stop 2>/dev/null; sleep 0.3; rm -rf ${RUN_DIR}; mkdir -p ${RUN_DIR}`);
+  await t.put(AGENT_PATH, AGENT, { mode: "0700", owner: "root:root" });
+  await t.put(`${RUN_DIR}/agent.conf`, agentConfig(env.cluster, env.secrets, RUN_DIR), { mode: "0600", owner: "root:root" });
+  const setup = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf setup`, { timeoutMs: 30_000 });
+  if (setup.code !== 0) throw new OarHaError("OARHA103", `the workload cannot reach the database through the VIP: ${setup.stderr.trim()}`);
+  await t.exec(`id ${shq(env.user)} >/dev/null 2>&1 || { echo "no user ${env.user} on the frontend" >&2; exit 1; }`).then((r) => {
+    if (r.code !== 0) throw new OarHaError("OARHA103", `${r.stderr.trim()}: create a normal user present on the frontend and the compute nodes, or pass --user`);
+  });
+  await t.exec(clearJobs(env.user), { timeoutMs: 60_000 });
+  const bg = (cmd: string) => `setsid sh -c ${shq(cmd)} </dev/null >/dev/null 2>&1 &`;
+  await t.exec(
+    [
+      ...["probe-db", "probe-oar", "writer"].map((m) => bg(`exec perl ${AGENT_PATH} ${RUN_DIR}/agent.conf ${m}`)),
+      bg(`: oarha-drill-loop; ${oarsubLoop(RUN_DIR, env.user)}`),
+    ].join("\n"),
+  );
+}
+
+async function readWorkload(env: DrillEnv) {
+  const t = must(env, frontend(env.cluster));
+  const get = async (f: string) => new TextDecoder().decode((await t.get(`${RUN_DIR}/${f}`)) ?? new Uint8Array());
+  return parseLogs({ probeDb: await get("probe-db.log"), probeOar: await get("probe-oar.log"), writer: await get("writer.log"), oarsub: await get("oarsub.log") });
+}
+
+async function stopWorkload(env: DrillEnv) {
+  const t = must(env, frontend(env.cluster));
+  await t.exec(`touch ${RUN_DIR}/stop; for i in $(seq 1 60); do pgrep -f '[a]gent.pl ${RUN_DIR}' >/dev/null || pgrep -f '[o]arha-drill-loop' >/dev/null || break; sleep 0.25; done`, { timeoutMs: 30_000 });
+  const logs = await readWorkload(env);
+  const present = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf present`, { timeoutMs: 30_000 });
+  if (present.code !== 0) throw new OarHaError("OARHA103", `cannot read back the workload's rows: ${present.stderr.trim()}`);
+  const rows = new Set<number>();
+  const jobs = new Set<number>();
+  for (const l of present.stdout.split("\n")) {
+    const [k, v] = l.split(" ");
+    if (k === "row") rows.add(Number(v));
+    if (k === "job") jobs.add(Number(v));
+  }
+  return { logs, rows, jobs };
+}
+
+/** Waits until both probers answer steadily again and the scheduler has accepted a job since its last refusal. */
+async function waitServiceBack(env: DrillEnv, t0: number, timeoutS: number): Promise<boolean> {
+  const end = now() + timeoutS;
+  while (now() < end) {
+    const l = await readWorkload(env).catch(() => undefined);
+    const steady = (s: readonly { t: number; ok: boolean }[]) => {
+      const last = s.filter((x) => x.t >= t0).slice(-20);
+      return last.length >= 20 && last.every((x) => x.ok);
+    };
+    const lastJob = l?.jobs.filter((j) => j.t >= t0).at(-1);
+    if (l && steady(l.probeDb) && steady(l.probeOar) && lastJob?.id !== undefined) return true;
+    await sleep(1000);
+  }
+  return false;
+}
+
+async function reconnect(env: DrillEnv, host: string): Promise<void> {
+  const old = env.transports.get(host);
+  await old?.close().catch(() => undefined);
+  for (let i = 0; i < 120; i++) {
+    try {
+      env.transports.set(host, await connectHost(env.cluster, host));
+      return;
+    } catch {
+      await sleep(500);
+    }
+  }
+  throw new OarHaError("OARHA103", `${host} did not come back (no SSH for 60 s)`);
+}
+
+async function audit(env: DrillEnv): Promise<AuditCheck[]> {
+  const c = env.cluster;
+  const count = async (hosts: readonly string[], cmd: string) => {
+    const on: string[] = [];
+    for (const h of hosts) if ((await must(env, h).exec(cmd, { timeoutMs: 20_000 })).code === 0) on.push(h);
+    return on;
+  };
+  const servers = c.nodes.map((n) => n.name);
+  const out: AuditCheck[] = [];
+  for (const g of serviceGroups(c)) {
+    const vip = splitCidr(g.vip.address).address;
+    const on = await count(servers, `ip -o -4 addr show | grep -qw ${shq(vip)}`);
+    out.push({ name: `VIP ${vip} on exactly one server`, ok: on.length === 1, detail: on.join(", ") || "none" });
+  }
+  const dbProc = c.database.engine === "postgresql" ? "pgrep -x postgres >/dev/null" : "pgrep -x mariadbd >/dev/null || pgrep -x mysqld >/dev/null";
+  const db = await count(dbServers(c).map((n) => n.name), dbProc);
+  out.push({ name: "DB server on exactly one server", ok: db.length === 1, detail: db.join(", ") || "none" });
+  const al = await count(oarServers(c).map((n) => n.name), "pgrep -f '^/usr/bin/perl /usr/lib/oar/Almighty' >/dev/null");
+  out.push({ name: "Almighty on exactly one server", ok: al.length === 1, detail: al.join(", ") || "none" });
+  const mnt = await count(dbServers(c).map((n) => n.name), `mountpoint -q ${shq(c.storage.mountPoint)}`);
+  out.push({ name: "cluster storage mounted on exactly one server", ok: mnt.length === 1, detail: mnt.join(", ") || "none" });
+  const st = await managerState(c, env.transports);
+  out.push({ name: "cluster healthy, every server a member", ok: st.healthy, detail: st.nodes.map((n) => `${n.name} ${n.detail}`).join(", ") });
+  return out;
+}
+
+/** Picks the victim, injects, and returns how to undo the fault (before rejoin). */
+async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec | undefined): Promise<{ victim?: string; undo: () => Promise<void> }> {
+  const c = env.cluster;
+  const dbGroup = serviceGroups(c).find((g) => g.runsDb);
+  const dbHolder = holderOf(st, "db") ?? "";
+  const oarHolder = holderOf(st, "oar") ?? "";
+  const passive = dbGroup?.nodes.find((n) => n.name !== dbHolder)?.name ?? "";
+  const needLab = (): LabSpec => {
+    if (!lab) throw new OarHaError("OARHA103", `${s.id} needs the lab`);
+    return lab;
+  };
+  const nothing = (): Promise<void> => Promise.resolve();
+  switch (s.id) {
+    case "F01":
+    case "F02": {
+      const victim = s.id === "F01" ? dbHolder : passive;
+      await crash(needLab(), victim);
+      return { victim, undo: () => powerOn(needLab(), victim) };
+    }
+    case "F03":
+      await switchover(c, env.transports);
+      return { victim: oarHolder, undo: nothing };
+    case "N01":
+    case "N02": {
+      const l = needLab();
+      const others = c.nodes.filter((n) => n.name !== dbHolder);
+      for (const o of others) {
+        for (const addr of [o.address, o.secondary?.address].filter((a): a is string => !!a)) {
+          if (s.id === "N01") await dropTraffic(l, dbHolder, { peer: addr });
+          else for (const p of clusterPorts(c)) await dropTraffic(l, dbHolder, { peer: addr, port: p.port, proto: p.proto });
+        }
+      }
+      return { victim: dbHolder, undo: async () => { for (const n of c.nodes) if (isRunning(l, n.name)) await heal(l, n.name); } };
+    }
+    case "N04": {
+      const l = needLab();
+      await pullCable(l, dbHolder, 1);
+      return { victim: dbHolder, undo: () => plugCable(l, dbHolder, 1) };
+    }
+    case "N05": {
+      const l = needLab();
+      await dropTraffic(l, dbHolder, { port: dbPortOf(c), proto: "tcp" });
+      await sleep(5000);
+      await heal(l, dbHolder);
+      return { victim: dbHolder, undo: nothing };
+    }
+    case "S01":
+      // The main Almighty (its children "appendice" and "bipbip" live on, as after a real crash).
+      await must(env, oarHolder).exec("pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty'");
+      return { victim: oarHolder, undo: nothing };
+    case "S02":
+    case "S03":
+      await must(env, dbHolder).exec(c.database.engine === "postgresql" ? "pkill -KILL -x postgres" : "pkill -KILL -x mariadbd; pkill -KILL -x mysqld; true");
+      return { victim: dbHolder, undo: nothing };
+    case "S05":
+      await must(env, dbHolder).exec("pkill -KILL -x corosync");
+      return { victim: dbHolder, undo: nothing };
+    default:
+      throw new OarHaError("OARHA103", `${s.id}: no injection`);
+  }
+}
+
+/** Runs one drill. Throws only when it cannot even start (cluster unhealthy, no frontend). */
+export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise<DrillRun> {
+  const c = env.cluster;
+  const log = env.log ?? (() => undefined);
+  const why = notApplicable(s, c, env.target);
+  if (why) throw new OarHaError("OARHA103", `${s.id} does not apply here: ${why}`);
+  const lab = env.target === "lab" ? loadLab(env.labRoot) : undefined;
+  const st0 = await managerState(c, env.transports);
+  if (!st0.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
+  const holderBefore = holderOf(st0, "db");
+  await startWorkload(env);
+  await sleep(3000);
+  const warm = await readWorkload(env);
+  if (!warm.probeDb.some((x) => x.ok) || !warm.probeOar.some((x) => x.ok) || !warm.writes.some((w) => w.status === "ack"))
+    throw new OarHaError("OARHA103", "the workload does not succeed on the healthy cluster (probes or writes fail): fix that first");
+  const t0 = now();
+  log(`${s.id} run ${run}: injecting`);
+  const { victim, undo } = await inject(env, s, st0, lab);
+  // Detection: the first time the manager's view differs from the healthy one (polled).
+  let detected: number | undefined;
+  let watching = true;
+  const watcher = (async () => {
+    for (let i = 0; i < 240 && detected === undefined && watching; i++) {
+      const survivors = new Map([...env.transports].filter(([h]) => h !== victim || s.id === "S01" || s.id === "S02" || s.id === "S03"));
+      const st = await managerState(c, survivors).catch(() => undefined);
+      if (st && (!st.healthy || holderOf(st, "db") !== holderBefore)) detected = now() - t0;
+      else await sleep(500);
+    }
+  })();
+  const back = await waitServiceBack(env, t0, 150);
+  watching = false;
+  await watcher;
+  log(`${s.id} run ${run}: service back; healing and rejoining`);
+  await undo();
+  if (lab) for (const n of c.nodes) await powerOn(lab, n.name);
+  // Hosts that crashed (or were fenced and rebooted) need a new connection.
+  for (const n of c.nodes) {
+    const alive = await env.transports.get(n.name)?.exec("true", { timeoutMs: 5000 }).then((r) => r.code === 0).catch(() => false);
+    if (!alive) await reconnect(env, n.name);
+  }
+  if (c.manager === "pacemaker") await must(env, c.nodes[0]?.name ?? "").exec("crm resource cleanup >/dev/null 2>&1", { timeoutMs: 60_000 }).catch(() => undefined);
+  const tRejoin0 = now();
+  await env.rejoin();
+  const rejoined = now() - t0;
+  log(`${s.id} run ${run}: rejoined in ${(now() - tRejoin0).toFixed(1)} s`);
+  await sleep(2000);
+  const { logs, rows, jobs } = await stopWorkload(env);
+  const db = probeOutage(logs.probeDb, t0);
+  const oar = probeOutage(logs.probeOar, t0);
+  const jobs0 = jobOutage(logs, t0);
+  const outage = !back || db.seconds === undefined || oar.seconds === undefined || jobs0 === undefined ? undefined : Math.max(db.seconds, oar.seconds, jobs0);
+  const l = loss(logs, rows, jobs);
+  const checks = await audit(env);
+  const stAfter = await managerState(c, env.transports);
+  const problems: string[] = [];
+  if (outage === undefined) problems.push("the service did not come back");
+  if (s.noOutage && (db.failures > 0 || oar.failures > 0)) problems.push(`expected no outage; probes failed ${db.failures} (DB) and ${oar.failures} (OAR) times`);
+  if (l.lost.length) problems.push(`${l.lost.length} acknowledged row(s) lost: ${l.lost.slice(0, 10).join(", ")}`);
+  if (l.phantom.length) problems.push(`${l.phantom.length} row(s) present that were never sent`);
+  if (l.jobsLost.length) problems.push(`job id(s) returned by oarsub but unknown to OAR: ${l.jobsLost.join(", ")}`);
+  if (l.jobsReused.length) problems.push(`job id(s) returned twice: ${l.jobsReused.join(", ")}`);
+  if (l.acknowledged === 0) problems.push("no write was acknowledged: the drill proves nothing");
+  for (const a of checks) if (!a.ok) problems.push(`audit: ${a.name}: ${a.detail}`);
+  const holderAfter = holderOf(stAfter, "db");
+  return {
+    scenario: s.id,
+    run,
+    ...(victim ? { victim } : {}),
+    timeline: {
+      ...(detected !== undefined ? { detected } : {}),
+      ...(db.seconds !== undefined ? { dbBack: db.seconds } : {}),
+      ...(oar.seconds !== undefined ? { oarBack: oar.seconds } : {}),
+      ...(jobs0 !== undefined ? { jobAccepted: jobs0 } : {}),
+      rejoined,
+    },
+    outage,
+    ...(holderBefore ? { holderBefore } : {}),
+    ...(holderAfter ? { holderAfter } : {}),
+    loss: l,
+    audit: checks,
+    passed: problems.length === 0,
+    problems,
+  };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { jobOutage, loss, parseLogs, probeOutage, summarize, table, outageSvg, markdown, notApplicable, SCENARIOS, type DrillRun } from "../src/index.js";
+import { exampleCluster } from "@oar-ha/core/testing";
+
+const samples = (spec: string, t = 100) => spec.split("").map((c, i) => ({ t: t + i * 0.5, ok: c === "+" }));
+
+describe("probeOutage", () => {
+  it("is 0 without a failure after T0, the time to the first success after the first failure otherwise", () => {
+    expect(probeOutage(samples("++++++"), 101)).toEqual({ seconds: 0, failures: 0 });
+    // failures before T0 do not count
+    expect(probeOutage(samples("--++++"), 101)).toEqual({ seconds: 0, failures: 0 });
+    // samples every 0.5 s from 100; T0 = 101; fails at 101.5 and 102; back at 102.5
+    expect(probeOutage(samples("+++--++"), 101)).toEqual({ seconds: 1.5, failures: 2 });
+  });
+  it("has no recovery when the last samples still fail", () => {
+    expect(probeOutage(samples("++---"), 100).seconds).toBeUndefined();
+  });
+});
+
+describe("loss", () => {
+  const logs = parseLogs({
+    probeDb: "",
+    probeOar: "",
+    writer: ["1.0 1 ack", "1.1 2 ack", "1.2 3 indet", "1.3 4 fail", "1.4 5 ack", "1.5 6 ac"].join("\n"),
+    oarsub: ["1.0 ack 10 1.5", "2.0 fail 12.0", "13.0 ack 11 13.5", "14.0 ack 11 14.5"].join("\n"),
+  });
+  it("counts acknowledged rows that are missing, indeterminate ones apart, and impossible phantoms", () => {
+    const l = loss(logs, new Set([1, 3, 4, 5]), new Set([10, 11]));
+    expect(l.acknowledged).toBe(3);
+    expect(l.lost).toEqual([2]);
+    expect(l.indeterminate).toBe(1);
+    expect(l.indeterminatePresent).toBe(1);
+    expect(l.phantom).toEqual([4]);
+    expect(l.jobsReused).toEqual([11]);
+    expect(l.jobsLost).toEqual([]);
+    expect(loss(logs, new Set([1, 2, 5]), new Set([10])).jobsLost).toEqual([11]);
+  });
+  it("ignores a half-written last line", () => {
+    expect(logs.writes.map((w) => w.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe("jobOutage", () => {
+  const jobs = (lines: string[]) => parseLogs({ probeDb: "", probeOar: "", writer: "", oarsub: lines.join("\n") });
+  it("treats a call that hung across the fault as down, not as a success", () => {
+    const l = jobs(["1 ack 1 2", "3 ack 2 4", "5 ack 3 6", "7 ack 4 19", "20 ack 5 21"]);
+    expect(jobOutage(l, 7.5)).toBe(21 - 7.5);
+  });
+  it("is 0 when every call stays fast, undefined when none comes back", () => {
+    expect(jobOutage(jobs(["1 ack 1 2", "3 ack 2 4", "5 ack 3 6"]), 3.5)).toBe(0);
+    expect(jobOutage(jobs(["1 ack 1 2", "3 fail 13", "14 fail 24"]), 2.5)).toBeUndefined();
+  });
+});
+
+describe("reports", () => {
+  const run = (scenario: string, outage: number | undefined, lost: number[] = []): DrillRun => ({
+    scenario: scenario as DrillRun["scenario"],
+    run: 1,
+    timeline: { detected: 1 },
+    outage,
+    loss: { acknowledged: 10, lost, indeterminate: 1, indeterminatePresent: 0, phantom: [], jobsAcknowledged: 3, jobsLost: [], jobsReused: [] },
+    audit: [],
+    passed: lost.length === 0 && outage !== undefined,
+    problems: lost.length ? ["lost"] : [],
+  });
+  const runs = [run("F01", 4), run("F01", 6), run("F01", 5), run("S01", undefined, [7])];
+  it("summarizes p50/p95/max and losses per scenario", () => {
+    const s = summarize(runs);
+    expect(s[0]).toMatchObject({ scenario: "F01", runs: 3, passed: 3, p50: 5, p95: 6, max: 6, lost: 0, acknowledged: 30 });
+    expect(s[1]).toMatchObject({ scenario: "S01", runs: 1, passed: 0, lost: 1 });
+    expect(s[1]?.p50).toBeUndefined();
+  });
+  it("prints a table, a Markdown page naming the failed runs and the skipped scenarios, and an SVG", () => {
+    const summaries = summarize(runs);
+    const t = table({ summaries, skipped: [{ scenario: "S04", why: "not implemented yet" }] });
+    expect(t).toMatch(/^scenario\s+runs/);
+    expect(t).toContain("S04: skipped: not implemented yet");
+    const md = markdown({ cluster: "lab", setup: "two-node", machine: "m", date: "d", storageNote: "shared", summaries, skipped: [], runs }, "x.svg");
+    expect(md).toContain("| F01 | 3 | 3 | 5.0 s | 6.0 s | 6.0 s |");
+    expect(md).toContain("- S01 run 1: lost");
+    const svg = outageSvg(summaries);
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg).toContain("no recovery");
+  });
+});
+
+describe("which scenarios apply", () => {
+  it("offers only SSH-safe scenarios on real servers and names Heartbeat's limits", () => {
+    const pm = exampleCluster();
+    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    const ssh = SCENARIOS.filter((s) => notApplicable(s, pm, "ssh") === undefined).map((s) => s.id);
+    expect(ssh).toEqual(["F03", "S01", "S02", "S03"]);
+    expect(notApplicable(SCENARIOS.find((s) => s.id === "S01")!, hb, "lab")).toMatch(/does not monitor/);
+    expect(notApplicable(SCENARIOS.find((s) => s.id === "F01")!, hb, "lab")).toBeUndefined();
+  });
+});
