@@ -61,21 +61,19 @@ export function loss(logs: WorkloadLogs, presentRows: ReadonlySet<number>, known
 }
 
 /**
- * The scheduler's outage as oarsub sees it: a call is down when it failed or took far longer
- * than usual (more than 3 s and 3x the median before T0: a call that hangs until the server
- * is back would otherwise hide the outage). Seconds from T0 to the end of the first good call
- * after the first bad one that ended after T0; 0 when none was bad; undefined when none came back.
+ * When OAR's scheduler answered again: the end of the first `oarsub -r` call that started at
+ * or after T0 and got its answer, in seconds after T0 (undefined when none did). It includes
+ * the scheduler's usual latency (`oarsubLatency` before T0 says how much): a call is only
+ * proof of a working server when it was made after the fault.
  */
-export function jobOutage(logs: WorkloadLogs, t0: number): number | undefined {
-  const before = logs.jobs.filter((j) => j.end < t0 && j.id !== undefined).map((j) => j.end - j.t);
-  const limit = Math.max(3, 3 * (percentile(before, 50) ?? 1));
-  const good = (j: WorkloadLogs["jobs"][number]) => j.id !== undefined && j.end - j.t <= limit;
-  const after = logs.jobs.filter((j) => j.end >= t0);
-  const firstBad = after.findIndex((j) => !good(j));
-  if (firstBad < 0) return 0;
-  const back = after.slice(firstBad).find(good);
+export function schedulerBack(logs: WorkloadLogs, t0: number): number | undefined {
+  const back = logs.jobs.find((j) => j.t >= t0 && j.id !== undefined);
   return back ? back.end - t0 : undefined;
 }
+
+/** Median duration of the oarsub calls answered before T0 (the scheduler's usual latency). */
+export const oarsubLatency = (logs: WorkloadLogs, t0: number): number | undefined =>
+  percentile(logs.jobs.filter((j) => j.end < t0 && j.id !== undefined).map((j) => j.end - j.t), 50);
 
 export function percentile(values: readonly number[], p: number): number | undefined {
   if (values.length === 0) return undefined;

@@ -2,7 +2,7 @@ import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, splitC
 import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
 import { connectHost, holderOf, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
 import { clusterPorts, dbPortOf, notApplicable, type Scenario, type Target } from "./catalogue.js";
-import { jobOutage, loss, probeOutage, type Loss } from "./measure.js";
+import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
 import { AGENT, AGENT_PATH, agentConfig, clearJobs, oarsubLoop, parseLogs } from "./workload.js";
 
 /*
@@ -37,9 +37,13 @@ export interface DrillRun {
   readonly scenario: Scenario["id"];
   readonly run: number;
   readonly victim?: string;
-  /** Seconds from T0: detection by the manager (first state change it reports), service back. */
-  readonly timeline: { readonly detected?: number; readonly dbBack?: number; readonly oarBack?: number; readonly jobAccepted?: number; readonly rejoined?: number };
-  /** max(DB prober, OAR port prober, scheduler answering oarsub) outage in seconds; undefined = never recovered. */
+  /**
+   * Seconds from T0: detection by the manager (first state change it reports), probers back,
+   * the scheduler answering an oarsub made after T0 (and its usual latency, before T0), all
+   * servers members again.
+   */
+  readonly timeline: { readonly detected?: number; readonly dbBack?: number; readonly oarBack?: number; readonly schedulerBack?: number; readonly oarsubLatency?: number; readonly rejoined?: number };
+  /** max(DB prober, Almighty port prober) outage in seconds; undefined = never recovered. */
   readonly outage: number | undefined;
   readonly holderBefore?: string;
   readonly holderAfter?: string;
@@ -239,10 +243,14 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (!st0.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
   const holderBefore = holderOf(st0, "db");
   await startWorkload(env);
-  await sleep(3000);
-  const warm = await readWorkload(env);
-  if (!warm.probeDb.some((x) => x.ok) || !warm.probeOar.some((x) => x.ok) || !warm.writes.some((w) => w.status === "ack"))
-    throw new OarHaError("OARHA103", "the workload does not succeed on the healthy cluster (probes or writes fail): fix that first");
+  // Warm-up: every loop has succeeded at least once (an answered oarsub gives the usual latency).
+  let warm = await readWorkload(env);
+  for (let i = 0; i < 60 && !warm.jobs.some((j) => j.id !== undefined); i++) {
+    await sleep(1000);
+    warm = await readWorkload(env);
+  }
+  if (!warm.probeDb.some((x) => x.ok) || !warm.probeOar.some((x) => x.ok) || !warm.writes.some((w) => w.status === "ack") || !warm.jobs.some((j) => j.id !== undefined))
+    throw new OarHaError("OARHA103", "the workload does not succeed on the healthy cluster (probes, writes or oarsub fail): fix that first");
   const t0 = now();
   log(`${s.id} run ${run}: injecting`);
   const { victim, undo } = await inject(env, s, st0, lab);
@@ -277,13 +285,15 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const { logs, rows, jobs } = await stopWorkload(env);
   const db = probeOutage(logs.probeDb, t0);
   const oar = probeOutage(logs.probeOar, t0);
-  const jobs0 = jobOutage(logs, t0);
-  const outage = !back || db.seconds === undefined || oar.seconds === undefined || jobs0 === undefined ? undefined : Math.max(db.seconds, oar.seconds, jobs0);
+  const sched = schedulerBack(logs, t0);
+  const latency = oarsubLatency(logs, t0);
+  const outage = !back || db.seconds === undefined || oar.seconds === undefined ? undefined : Math.max(db.seconds, oar.seconds);
   const l = loss(logs, rows, jobs);
   const checks = await audit(env);
   const stAfter = await managerState(c, env.transports);
   const problems: string[] = [];
   if (outage === undefined) problems.push("the service did not come back");
+  if (sched === undefined) problems.push("OAR's scheduler never answered an oarsub made after the fault");
   if (s.noOutage && (db.failures > 0 || oar.failures > 0)) problems.push(`expected no outage; probes failed ${db.failures} (DB) and ${oar.failures} (OAR) times`);
   if (l.lost.length) problems.push(`${l.lost.length} acknowledged row(s) lost: ${l.lost.slice(0, 10).join(", ")}`);
   if (l.phantom.length) problems.push(`${l.phantom.length} row(s) present that were never sent`);
@@ -300,7 +310,8 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
       ...(detected !== undefined ? { detected } : {}),
       ...(db.seconds !== undefined ? { dbBack: db.seconds } : {}),
       ...(oar.seconds !== undefined ? { oarBack: oar.seconds } : {}),
-      ...(jobs0 !== undefined ? { jobAccepted: jobs0 } : {}),
+      ...(sched !== undefined ? { schedulerBack: sched } : {}),
+      ...(latency !== undefined ? { oarsubLatency: latency } : {}),
       rejoined,
     },
     outage,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jobOutage, loss, parseLogs, probeOutage, summarize, table, outageSvg, markdown, notApplicable, SCENARIOS, type DrillRun } from "../src/index.js";
+import { loss, oarsubLatency, schedulerBack, parseLogs, probeOutage, summarize, table, outageSvg, markdown, notApplicable, SCENARIOS, type DrillRun } from "../src/index.js";
 import { exampleCluster } from "@oar-ha/core/testing";
 
 const samples = (spec: string, t = 100) => spec.split("").map((c, i) => ({ t: t + i * 0.5, ok: c === "+" }));
@@ -40,15 +40,15 @@ describe("loss", () => {
   });
 });
 
-describe("jobOutage", () => {
+describe("schedulerBack", () => {
   const jobs = (lines: string[]) => parseLogs({ probeDb: "", probeOar: "", writer: "", oarsub: lines.join("\n") });
-  it("treats a call that hung across the fault as down, not as a success", () => {
-    const l = jobs(["1 ack 1 2", "3 ack 2 4", "5 ack 3 6", "7 ack 4 19", "20 ack 5 21"]);
-    expect(jobOutage(l, 7.5)).toBe(21 - 7.5);
+  it("is the end of the first answered call made after T0, whatever hung across the fault", () => {
+    const l = jobs(["1 ack 1 2", "3 ack 2 4", "5 ack 3 6", "7 ack 4 19", "20 fail 30", "31 ack 5 33"]);
+    expect(schedulerBack(l, 7.5)).toBe(33 - 7.5);
+    expect(oarsubLatency(l, 7.5)).toBe(1);
   });
-  it("is 0 when every call stays fast, undefined when none comes back", () => {
-    expect(jobOutage(jobs(["1 ack 1 2", "3 ack 2 4", "5 ack 3 6"]), 3.5)).toBe(0);
-    expect(jobOutage(jobs(["1 ack 1 2", "3 fail 13", "14 fail 24"]), 2.5)).toBeUndefined();
+  it("is undefined when no call made after T0 was answered", () => {
+    expect(schedulerBack(jobs(["1 ack 1 2", "3 fail 13", "14 fail 24"]), 2.5)).toBeUndefined();
   });
 });
 
