@@ -261,7 +261,9 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
     for (let i = 0; i < 240 && detected === undefined && watching; i++) {
       const survivors = new Map([...env.transports].filter(([h]) => h !== victim || s.id === "S01" || s.id === "S02" || s.id === "S03"));
       const st = await managerState(c, survivors).catch(() => undefined);
-      if (st && (!st.healthy || holderOf(st, "db") !== holderBefore)) detected = now() - t0;
+      // The manager's own view: a member lost, a group moved, or a group it reports broken.
+      const h = st ? holderOf(st, "db") : undefined;
+      if (st && (st.nodes.some((n) => !n.online) || (h !== undefined && h !== holderBefore) || st.groups.some((g) => g.holder !== undefined && !g.running))) detected = now() - t0;
       else await sleep(500);
     }
   })();

@@ -105,10 +105,12 @@ async function heartbeatState(c: Cluster, t: ReadonlyMap<string, Transport>): Pr
   );
   const nodes = c.nodes.map((n) => {
     const s = seen.get(n.name);
-    // A server is a member when Heartbeat runs on it and its peer does not see it dead.
+    // A server is a member when Heartbeat runs on it (or, when it cannot be asked, its peer
+    // sees it active) and its peer does not see it dead: Heartbeat's own view decides.
     const seenDead = [...seen.values()].some((o) => o.peers.get(n.name) === "dead");
-    const online = s?.hb === true && !seenDead;
-    return { name: n.name, online, detail: !s ? "unreachable" : !s.hb ? "heartbeat not running" : seenDead ? "dead (seen by its peer)" : "active" };
+    const peerSaysActive = [...seen.values()].some((o) => o.peers.get(n.name) === "active");
+    const online = (s ? s.hb : peerSaysActive) && !seenDead;
+    return { name: n.name, online, detail: seenDead ? "dead (seen by its peer)" : !s ? (peerSaysActive ? "active (per its peer; not asked)" : "unreachable") : !s.hb ? "heartbeat not running" : "active" };
   });
   const groups = await Promise.all(
     serviceGroups(c).map(async (g) => {
