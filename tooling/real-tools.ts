@@ -135,9 +135,10 @@ export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly s
   run("chown", ["mysql", dir]);
   const data = join(dir, "data");
   const sock = join(dir, "sock");
-  const inst = run("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
+  // Own tmpdir: two bootstraps in parallel (turbo runs packages' tests at once) collide in /tmp.
+  const inst = run("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, `--tmpdir=${dir}`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
   if (inst.code !== 0) throw new Error(`mariadb-install-db failed: ${inst.stderr}`);
-  const server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, `--socket=${sock}`, "--skip-networking", "--user=mysql", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
+  const server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, `--tmpdir=${dir}`, `--socket=${sock}`, "--skip-networking", "--user=mysql", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
   try {
     for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     return await fn((input, args = []) => run("mariadb", ["--no-defaults", "-S", sock, "-uroot", ...args], { input, timeoutMs: 60_000 }));
