@@ -114,9 +114,15 @@ async function stopWorkload(env: DrillEnv) {
   return { logs, rows, jobs };
 }
 
-/** Waits until both probers answer steadily again and the scheduler has accepted a job since its last refusal. */
-async function waitServiceBack(env: DrillEnv, t0: number, timeoutS: number): Promise<boolean> {
+/**
+ * Waits until both probers answer steadily again, the scheduler has accepted a job since its
+ * last refusal, and the cluster manager itself runs every group whole (clients can be served
+ * by a server the manager is still about to fence: healing before that would race it).
+ * `dead` is a crashed server, not asked (its connection is gone).
+ */
+async function waitServiceBack(env: DrillEnv, t0: number, timeoutS: number, dead: string | undefined): Promise<boolean> {
   const end = now() + timeoutS;
+  const asked = () => new Map([...env.transports].filter(([h]) => h !== dead));
   while (now() < end) {
     const l = await readWorkload(env).catch(() => undefined);
     const steady = (s: readonly { t: number; ok: boolean }[]) => {
@@ -124,7 +130,11 @@ async function waitServiceBack(env: DrillEnv, t0: number, timeoutS: number): Pro
       return last.length >= 20 && last.every((x) => x.ok);
     };
     const lastJob = l?.jobs.filter((j) => j.t >= t0).at(-1);
-    if (l && steady(l.probeDb) && steady(l.probeOar) && lastJob?.id !== undefined) return true;
+    if (l && steady(l.probeDb) && steady(l.probeOar) && lastJob?.id !== undefined) {
+      const st = await managerState(env.cluster, asked()).catch(() => undefined);
+      // ...and no member is waiting to be fenced (Pacemaker shows it UNCLEAN until then).
+      if (st?.groups.every((g) => g.holder !== undefined && g.running) && !st.nodes.some((n) => n.detail === "UNCLEAN")) return true;
+    }
     await sleep(1000);
   }
   return false;
@@ -267,7 +277,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
       else await sleep(500);
     }
   })();
-  const back = await waitServiceBack(env, t0, 150);
+  const back = await waitServiceBack(env, t0, 150, s.id === "F01" || s.id === "F02" ? victim : undefined);
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);
