@@ -106,6 +106,12 @@ export async function main(argv: readonly string[], version: string): Promise<nu
       process.stderr.write(`error OARHA103 ${err.message}\n`);
       return EXIT.io;
     }
+    // Anything else (e.g. an SSH connection lost midway: a host rebooted or was fenced) is
+    // one line, not a stack through the bundle; OAR_HA_DEBUG=1 shows the stack.
+    if (e instanceof Error && process.env.OAR_HA_DEBUG !== "1") {
+      process.stderr.write(`error OARHA103 ${e.message}\n  the run stopped here; fix the cause and run the same command again (OAR_HA_DEBUG=1 shows where it stopped)\n`);
+      return EXIT.io;
+    }
     throw e;
   }
 }

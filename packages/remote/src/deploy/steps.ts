@@ -250,10 +250,14 @@ export function cibStep(ctx: DeployContext): Step {
       return sum === digest && Number(count) > 0;
     },
     act: async () => {
+      // Every server a clean member first: a node the DC has not seen yet when the CIB with the
+      // fence device arrives gets start-up fenced (the SSH session into it drops mid-apply).
+      const servers = ctx.cluster.nodes.map((n) => n.name);
       for (let i = 0; i < 120; i++) {
         const st = await crmStatus(ctx, host);
-        if (st?.dc && st.quorum) break;
-        if (i === 119) throw new OarHaError("OARHA103", `${host}: the cluster elected no DC with quorum in 60 s (check corosync links: corosync-cfgtool -s)`);
+        const members = servers.every((n) => st?.nodes.some((x) => x.name === n && x.online && !x.unclean));
+        if (st?.dc && st.quorum && members) break;
+        if (i === 119) throw new OarHaError("OARHA103", `${host}: in 60 s the cluster did not elect a DC with quorum and every server online (check corosync links: corosync-cfgtool -s; pacemaker on each server)`);
         await sleep(500);
       }
       await run(tr(ctx, host), `crm configure load update ${CIB_CRM_PATH} && mkdir -p ${STATE_DIR} && echo ${digest} > ${STATE_DIR}/cib.sha256`, { timeoutMs: 120_000 });
