@@ -90,7 +90,8 @@ export function outageSvg(summaries: readonly ScenarioSummary[]): string {
   const width = 560;
   const top = 30;
   const maxS = Math.max(1, ...summaries.map((s) => s.max ?? 0));
-  const scale = (width - left - 20) / maxS;
+  // Room on the right for the "p50 / p95 / max" label of the longest bar.
+  const scale = (width - left - 170) / maxS;
   const h = top + rowH * summaries.length + 30;
   const bars = summaries
     .map((s, i) => {
@@ -111,7 +112,7 @@ export function outageSvg(summaries: readonly ScenarioSummary[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" font-family="sans-serif">`,
     `<text x="${left}" y="18" font-size="13">Outage per scenario (s): p50 (dark), p95 (light), max (red)</text>`,
     bars,
-    `<text x="${left}" y="${h - 8}" font-size="11">0 s</text><text x="${width - 20}" y="${h - 8}" text-anchor="end" font-size="11">${maxS.toFixed(1)} s</text>`,
+    `<text x="${left}" y="${h - 8}" font-size="11">0 s</text><text x="${(left + maxS * scale).toFixed(1)}" y="${h - 8}" text-anchor="end" font-size="11">${maxS.toFixed(1)} s</text>`,
     "</svg>",
     "",
   ].join("\n");
