@@ -171,7 +171,7 @@ export interface DownOptions {
 /**
  * Removes every trace of a lab: processes, namespaces, links, and (unless kept) its files.
  * Works from the state on disk and, for anything a crashed run left behind, from the naming
- * convention alone: every `ohl-` namespace and the `ohl-admin` link.
+ * convention alone: every `ohl-` namespace and every `ohl…` link left in the machine's namespace.
  */
 export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise<void> {
   const log = o.log ?? (() => undefined);
@@ -206,6 +206,14 @@ export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise
   }
   for (const ns of namespaces) await exec("ip", ["netns", "del", ns], { check: false });
   await exec("ip", ["link", "del", spec?.adminLink ?? "ohl-admin"], { check: false });
+  // A lab up killed between creating a veth pair and moving its ends leaves the pair in the
+  // machine's own namespace: sweep every link named by the lab's convention (ohl<i>s<n>,
+  // ohl<i>h<n>, ohladm, ohl-...).
+  const links = (await exec("ip", ["-o", "link", "show"], { check: false })).stdout
+    .split("\n")
+    .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1] ?? "")
+    .filter((n) => /^ohl(\d+[sh]\d+|adm|-.+)$/.test(n));
+  for (const l of links) await exec("ip", ["link", "del", l], { check: false });
   // `ip netns add` turned /run/netns into a mount point: leave no empty one behind.
   if (existsSync("/run/netns") && readdirSync("/run/netns").length === 0) {
     await exec("umount", ["/run/netns"], { check: false });

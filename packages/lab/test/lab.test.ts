@@ -28,8 +28,14 @@ async function reach(s: LabSpec, from: string, to: string, port: number): Promis
 
 function labLeftovers(): string[] {
   const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.startsWith("ohl-"));
-  const link = spawnSync("ip", ["link", "show", "ohl-admin"], { encoding: "utf8" }).status === 0 ? ["link ohl-admin"] : [];
-  return [...ns, ...link];
+  // Every link named by the lab's convention in the machine's own namespace (ohl-admin, and a
+  // veth pair a killed `lab up` created but had not yet moved into its namespaces).
+  const links = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1] ?? "")
+    .filter((n) => n.startsWith("ohl"))
+    .map((n) => `link ${n}`);
+  return [...ns, ...links];
 }
 
 describe("a two-server lab", () => {
