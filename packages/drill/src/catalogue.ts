@@ -1,4 +1,4 @@
-import { dbPort, type Cluster } from "@oar-ha/core";
+import type { Cluster } from "@oar-ha/core";
 
 /*
  * The scenarios of the failure catalogue (docs/drills.md) that oar-ha can inject, with what
@@ -65,4 +65,3 @@ export function notApplicable(s: Scenario, c: Cluster, target: Target): string |
 export const clusterPorts = (c: Cluster): { port: number; proto: "udp" }[] =>
   c.manager === "pacemaker" ? [{ port: 5405, proto: "udp" }, { port: 5406, proto: "udp" }] : [{ port: c.heartbeat.udpport, proto: "udp" }];
 
-export const dbPortOf = (c: Cluster): number => dbPort(c);

@@ -1,7 +1,7 @@
-import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
+import { OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
 import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
 import { connectHost, holderOf, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
-import { clusterPorts, dbPortOf, notApplicable, type Scenario, type Target } from "./catalogue.js";
+import { clusterPorts, notApplicable, type Scenario, type Target } from "./catalogue.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
 import { AGENT, AGENT_PATH, agentConfig, clearJobs, oarsubLoop, parseLogs } from "./workload.js";
 
@@ -221,7 +221,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
     }
     case "N05": {
       const l = needLab();
-      await dropTraffic(l, dbHolder, { port: dbPortOf(c), proto: "tcp" });
+      await dropTraffic(l, dbHolder, { port: dbPort(c), proto: "tcp" });
       await sleep(5000);
       await heal(l, dbHolder);
       return { victim: dbHolder, undo: nothing };
