@@ -2,6 +2,8 @@ import { stringify } from "yaml";
 import type { ClusterInput } from "@oar-ha/core";
 import { labServers, type LabSpec } from "./spec.js";
 
+type HostRole = NonNullable<ClusterInput["hosts"]>[number]["roles"][number];
+
 /** The cluster file for a lab: lab hosts exactly as if they were real servers. */
 export function labCluster(s: LabSpec): ClusterInput {
   const servers = labServers(s);
@@ -18,7 +20,10 @@ export function labCluster(s: LabSpec): ClusterInput {
       ...(h.secondary ? { secondary: { address: h.secondary, interface: "eth1" } } : {}),
       roles: four ? [i < 2 ? "oar" : "db"] : ["oar", "db"],
     })),
-    hosts: s.hosts.filter((h) => h.role === "frontend").map((h) => ({ name: h.name, address: h.address, roles: ["frontend", "compute"] })),
+    hosts: [
+      ...s.hosts.filter((h) => h.role === "frontend").map((h) => ({ name: h.name, address: h.address, roles: ["frontend", "compute"] satisfies HostRole[] })),
+      ...(s.witness && s.manager === "pacemaker" ? s.hosts.filter((h) => h.role === "admin").map((h) => ({ name: h.name, address: h.address, roles: ["witness"] satisfies HostRole[] })) : []),
+    ],
     vips: {
       oar: { address: `${s.vips.oar}/${s.prefix}`, hostname: "oar.lab" },
       ...(four ? { db: { address: `${s.vips.db}/${s.prefix}`, hostname: "oardb.lab" } } : {}),

@@ -17,6 +17,8 @@ export interface LabOptions {
   readonly root?: string;
   readonly database?: "postgresql" | "mysql" | "mariadb";
   readonly manager?: "pacemaker" | "heartbeat";
+  /** Pacemaker: the admin host runs corosync-qnetd as the cluster's quorum witness (default). */
+  readonly witness?: boolean;
 }
 
 export type LabRole = "server" | "frontend" | "admin";
@@ -40,6 +42,7 @@ export interface LabSpec {
   readonly servers: 2 | 4;
   readonly database: "postgresql" | "mysql" | "mariadb";
   readonly manager: "pacemaker" | "heartbeat";
+  readonly witness: boolean;
   readonly prefix: number;
   readonly subnet: string;
   readonly secondarySubnet: string;
@@ -90,6 +93,7 @@ export function labSpec(o: LabOptions = {}): LabSpec {
     servers,
     database: o.database ?? "postgresql",
     manager: o.manager ?? "pacemaker",
+    witness: (o.manager ?? "pacemaker") === "pacemaker" && (o.witness ?? true),
     prefix: 24,
     subnet: `${a(0)}/24`,
     secondarySubnet: `${b(0)}/24`,

@@ -10,7 +10,7 @@ describe("loadCluster", () => {
     const r = loadCluster(valid);
     expect(hasErrors(r.issues)).toBe(false);
     expect(r.cluster?.storage).toMatchObject({ kind: "drbd", protocol: "C", device: "/dev/drbd0", port: 7788, mountPoint: "/srv/oar-ha" });
-    expect(r.cluster?.corosync.token).toBe(3000);
+    expect(r.cluster?.corosync.token).toBe(1000);
     expect(r.cluster?.nodes[0]?.ssh).toEqual({ user: "root", port: 22 });
     expect(r.cluster?.ssh).toEqual({ knownHosts: "~/.ssh/known_hosts", transport: "ssh2" });
   });
@@ -25,6 +25,18 @@ describe("loadCluster", () => {
     const codes = r2.issues.filter((i) => i.severity === "error").map((i) => `${i.code} ${i.path} ${i.line}:${i.column}`);
     expect(codes).toEqual(expect.arrayContaining(["OARHA201 nodes[1].address 11:14", "OARHA203 vips.oar.address 19:19"]));
     expect(r2.issues.every((i) => i.file === "c.yaml")).toBe(true);
+  });
+
+  it("warns about two Pacemaker servers without a witness, and not once there is one", () => {
+    const warn = (t: string) => loadCluster(t).issues.filter((i) => i.code === "OARHA307");
+    const w = warn(valid);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatchObject({ severity: "warning", path: "hosts" });
+    expect(w[0]!.fix).toContain("roles: [witness]");
+    const withWitness = valid.replace("hosts:\n", "hosts:\n  - { name: qdev, address: 10.0.0.30, roles: [witness] }\n");
+    expect(withWitness).not.toBe(valid);
+    expect(hasErrors(loadCluster(withWitness).issues)).toBe(false);
+    expect(warn(withWitness)).toHaveLength(0);
   });
 
   it("points a missing field at its parent", () => {

@@ -8,6 +8,7 @@ import {
   pgVersion,
   serviceGroups,
   splitCidr,
+  witness,
   type Cluster,
   type Secrets,
   type ServiceGroup,
@@ -163,9 +164,16 @@ function groupFor(c: Cluster, g: ServiceGroup): Group {
   return { id: `g-${sfx}`, members, meta: [["priority", "10"]] };
 }
 
+/**
+ * Two servers without a witness: each side of a split has "quorum" (two_node), so both may
+ * shoot; delays decide who wins. With a qnetd witness only the side holding its vote fences,
+ * and the delays would only lengthen every failover.
+ */
+const fenceRace = (c: Cluster) => c.nodes.length === 2 && witness(c) === undefined;
+
 function stonithDevices(c: Cluster, secrets: Secrets): Primitive[] {
   const f = c.fencing;
-  const two = c.nodes.length === 2;
+  const two = fenceRace(c);
   const delay: [string, string][] = two ? [["pcmk_delay_max", `${Math.ceil(c.pacemaker.fenceDelay / 2)}s`]] : [];
   const ops = [op("monitor", "60s", "20s")];
   switch (f.kind) {
@@ -215,7 +223,7 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
   const groups = serviceGroups(c).map((g) => ({ g, group: groupFor(c, g) }));
   const stonith = stonithDevices(c, secrets);
   const fencing = c.fencing.kind !== "none";
-  const two = c.nodes.length === 2;
+  const two = fenceRace(c);
   const token = c.corosync.token;
   const consensus = c.corosync.consensus ?? Math.ceil(token * 1.2);
   // crmsh's rule for two servers: stonith-timeout >= 60 s + token + consensus.

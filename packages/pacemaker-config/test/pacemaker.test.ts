@@ -7,7 +7,7 @@ const secrets = fixedSecrets();
 describe("corosync.conf", () => {
   it("two servers: two_node, knet with crypto, two links, consensus 1.2 x token", () => {
     const conf = renderCorosyncConf(exampleCluster());
-    for (const l of ["transport: knet", "crypto_cipher: aes256", "crypto_hash: sha256", "token: 3000", "consensus: 3600", "two_node: 1", "ring1_addr: 192.168.10.12"]) expect(conf).toContain(l);
+    for (const l of ["transport: knet", "crypto_cipher: aes256", "crypto_hash: sha256", "token: 1000", "consensus: 1200", "two_node: 1", "ring1_addr: 192.168.10.12"]) expect(conf).toContain(l);
   });
 
   it("a witness replaces two_node with a qdevice (ffsplit)", () => {
@@ -28,7 +28,14 @@ describe("CIB", () => {
     expect(m.stonith[0]!.params).toContainEqual(["pcmk_delay_max", "5s"]);
     expect(m.constraints).toContainEqual(expect.objectContaining({ kind: "location", rsc: "fence-srv-a", node: "srv-a", score: "-INFINITY" }));
     const stonithTimeout = Number(m.properties.find(([k]) => k === "stonith-timeout")![1].replace("s", ""));
-    expect(stonithTimeout).toBeGreaterThanOrEqual(60 + 3 + 3.6);
+    expect(stonithTimeout).toBeGreaterThanOrEqual(60 + 1 + 1.2 + 10);
+  });
+
+  it("a quorum witness removes the fence-race delays (only the side holding its vote fences)", () => {
+    const m = cibModel(exampleCluster((x) => ({ ...x, hosts: [{ name: "qdev", address: "10.0.0.30", roles: ["witness"] }] })), secrets);
+    expect(m.properties).toContainEqual(["stonith-enabled", "true"]);
+    expect(m.properties.find(([k]) => k === "priority-fencing-delay")).toBeUndefined();
+    for (const d of m.stonith) expect(d.params.find(([k]) => k === "pcmk_delay_max")).toBeUndefined();
   });
 
   it("the group follows the promoted DRBD instance and starts after promotion", () => {

@@ -28,6 +28,7 @@ export default defineCommand({
     "secondary-subnet": { type: "string", description: "up: servers' second link (/24)", default: "10.78.0.0/24" },
     db: { type: "string", description: "up: postgresql | mysql | mariadb", default: "postgresql" },
     manager: { type: "string", description: "up: pacemaker | heartbeat", default: "pacemaker" },
+    witness: { type: "boolean", description: "up (pacemaker): the admin host is a corosync-qnetd quorum witness (default; --no-witness for none)", default: true },
     "skip-install": { type: "boolean", description: "up: never run apt-get (fail if a package is missing)" },
     "keep-data": { type: "boolean", description: "down: keep host disks, keys and the cluster file" },
     link: { type: "string", description: "cable: 0 (main) or 1 (second link)", default: "0" },
@@ -51,6 +52,7 @@ export default defineCommand({
           secondarySubnet: args["secondary-subnet"],
           database: args.db as LabOptions["database"],
           manager: args.manager as LabOptions["manager"],
+          witness: args.manager === "pacemaker" && args.witness !== false,
         };
         if (!["postgresql", "mysql", "mariadb"].includes(String(o.database))) usage("--db must be postgresql, mysql or mariadb");
         if (!["pacemaker", "heartbeat"].includes(String(o.manager))) usage("--manager must be pacemaker or heartbeat");

@@ -36,6 +36,7 @@ export const catalogue = {
   WitnessCount: entry("OARHA304", "More than one quorum witness"),
   NoSecondaryLink: entry("OARHA305", "Only one cluster link"),
   EvenSplitNoWitness: entry("OARHA306", "Four servers without a quorum witness"),
+  TwoNodeNoWitness: entry("OARHA307", "Two Pacemaker servers without a quorum witness"),
 
   ProtocolNotC: entry("OARHA401", "DRBD protocol A/B can lose committed data"),
   BindMountNeedsShared: entry("OARHA402", "fstype none needs shared storage"),

@@ -40,6 +40,17 @@ export function topologyRules(c: Cluster): Issue[] {
   if (c.manager === "pacemaker" && c.nodes.length === 4 && witnesses.length === 0) {
     out.push(issue("EvenSplitNoWitness", "hosts", "with four servers and no witness, a 2/2 network split leaves no side with quorum: every service stops", "add a host with `roles: [witness]` (corosync-qnetd) outside the two pairs", "warning"));
   }
+  if (c.manager === "pacemaker" && c.nodes.length === 2 && witnesses.length === 0 && c.fencing.kind !== "none") {
+    out.push(
+      issue(
+        "TwoNodeNoWitness",
+        "hosts",
+        `with two servers and no witness, every crash of the active server waits for the fencing delays that stop both servers shooting each other (priority-fencing-delay ${c.pacemaker.fenceDelay} s, plus up to ${Math.ceil(c.pacemaker.fenceDelay / 2)} s at random): measured 21 s instead of 4.4 s in the lab`,
+        "add a host outside the pair with `roles: [witness]` (a frontend or admin host; it runs corosync-qnetd)",
+        "warning",
+      ),
+    );
+  }
   if (c.nodes.every((n) => !n.secondary) && c.nodes.length > 0) {
     out.push(issue("NoSecondaryLink", "nodes", "every server has a single link: a cable fault looks like a server failure and triggers fencing", "add `secondary: { address, interface }` on each server (a second network or a direct cable)", "warning"));
   }

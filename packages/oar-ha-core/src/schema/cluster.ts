@@ -189,7 +189,13 @@ export const fencing = z
 
 export const corosync = z
   .strictObject({
-    token: z.number().int().min(500).max(60000).default(3000).describe("Token timeout in ms."),
+    token: z
+      .number()
+      .int()
+      .min(500)
+      .max(60000)
+      .default(1000)
+      .describe("Token timeout in ms: how long a silent server takes to be declared dead. 1000 on a dedicated LAN; raise to 3000 on busy or virtualised hosts that flap."),
     consensus: z.number().int().optional().describe("Consensus timeout in ms; default 1.2 x token."),
     twoNode: z.boolean().optional().describe("votequorum two_node; default: true with two servers and no witness."),
   })
@@ -204,8 +210,8 @@ export const pacemaker = z
       .strictObject({
         vip: z.number().int().min(1).default(5),
         filesystem: z.number().int().min(1).default(20),
-        database: z.number().int().min(1).default(10),
-        oarServer: z.number().int().min(1).default(10),
+        database: z.number().int().min(1).default(3),
+        oarServer: z.number().int().min(1).default(3),
       })
       .prefault({})
       .describe("Monitor intervals in seconds."),

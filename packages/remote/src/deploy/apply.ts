@@ -1,4 +1,4 @@
-import { hostsWithRole, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import { hostsWithRole, witness, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
 import { gatherFacts } from "../facts.js";
 import { planFiles, type FileChange } from "../plan.js";
 import { runPhases, type ApplyEvent, type Phase, type RunResult } from "../executor.js";
@@ -8,6 +8,7 @@ import { oarNodeServiceStep, oarNodesStep } from "./oar-nodes.js";
 import { failOnProblems, preflight } from "./preflight.js";
 import { managerState } from "./manager-state.js";
 import { restartStep } from "./restart.js";
+import { qdeviceCertStep, qnetdStep } from "./witness.js";
 import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
@@ -58,6 +59,8 @@ export function deployPhases(ctx: DeployContext): Phase[] {
     { title: "oar SSH keys", parallel: false, steps: [oarKeysStep(ctx)] },
     { title: "OAR database", parallel: false, steps: [dbBootstrapStep(ctx)] },
   ];
+  const w = witness(c);
+  if (c.manager === "pacemaker" && w) phases.push({ title: "quorum witness", parallel: false, steps: [qnetdStep(ctx, w.name), qdeviceCertStep(ctx)] });
   if (c.manager === "pacemaker") {
     phases.push(
       { title: "cluster manager", parallel: true, steps: c.nodes.map((n) => pacemakerStartStep(ctx, n.name)) },

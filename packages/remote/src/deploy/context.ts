@@ -24,8 +24,8 @@ export function tr(ctx: DeployContext, host: string): Transport {
   return t;
 }
 
-/** Every host oar-ha touches: servers, then the other hosts. */
-export const allHosts = (c: Cluster): string[] => [...c.nodes.map((n) => n.name), ...c.hosts.filter((h) => !h.roles.every((r) => r === "witness")).map((h) => h.name)];
+/** Every host oar-ha touches: servers, then the other hosts (frontends, nodes, the quorum witness). */
+export const allHosts = (c: Cluster): string[] => [...c.nodes.map((n) => n.name), ...c.hosts.map((h) => h.name)];
 
 /** The Debian packages each host needs, from its roles. */
 export function packagesFor(c: Cluster, host: string): string[] {
@@ -34,6 +34,7 @@ export function packagesFor(c: Cluster, host: string): string[] {
   const isServer = c.nodes.some((n) => n.name === host);
   if (isServer) {
     if (c.manager === "pacemaker") ["corosync", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents", "kmod"].forEach((p) => out.add(p));
+    if (c.manager === "pacemaker" && hostsWithRole(c, "witness").length) out.add("corosync-qdevice");
     else ["heartbeat", "cluster-glue", "resource-agents", "kmod"].forEach((p) => out.add(p));
     if (c.storage.kind === "drbd") out.add("drbd-utils");
     if (c.fencing.kind === "sbd") out.add("sbd");

@@ -1,4 +1,4 @@
-import { OarHaError, hostsWithRole, oarServers, serviceGroups, type Cluster } from "@oar-ha/core";
+import { OarHaError, hostsWithRole, oarServers, serviceGroups, witness, type Cluster } from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
 import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
@@ -31,6 +31,17 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   for (const g of m.groups) {
     checks.push({ name: `VIP ${g.vip}`, ok: g.holder !== undefined, detail: g.holder ? `on ${g.holder}` : g.detail });
     checks.push({ name: `services (${g.id === "all" ? "storage, DB, OAR server" : g.id === "db" ? "storage, DB" : "OAR server"})`, ok: g.running, detail: g.detail });
+  }
+  const w = c.manager === "pacemaker" ? witness(c) : undefined;
+  if (w) {
+    // Every server's qdevice connected to the witness: a lost witness is harmless until the next failure.
+    const states = await Promise.all(
+      c.nodes.map(async (n) => {
+        const r = await t.get(n.name)?.exec("corosync-qdevice-tool -s 2>&1 | sed -n 's/^State:[[:space:]]*//p'");
+        return `${n.name} ${r?.stdout.trim() || "no qdevice"}`;
+      }),
+    );
+    checks.push({ name: `quorum witness ${w.name}`, ok: states.every((x) => x.endsWith(" Connected")), detail: states.join(", ") });
   }
   const vipHolder = holderOf(m, "oar");
   // From a client's seat: a frontend (or the first OAR server) talks to the DB and Almighty through the VIP names.
@@ -108,7 +119,13 @@ async function stopCluster(c: Cluster, t: ReadonlyMap<string, Transport>, log: (
       }
     }
     for (const n of c.nodes) {
-      await t.get(n.name)?.exec("if [ -d /run/systemd/system ]; then systemctl stop pacemaker corosync; systemctl disable --quiet pacemaker corosync; else pkill -TERM -x pacemakerd; for i in $(seq 1 60); do pgrep -x pacemakerd >/dev/null || break; sleep 0.5; done; pkill -TERM -x corosync; fi; rm -rf /var/lib/pacemaker/cib/cib*", { timeoutMs: 60_000 });
+      await t.get(n.name)?.exec("if [ -d /run/systemd/system ]; then systemctl stop pacemaker corosync-qdevice corosync; systemctl disable --quiet pacemaker corosync; systemctl disable --quiet corosync-qdevice 2>/dev/null; else pkill -TERM -x pacemakerd; for i in $(seq 1 60); do pgrep -x pacemakerd >/dev/null || break; sleep 0.5; done; pkill -TERM -f '^corosync-qdevice' ; pkill -TERM -x corosync; fi; rm -rf /var/lib/pacemaker/cib/cib* /etc/corosync/qdevice/net/nssdb", { timeoutMs: 60_000 });
+    }
+    const w = witness(c);
+    if (w) {
+      // The witness may serve other clusters: it stops only when ours was its last.
+      log(`witness ${w.name}: forgetting cluster ${c.cluster}`);
+      await t.get(w.name)?.exec(`rm -f /etc/corosync/qnetd/nssdb/cluster-${c.cluster}.crt; sleep 1; if [ -z "$(corosync-qnetd-tool -l 2>/dev/null | grep -v '^$')" ]; then if [ -d /run/systemd/system ]; then systemctl stop corosync-qnetd; systemctl disable --quiet corosync-qnetd; else /etc/init.d/corosync-qnetd stop; fi; fi >/dev/null 2>&1`, { timeoutMs: 60_000 });
     }
     return;
   }

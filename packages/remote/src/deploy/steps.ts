@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, type RenderedFile } from "@oar-ha/core";
+import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, witness, type RenderedFile } from "@oar-ha/core";
 import { CIB_CRM_PATH, parseCrmMon, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { planFile } from "../plan.js";
 import { run, shq } from "../transport.js";
@@ -7,6 +7,7 @@ import type { Step } from "../executor.js";
 import { mysqlCreateSql, oarSchemaFiles, pgCreateSql } from "./oar-database.js";
 import { markPendingScript, restartNeeded } from "./restart.js";
 import { describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
+import { startQdeviceScript } from "./witness.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -214,20 +215,22 @@ export async function crmStatus(ctx: DeployContext, host: string): Promise<CrmSt
 }
 
 export function pacemakerStartStep(ctx: DeployContext, host: string): Step {
+  const qdevice = witness(ctx.cluster) !== undefined;
   return {
     id: `${host}:cluster-manager`,
     host,
     title: "corosync and pacemaker running",
-    check: async () => (await tr(ctx, host).exec("corosync-cfgtool -s >/dev/null 2>&1 && pgrep -x pacemakerd >/dev/null")).code === 0,
+    check: async () => (await tr(ctx, host).exec(`corosync-cfgtool -s >/dev/null 2>&1 && pgrep -x pacemakerd >/dev/null${qdevice ? " && corosync-qdevice-tool -s >/dev/null 2>&1" : ""}`)).code === 0,
     act: async () => {
       await run(
         tr(ctx, host),
         `set -e
 mkdir -p /var/log/corosync /var/log/pacemaker /var/lib/pacemaker/cores /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /run/crm
 chown hacluster:haclient /var/log/pacemaker /var/lib/pacemaker/cores /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /run/crm
-if [ -d /run/systemd/system ]; then systemctl enable --quiet corosync pacemaker; systemctl start corosync pacemaker; exit 0; fi
+if [ -d /run/systemd/system ]; then systemctl enable --quiet corosync pacemaker; systemctl start corosync; ${qdevice ? "systemctl enable --quiet corosync-qdevice; systemctl start corosync-qdevice;" : ""} systemctl start pacemaker; exit 0; fi
 corosync-cfgtool -s >/dev/null 2>&1 || corosync
 for i in $(seq 1 100); do corosync-cfgtool -s >/dev/null 2>&1 && break; sleep 0.1; done
+${qdevice ? startQdeviceScript : ""}
 pgrep -x pacemakerd >/dev/null || (setsid pacemakerd </dev/null >>/var/log/pacemaker/pacemakerd.out 2>&1 &)
 for i in $(seq 1 100); do pgrep -x pacemakerd >/dev/null && break; sleep 0.1; done`,
         { timeoutMs: 60_000 },
