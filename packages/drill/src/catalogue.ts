@@ -38,23 +38,17 @@ export const SCENARIOS: readonly Scenario[] = [
 
 export const scenario = (id: string): Scenario | undefined => SCENARIOS.find((s) => s.id === id.toUpperCase());
 
-/** Not yet built here; said plainly instead of passing. */
-const NOT_YET: Partial<Record<ScenarioId, string>> = {
-  S04: "not implemented yet: needs an advance reservation driven through the crash (planned)",
-  S07: "not implemented yet: needs a stop that fails on purpose (a busy mount) in the lab (planned)",
-};
-
 /**
  * Why a scenario cannot run on this cluster and target, or undefined when it can.
  * Heartbeat in haresources mode does not monitor resources: a killed service is not noticed,
  * so S01/S02/S03 would "pass" only by accident; oar-ha says so instead of running them.
  */
 export function notApplicable(s: Scenario, c: Cluster, target: Target): string | undefined {
-  const notYet = NOT_YET[s.id];
-  if (notYet) return notYet;
   if (target === "ssh" && s.labOnly) return "needs host-level fault injection (crash, cables, firewall): offered in the lab only, never on real servers over SSH";
   if (c.manager === "heartbeat" && ["S01", "S02", "S03"].includes(s.id))
     return "Heartbeat's haresources mode does not monitor resources: a killed service stays dead until an admin acts (use Pacemaker for service-level recovery)";
+  if (c.manager === "heartbeat" && s.id === "S07") return "a failed stop must escalate to fencing, and Heartbeat runs without fencing in oar-ha's setup (in haresources mode a failed stop leaves the resource half-stopped on a live server)";
+  if (s.id === "S07" && c.fencing.kind === "none") return "a failed stop must escalate to fencing, and this cluster has none";
   if (c.manager === "heartbeat" && s.id === "S05") return "Heartbeat has no fencing in oar-ha's setup: killing its daemon leaves the services running on a node the peer believes dead (split brain); not a drill, a known limit";
   if (s.id === "N04" && !c.nodes.every((n) => n.secondary)) return "the servers have one cluster link only";
   if (c.manager === "heartbeat" && ["N01", "N02"].includes(s.id)) return "without fencing a partition gives two active servers: Heartbeat here runs without STONITH, so this drill would only demonstrate split brain";

@@ -1,7 +1,8 @@
-import { OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
+import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
 import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
-import { connectHost, holderOf, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
+import { connectHost, groupSuffix, holderOf, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
 import { clusterPorts, notApplicable, type Scenario, type Target } from "./catalogue.js";
+import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
 import { AGENT, AGENT_PATH, agentConfig, clearJobs, oarsubLoop, parseLogs } from "./workload.js";
 
@@ -237,9 +238,103 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
     case "S05":
       await must(env, dbHolder).exec("pkill -KILL -x corosync");
       return { victim: dbHolder, undo: nothing };
-    default:
-      throw new OarHaError("OARHA103", `${s.id}: no injection`);
+    case "S04":
+      // The reservation was made before T0 (see reservation()); the crash is F01's, on the OAR server.
+      await crash(needLab(), oarHolder);
+      return { victim: oarHolder, undo: () => powerOn(needLab(), oarHolder) };
+    case "S07": {
+      // The OAR server's stop fails on the active server (a wrapper bind-mounted over the
+      // control script, in that host's own mount namespace), then a move is asked for:
+      // Pacemaker must fence the server before starting the services elsewhere.
+      const g = serviceGroups(c).find((x) => x.runsOar);
+      const to = g?.nodes.find((n) => n.name !== oarHolder)?.name;
+      if (!g || !to) throw new OarHaError("OARHA103", "S07: no second server for the OAR group");
+      const wrapper = `#!/bin/sh\n[ "$1" = stop ] && { echo 'oar-ha drill S07: stop refused on purpose' >&2; exit 1; }\nexec /run/oar-ha-drill-ctl.real "$@"\n`;
+      await must(env, oarHolder).exec(
+        `set -e; cp ${OAR_SERVER_CTL} /run/oar-ha-drill-ctl.real; printf '%b' ${shq(wrapper)} > /run/oar-ha-drill-ctl; chmod 755 /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real; mount --bind /run/oar-ha-drill-ctl ${OAR_SERVER_CTL}`,
+      ).then((r) => {
+        if (r.code !== 0) throw new OarHaError("OARHA103", `S07: cannot make the stop fail on ${oarHolder}: ${r.stderr.trim()}`);
+      });
+      const id = `g-${groupSuffix(g)}`;
+      await must(env, to).exec(`crm resource move ${shq(id)} ${shq(to)}`, { timeoutMs: 30_000 });
+      return {
+        victim: oarHolder,
+        undo: async () => {
+          await must(env, to).exec(`crm resource clear ${shq(id)}`, { timeoutMs: 30_000 });
+          // Still mounted means the server was never fenced (the run fails on that): unmount anyway.
+          await env.transports.get(oarHolder)?.exec(`umount ${OAR_SERVER_CTL} 2>/dev/null; rm -f /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real`, { timeoutMs: 10_000 }).catch(() => undefined);
+        },
+      };
+    }
+    default: {
+      // Every scenario of the catalogue has its injection: the compiler checks it.
+      const missing: never = s.id;
+      throw new OarHaError("OARHA103", `${String(missing)}: no injection`);
+    }
   }
+}
+
+/** When PID 1 of a host started: a reboot (a fencing action in the lab) changes it. */
+async function bootMark(env: DrillEnv, host: string): Promise<string | undefined> {
+  const r = await env.transports.get(host)?.exec("ps -o lstart= -p 1", { timeoutMs: 10_000 }).catch(() => undefined);
+  return r?.code === 0 ? r.stdout.trim() : undefined;
+}
+
+const RESERVATION_LEAD_S = 60;
+
+/** Each server log's size before T0: the audit reads only what the run appended. */
+async function logOffsets(env: DrillEnv): Promise<Map<LogSource, number>> {
+  const out = new Map<LogSource, number>();
+  for (const src of logSources(env.cluster)) {
+    const r = await env.transports.get(src.host)?.exec(`stat -c %s ${shq(src.path)} 2>/dev/null || echo 0`, { timeoutMs: 10_000 }).catch(() => undefined);
+    out.set(src, Number(r?.stdout.trim() ?? 0) || 0);
+  }
+  return out;
+}
+
+/** Audit: every error-level line logged since T0 is explained by the injected fault. */
+async function logAudit(env: DrillEnv, s: Scenario, offsets: Map<LogSource, number>): Promise<AuditCheck> {
+  let errors = 0;
+  const bad: string[] = [];
+  for (const [src, offset] of offsets) {
+    // A log that shrank was rotated: all of it is new.
+    const r = await must(env, src.host).exec(`f=${shq(src.path)}; [ -f "$f" ] || exit 0; if [ "$(stat -c %s "$f")" -lt ${offset} ]; then cat "$f"; else tail -c +${offset + 1} "$f"; fi`, { timeoutMs: 30_000 });
+    const u = unexplained(src, r.stdout, s.id, env.target);
+    errors += u.errors;
+    bad.push(...u.unexplained.map((x) => `${x.host}:${x.path}: ${x.line}`));
+  }
+  return {
+    name: "no unexplained error-level log line on the servers",
+    ok: bad.length === 0,
+    detail: bad.length ? `${bad.length} of ${errors} unexplained, e.g. ${bad.slice(0, 3).join(" | ")}` : `${errors} error line(s), each explained by the fault`,
+  };
+}
+
+/**
+ * S04: an advance reservation made before the crash, starting RESERVATION_LEAD_S later,
+ * which must still start and end (Terminated) once the cluster is back.
+ */
+async function reservation(env: DrillEnv): Promise<{ id: number; start: number }> {
+  const t = must(env, frontend(env.cluster));
+  const start = Math.ceil(now()) + RESERVATION_LEAD_S;
+  const r = await t.exec(`timeout 30 su - ${shq(env.user)} -c "oarsub -r '$(date -d @${start} '+%F %T')' -l core=1,walltime=0:1:0 'sleep 5'"`, { timeoutMs: 40_000 });
+  const id = Number(/^OAR_JOB_ID=(\d+)/m.exec(r.stdout)?.[1]);
+  if (!id || !/Reservation valid/.test(r.stdout)) throw new OarHaError("OARHA103", `S04: the advance reservation was not accepted before the crash: ${(r.stdout + r.stderr).trim().split("\n").slice(-2).join(" / ")}`);
+  return { id, start };
+}
+
+/** The reservation's end state, waiting until it started and ended (or the walltime passed well over). */
+async function reservationEnd(env: DrillEnv, res: { id: number; start: number }): Promise<string> {
+  const t = must(env, frontend(env.cluster));
+  const deadline = res.start + 60 + 120;
+  let state = "unknown";
+  while (now() < deadline) {
+    const r = await t.exec(`timeout 20 oarstat -s -j ${res.id}`, { timeoutMs: 30_000 });
+    state = /:\s*(\w+)/.exec(r.stdout)?.[1] ?? "unknown";
+    if (["Terminated", "Error"].includes(state)) return state;
+    await sleep(2000);
+  }
+  return state;
 }
 
 /** Runs one drill. Throws only when it cannot even start (cluster unhealthy, no frontend). */
@@ -261,6 +356,10 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   }
   if (!warm.probeDb.some((x) => x.ok) || !warm.probeOar.some((x) => x.ok) || !warm.writes.some((w) => w.status === "ack") || !warm.jobs.some((j) => j.id !== undefined))
     throw new OarHaError("OARHA103", "the workload does not succeed on the healthy cluster (probes, writes or oarsub fail): fix that first");
+  const res = s.id === "S04" ? await reservation(env) : undefined;
+  if (res) log(`${s.id} run ${run}: reservation ${res.id} starts in ${Math.round(res.start - now())} s`);
+  const boot0 = s.id === "S07" ? await bootMark(env, holderOf(st0, "oar") ?? "") : undefined;
+  const offsets = await logOffsets(env);
   const t0 = now();
   log(`${s.id} run ${run}: injecting`);
   const { victim, undo } = await inject(env, s, st0, lab);
@@ -277,7 +376,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
       else await sleep(500);
     }
   })();
-  const back = await waitServiceBack(env, t0, 150, s.id === "F01" || s.id === "F02" ? victim : undefined);
+  const back = await waitServiceBack(env, t0, 150, ["F01", "F02", "S04", "S07"].includes(s.id) ? victim : undefined);
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);
@@ -293,6 +392,15 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   await env.rejoin();
   const rejoined = now() - t0;
   log(`${s.id} run ${run}: rejoined in ${(now() - tRejoin0).toFixed(1)} s`);
+  const extra: string[] = [];
+  if (s.id === "S07" && victim) {
+    const boot1 = await bootMark(env, victim);
+    if (boot0 === undefined || boot1 === undefined || boot0 === boot1) extra.push(`${victim} was not fenced after its stop failed (PID 1 started ${boot0 ?? "?"} before, ${boot1 ?? "?"} after)`);
+  }
+  if (res) {
+    const end = await reservationEnd(env, res);
+    if (end !== "Terminated") extra.push(`the reservation ${res.id} made before the crash ended as ${end}, not Terminated`);
+  }
   await sleep(2000);
   const { logs, rows, jobs } = await stopWorkload(env);
   const db = probeOutage(logs.probeDb, t0);
@@ -301,7 +409,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const latency = oarsubLatency(logs, t0);
   const outage = !back || db.seconds === undefined || oar.seconds === undefined ? undefined : Math.max(db.seconds, oar.seconds);
   const l = loss(logs, rows, jobs);
-  const checks = await audit(env);
+  const checks = [...(await audit(env)), await logAudit(env, s, offsets)];
   const stAfter = await managerState(c, env.transports);
   const problems: string[] = [];
   if (outage === undefined) problems.push("the service did not come back");
@@ -313,6 +421,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (l.jobsReused.length) problems.push(`job id(s) returned twice: ${l.jobsReused.join(", ")}`);
   if (l.acknowledged === 0) problems.push("no write was acknowledged: the drill proves nothing");
   for (const a of checks) if (!a.ok) problems.push(`audit: ${a.name}: ${a.detail}`);
+  problems.push(...extra);
   const holderAfter = holderOf(stAfter, "db");
   return {
     scenario: s.id,

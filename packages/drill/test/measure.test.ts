@@ -72,9 +72,9 @@ describe("reports", () => {
   });
   it("prints a table, a Markdown page naming the failed runs and the skipped scenarios, and an SVG", () => {
     const summaries = summarize(runs);
-    const t = table({ summaries, skipped: [{ scenario: "S04", why: "not implemented yet" }] });
+    const t = table({ summaries, skipped: [{ scenario: "N04", why: "the servers have one cluster link only" }] });
     expect(t).toMatch(/^scenario\s+runs/);
-    expect(t).toContain("S04: skipped: not implemented yet");
+    expect(t).toContain("N04: skipped: the servers have one cluster link only");
     const md = markdown({ cluster: "lab", setup: "two-node", machine: "m", date: "d", storageNote: "shared", summaries, skipped: [], runs }, "x.svg");
     expect(md).toContain("| F01 | 3 | 3 | 5.0 s | 6.0 s | 6.0 s |");
     expect(md).toContain("- S01 run 1: lost");
@@ -92,5 +92,12 @@ describe("which scenarios apply", () => {
     expect(ssh).toEqual(["F03", "S01", "S02", "S03"]);
     expect(notApplicable(SCENARIOS.find((s) => s.id === "S01")!, hb, "lab")).toMatch(/does not monitor/);
     expect(notApplicable(SCENARIOS.find((s) => s.id === "F01")!, hb, "lab")).toBeUndefined();
+  });
+  it("runs every scenario of the catalogue on a Pacemaker lab; a failed stop needs fencing", () => {
+    const pm = exampleCluster();
+    expect(SCENARIOS.filter((s) => notApplicable(s, pm, "lab") !== undefined).map((s) => s.id)).toEqual([]);
+    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    expect(notApplicable(SCENARIOS.find((s) => s.id === "S07")!, hb, "lab")).toMatch(/fencing/);
+    expect(notApplicable(SCENARIOS.find((s) => s.id === "S04")!, hb, "lab")).toBeUndefined();
   });
 });

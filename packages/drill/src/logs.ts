@@ -1,0 +1,89 @@
+import { dbServers, oarServers, pgVersion, type Cluster } from "@oar-ha/core";
+import type { ScenarioId, Target } from "./catalogue.js";
+
+/*
+ * The audit's log check: every error-level line the servers logged during a run must be
+ * explained by the fault the drill injected. Pure: which files, what counts as an error,
+ * and which errors a scenario explains. The runner reads only what was appended after T0.
+ */
+
+export interface LogSource {
+  readonly host: string;
+  readonly path: string;
+  /** Matches an error-level line of this log. */
+  readonly error: RegExp;
+}
+
+export function logSources(c: Cluster): LogSource[] {
+  const out: LogSource[] = [];
+  for (const n of c.nodes) {
+    if (c.manager === "pacemaker") {
+      // Daemons: "(function) \terror: ..."; resource agents: "pgsql(db)[675]:    ERROR: ...".
+      out.push({ host: n.name, path: "/var/log/pacemaker/pacemaker.log", error: /\)\s+(error|crit|emerg):\s|\]:\s+(ERROR|CRIT):\s/ });
+      out.push({ host: n.name, path: "/var/log/corosync/corosync.log", error: /\[(ERROR|CRIT)\s*\]|\s(error|crit)\s+\[/ });
+    } else {
+      out.push({ host: n.name, path: "/var/log/ha-log", error: /\s(ERROR|CRIT|crit|error):\s/ });
+    }
+  }
+  for (const n of dbServers(c)) {
+    if (c.database.engine === "postgresql") out.push({ host: n.name, path: `/var/log/postgresql/postgresql-${pgVersion(c)}-main.log`, error: /\s(ERROR|FATAL|PANIC):\s/ });
+    else out.push({ host: n.name, path: "/var/log/mysql/error.log", error: /\[ERROR\]/ });
+  }
+  for (const n of oarServers(c)) out.push({ host: n.name, path: "/var/log/oar.log", error: /\[(error|ERROR)\]/ });
+  return out;
+}
+
+export interface Explanation {
+  readonly pattern: RegExp;
+  readonly why: string;
+  /** Scenarios whose fault explains the line; "any" = any fault that interrupts a service. */
+  readonly scenarios: readonly ScenarioId[] | "any";
+  /** Explains the line in the namespace lab only (a limit of the lab, not of a real server). */
+  readonly labOnly?: boolean;
+}
+
+/** Scenarios in which a server's cluster stack stops and starts again (crash, fence, kill). */
+const RESTARTED_STACK: readonly ScenarioId[] = ["F01", "F02", "N01", "N02", "S04", "S05", "S07"];
+
+/**
+ * Error lines that the injected faults explain, each learnt from real runs in the lab (see
+ * docs/drills.md). Anything else fails the audit: a new kind of error is a finding until
+ * someone explains it here.
+ */
+export const EXPLANATIONS: readonly Explanation[] = [
+  // Clients (the probers, OAR) connecting while PostgreSQL stops, crashes or starts.
+  { pattern: /FATAL:\s+the database system is (starting up|not yet accepting connections|shutting down|in recovery mode)/, why: "a client connected while PostgreSQL was starting or stopping", scenarios: "any" },
+  { pattern: /FATAL:\s+terminating connection (due to administrator command|because of crash of another server process)/, why: "PostgreSQL ended its sessions as it stopped or crashed", scenarios: "any" },
+  // The pgsql agent checks a postmaster.pid left by a stopped or crashed server with kill -0.
+  { pattern: /pgsql\(db\).*ERROR: command failed: runuser postgres -c .*kill -s 0 /, why: "the pgsql agent probed a stale postmaster.pid (PostgreSQL was stopped or killed)", scenarios: "any" },
+  // MariaDB: clients cut off while it stops, crashes or starts.
+  { pattern: /\[ERROR\].*(Aborted connection|Got an error reading communication packets|Got timeout reading communication packets)/, why: "MariaDB saw a client connection die with the server it ran through", scenarios: "any" },
+  // The cluster stack of a server whose corosync died (S05) or that was partitioned away.
+  { pattern: /Lost connection to cluster layer, shutting down|Connection to the CPG API failed|Connection to stonith-ng (closed|IPC failed)|IPC provider disconnected while waiting|exited with status \d+ \(Not connected\)/, why: "Pacemaker's daemons lost corosync (killed, or the server was cut off and stopped)", scenarios: ["S05", "N01", "N02"] },
+  // A server brought back by the drill's rejoin: pacemakerd starts while corosync still forms.
+  { pattern: /Could not connect to Corosync CFG: CS_ERR_(LIBRARY|TRY_AGAIN)/, why: "pacemakerd retried corosync while the rejoining server's corosync was still starting", scenarios: RESTARTED_STACK },
+  // The lab's hosts cannot raise RLIMIT_MEMLOCK (the machine lacks CAP_SYS_RESOURCE), so
+  // Heartbeat cannot lock itself in memory there; on servers the systemd drop-in allows it.
+  { pattern: /heartbeat.*ERROR: Cannot lock ourselves into memory/, why: "the lab cannot raise the locked-memory limit", scenarios: "any", labOnly: true },
+  // S07's own fault, reported by the agent and Pacemaker.
+  { pattern: /stop refused on purpose|Result of stop operation for oar-server on \S+: error/, why: "S07's injected stop failure", scenarios: ["S07"] },
+];
+
+export interface UnexplainedLine {
+  readonly host: string;
+  readonly path: string;
+  readonly line: string;
+}
+
+/** The error lines among `text` (appended after T0) that no explanation for `id` covers. */
+export function unexplained(src: LogSource, text: string, id: ScenarioId, target: Target = "ssh"): { errors: number; unexplained: UnexplainedLine[] } {
+  let errors = 0;
+  const out: UnexplainedLine[] = [];
+  for (const line of text.split("\n")) {
+    if (!src.error.test(line)) continue;
+    errors++;
+    const ok = EXPLANATIONS.some((e) => (e.scenarios === "any" || e.scenarios.includes(id)) && (!e.labOnly || target === "lab") && e.pattern.test(line));
+    if (!ok) out.push({ host: src.host, path: src.path, line: line.slice(0, 300) });
+  }
+  return { errors, unexplained: out };
+}
