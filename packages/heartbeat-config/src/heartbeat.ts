@@ -86,6 +86,8 @@ function dbScript(c: Cluster): string[] {
  * topology becomes two independent Heartbeat pairs (DB pair, OAR pair), each with its own
  * ha.cf, haresources and group; the two pairs never see each other.
  */
+export const HEARTBEAT_DROPIN = "/etc/systemd/system/heartbeat.service.d/oar-ha.conf";
+
 export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile[] {
   if (c.manager !== "heartbeat") return [];
   const out: RenderedFile[] = [];
@@ -115,6 +117,9 @@ export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile
         { host: n.name, path: "/etc/ha.d/ha.cf", mode: stonith.length ? "0600" : "0644", owner: "root:root", content: haCf, ...(stonith.length ? { sensitive: true } : {}) },
         { host: n.name, path: "/etc/ha.d/authkeys", mode: "0600", owner: "root:root", content: authkeys, sensitive: true },
         { host: n.name, path: "/etc/ha.d/haresources", mode: "0644", owner: "root:root", content: haresources },
+        // Heartbeat locks itself in memory (a swapped-out heartbeat misses its deadtime);
+        // Debian's unit leaves the default 8 MiB limit and it logs "Cannot lock ourselves into memory".
+        { host: n.name, path: HEARTBEAT_DROPIN, mode: "0644", owner: "root:root", content: `${marker("#")}\n[Service]\nLimitMEMLOCK=infinity\n` },
       );
       if (g.runsDb) {
         out.push({ host: n.name, path: DB_SCRIPT, mode: "0755", owner: "root:root", content: renderTemplate(scriptTpl, { marker: marker("#"), what: "the OAR database", lines: dbScript(c) }) });

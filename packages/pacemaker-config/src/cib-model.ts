@@ -86,6 +86,8 @@ function dbPrimitive(c: Cluster): Primitive {
         ["config", `${pgConfigDir(c)}/postgresql.conf`],
         ["socketdir", "/var/run/postgresql"],
         ["pgport", String(dbPort(c))],
+        // The agent's default is /dev/null: PostgreSQL's own messages would be lost.
+        ["logfile", `/var/log/postgresql/postgresql-${v}-main.log`],
       ],
       meta: [],
       ops: [op("start", "0s", "120s"), op("stop", "0s", "120s"), op("monitor", interval, "30s")],

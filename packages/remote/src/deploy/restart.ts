@@ -24,7 +24,7 @@ export function restartNeeded(f: RenderedFile): Restartable | "cluster-manager" 
   if (f.path.startsWith("/etc/postgresql/") || f.path.startsWith("/etc/mysql/")) return "db";
   if (f.path === "/etc/oar/oar.conf" || f.path === OAR_SERVER_CTL || f.path === OCF_AGENT_PATH || f.path === OAR_SCRIPT) return "oar-server";
   if (f.path === DB_SCRIPT) return "db";
-  if (f.path.startsWith("/etc/corosync/") || ["/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys"].includes(f.path)) return "cluster-manager";
+  if (f.path.startsWith("/etc/corosync/") || ["/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys", "/etc/systemd/system/heartbeat.service.d/oar-ha.conf"].includes(f.path)) return "cluster-manager";
   return undefined;
 }
 

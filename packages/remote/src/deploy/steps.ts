@@ -288,7 +288,7 @@ export function heartbeatStartStep(ctx: DeployContext, host: string): Step {
         tr(ctx, host),
         `set -e
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/heartbeat.conf
-if [ -d /run/systemd/system ]; then systemctl enable --quiet heartbeat; systemctl start heartbeat; else /etc/init.d/heartbeat start </dev/null >/dev/null; fi
+if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --quiet heartbeat; systemctl start heartbeat; else ulimit -l unlimited 2>/dev/null || true; /etc/init.d/heartbeat start </dev/null >/dev/null; fi
 for i in $(seq 1 100); do cl_status hbstatus >/dev/null 2>&1 && exit 0; sleep 0.2; done
 echo "heartbeat did not start: see /var/log/ha-log" >&2; exit 1`,
         { timeoutMs: 90_000 },
