@@ -1,0 +1,106 @@
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync, writeSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { ListFiles, LocalFile, ReceiverState, ReplicaStore } from "./replica.js";
+
+/*
+ * The real files behind the pure logic: the receiver's replica and its state (fsynced, the
+ * state replaced by rename), and the shipper's view of oar.log and its rotated copy.
+ */
+
+/** The replica of one peer's log at `path`, its state beside it (`path.state.json`). */
+export function fileStore(path: string): ReplicaStore {
+  const statePath = `${path}.state.json`;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+  if (!existsSync(path)) writeFileSync(path, "", { mode: 0o640 });
+  return {
+    length: () => Promise.resolve(statSync(path).size),
+    append: (data) => {
+      const fd = openSync(path, "a");
+      try {
+        writeSync(fd, data);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return Promise.resolve();
+    },
+    truncate: (length) => {
+      const fd = openSync(path, "r+");
+      try {
+        ftruncateSync(fd, length);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      return Promise.resolve();
+    },
+    readState: () => Promise.resolve(existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as ReceiverState) : undefined),
+    writeState: (s) => {
+      const tmp = `${statePath}.tmp`;
+      const fd = openSync(tmp, "w", 0o640);
+      try {
+        writeSync(fd, JSON.stringify(s));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, statePath);
+      const d = openSync(dirname(path), "r");
+      try {
+        fsyncSync(d);
+      } finally {
+        closeSync(d);
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A log file held open: every read sees the same inode even if logrotate renames it meanwhile. */
+function openFile(path: string): (LocalFile & { readonly ino: number }) | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined; // gone between two rotations' steps: the next look sees the new layout
+  }
+  return {
+    path,
+    ino: fstatSync(fd).ino,
+    size: () => Promise.resolve(fstatSync(fd).size),
+    read: (offset, length) => {
+      const buf = Buffer.alloc(length);
+      const n = readSync(fd, buf, 0, length, offset);
+      return Promise.resolve(new Uint8Array(buf.buffer, buf.byteOffset, n));
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+const inode = (path: string): number | undefined => {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * oar.log and, when logrotate left it uncompressed (delaycompress), oar.log.1; compressed
+ * older files are never read again. Both are held open from one consistent instant: if a
+ * rotation moved a file while they were being opened (the old oar.log.1 opened, then the
+ * new oar.log), they are opened again, else a generation could be in neither.
+ */
+export function logFiles(path: string): ListFiles {
+  return () => {
+    for (let attempt = 0; ; attempt++) {
+      const files = [openFile(`${path}.1`), openFile(path)];
+      const same = files.every((f, i) => {
+        const p = i === 0 ? `${path}.1` : path;
+        return f === undefined ? inode(p) === undefined : f.ino === inode(p);
+      });
+      if (same || attempt >= 20) return Promise.resolve(files.filter((f): f is LocalFile & { ino: number } => f !== undefined));
+      for (const f of files) f?.close?.();
+    }
+  };
+}
