@@ -33,9 +33,10 @@ export function packagesFor(c: Cluster, host: string): string[] {
   const out = new Set<string>();
   const isServer = c.nodes.some((n) => n.name === host);
   if (isServer) {
-    if (c.manager === "pacemaker") ["corosync", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents", "kmod"].forEach((p) => out.add(p));
-    if (c.manager === "pacemaker" && hostsWithRole(c, "witness").length) out.add("corosync-qdevice");
-    else ["heartbeat", "cluster-glue", "resource-agents", "kmod"].forEach((p) => out.add(p));
+    if (c.manager === "pacemaker") {
+      ["corosync", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents", "kmod"].forEach((p) => out.add(p));
+      if (hostsWithRole(c, "witness").length) out.add("corosync-qdevice");
+    } else ["heartbeat", "cluster-glue", "resource-agents", "kmod"].forEach((p) => out.add(p));
     if (c.storage.kind === "drbd") out.add("drbd-utils");
     if (c.fencing.kind === "sbd") out.add("sbd");
   }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { exampleCluster } from "@oar-ha/core/testing";
+import { allHosts, packagesFor } from "../src/index.js";
+
+describe("the packages each host needs", () => {
+  it("Pacemaker servers get the Pacemaker stack and nothing of Heartbeat", () => {
+    const p = packagesFor(exampleCluster(), "srv-a");
+    expect(p).toEqual(expect.arrayContaining(["corosync", "pacemaker", "crmsh", "fence-agents", "postgresql", "oar-server"]));
+    expect(p).not.toContain("heartbeat");
+    expect(p).not.toContain("corosync-qdevice");
+  });
+
+  it("a witness: qdevice on the servers, qnetd on the witness, and the witness is a host apply reaches", () => {
+    const c = exampleCluster((x) => ({ ...x, hosts: [...(x.hosts ?? []), { name: "qdev", address: "10.0.0.30", roles: ["witness"] }] }));
+    expect(packagesFor(c, "srv-b")).toContain("corosync-qdevice");
+    expect(packagesFor(c, "srv-b")).not.toContain("heartbeat");
+    expect(packagesFor(c, "qdev")).toEqual(["corosync-qnetd"]);
+    expect(allHosts(c)).toContain("qdev");
+  });
+
+  it("Heartbeat servers get Heartbeat and no corosync", () => {
+    const c = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    const p = packagesFor(c, "srv-a");
+    expect(p).toEqual(expect.arrayContaining(["heartbeat", "cluster-glue"]));
+    expect(p).not.toContain("corosync");
+  });
+});
