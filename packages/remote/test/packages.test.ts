@@ -25,3 +25,17 @@ describe("the packages each host needs", () => {
     expect(p).not.toContain("corosync");
   });
 });
+
+describe("what apply refuses before any change", () => {
+  it("DRBD storage and the kerberos section, each with the fix; nothing for a supported cluster", async () => {
+    const { unsupported } = await import("../src/deploy/preflight.js");
+    expect(unsupported(exampleCluster()).map((p) => p.message)).toEqual([expect.stringContaining("drbd")]);
+    const shared = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" } }));
+    expect(unsupported(shared)).toEqual([]);
+    const k = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/root/k.keytab", services: [{ service: "host", vip: "oar" }] } }));
+    const p = unsupported(k);
+    expect(p).toHaveLength(1);
+    expect(p[0]!.message).toContain("OARHA715");
+    expect(p[0]!.fix).toContain("remove `kerberos`");
+  });
+});

@@ -60,6 +60,13 @@ export const catalogue = {
   OarReservedKey: entry("OARHA704", "oar.settings sets a key oar-ha manages"),
   DbUsersEqual: entry("OARHA705", "The read-only DB user equals the DB user"),
 
+  KerberosRealmCase: entry("OARHA710", "The Kerberos realm is not in upper case"),
+  KerberosKeySource: entry("OARHA711", "Kerberos needs exactly one key source: a keytab or an admin principal"),
+  KerberosServiceVip: entry("OARHA712", "A Kerberos service names a VIP the topology does not have"),
+  KerberosPostgres: entry("OARHA713", "A postgres principal needs PostgreSQL"),
+  KerberosDuplicate: entry("OARHA714", "A Kerberos service is listed twice"),
+  KerberosNotApplied: entry("OARHA715", "The kerberos section is checked but not yet installed by apply"),
+
   SecretsInvalid: entry("OARHA801", "The secrets file is invalid"),
   SecretWeak: entry("OARHA802", "A secret is too short or too long"),
   SecretMissing: entry("OARHA803", "A secret is missing"),

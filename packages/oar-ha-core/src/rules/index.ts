@@ -2,6 +2,7 @@ import type { Issue } from "../errors/issue.js";
 import type { Cluster } from "../schema/cluster.js";
 import { databaseRules, portRules } from "./database.js";
 import { fencingRules } from "./fencing.js";
+import { kerberosRules } from "./kerberos.js";
 import { corosyncRules, heartbeatRules } from "./manager.js";
 import { addressRules, duplicateRules, secondaryLinkRules, vipRules } from "./network.js";
 import { storageRules } from "./storage.js";
@@ -22,6 +23,7 @@ export const rules: readonly Rule[] = [
   fencingRules,
   databaseRules,
   portRules,
+  kerberosRules,
 ];
 
 export function runRules(c: Cluster, extra: readonly Rule[] = []): Issue[] {

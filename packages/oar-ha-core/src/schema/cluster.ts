@@ -267,6 +267,35 @@ export const oar = z
   })
   .describe("OAR settings.");
 
+export const kerberos = z
+  .strictObject({
+    realm: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/, "must be a Kerberos realm such as EXAMPLE.ORG")
+      .describe("Kerberos realm (by convention the DNS domain in upper case)."),
+    kdc: z.array(fqdn).min(1).describe("KDC host names, in the order clients try them."),
+    adminServer: fqdn.optional().describe("kadmind host; default: the first KDC."),
+    services: z
+      .array(
+        z.strictObject({
+          service: z.enum(["host", "HTTP", "postgres"]).describe("host: ssh -K to the VIP name; HTTP: the OAR API behind Apache; postgres: PostgreSQL gss auth."),
+          vip: z.enum(["oar", "db"]).describe("Whose VIP name the principal is for (db: the DB VIP; in a two-node cluster the OAR VIP carries both)."),
+        }),
+      )
+      .min(1)
+      .describe("Principals service/<VIP name>@REALM that both servers of the pair hold."),
+    keytab: absPath
+      .optional()
+      .describe("A keytab the admin exported once on this machine, holding those principals; oar-ha installs its entries on both servers and never re-keys."),
+    adminPrincipal: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?(@[A-Za-z0-9.-]+)?$/, "must be a principal such as admin/admin@EXAMPLE.ORG")
+      .optional()
+      .describe("Instead of a keytab: oar-ha extracts the principals itself once (its password goes in the secrets file under kerberos.adminPassword)."),
+    reverseDns: z.boolean().default(false).describe("The VIP names have reverse DNS; when false, krb5.conf sets rdns = false and dns_canonicalize_hostname = false."),
+  })
+  .describe("Kerberos around the cluster: VIP principals on both servers, GSSAPI for ssh, the API and PostgreSQL.");
+
 export const clusterSchema = z
   .strictObject({
     cluster: z
@@ -291,6 +320,7 @@ export const clusterSchema = z
     pacemaker: pacemaker.prefault({}),
     heartbeat: heartbeat.prefault({}),
     oar: oar.prefault({}),
+    kerberos: kerberos.optional(),
   })
   .describe("An oar-ha cluster file.");
 
@@ -304,3 +334,4 @@ export type Vip = z.output<typeof vip>;
 export type Storage = Cluster["storage"];
 export type DrbdStorage = Extract<Storage, { kind: "drbd" }>;
 export type Fencing = Cluster["fencing"];
+export type Kerberos = NonNullable<Cluster["kerberos"]>;

@@ -1,5 +1,5 @@
 import { createConnection } from "node:net";
-import { OarHaError, dbServers, serviceGroups, splitCidr } from "@oar-ha/core";
+import { OarHaError, dbServers, serviceGroups, splitCidr, type Cluster } from "@oar-ha/core";
 import { allHosts, packagesFor, tr, type DeployContext } from "./context.js";
 
 export interface Problem {
@@ -17,13 +17,21 @@ const tcp = (address: string, port: number): Promise<boolean> =>
     s.once("error", () => done(false));
   });
 
+/** What this version validates but cannot deploy yet: refused before any change, never half-done. */
+export function unsupported(c: Cluster): Problem[] {
+  const out: Problem[] = [];
+  if (c.storage.kind === "drbd") out.push({ host: "cluster file", message: "storage.kind drbd: apply does not drive DRBD yet (it needs the VM lab)", fix: "use storage.kind shared, or set up DRBD by hand and describe it as shared storage" });
+  if (c.kerberos) out.push({ host: "cluster file", message: "the kerberos section is validated but not installed by this version (OARHA715)", fix: "remove `kerberos` to deploy now; Kerberos support comes with its own release" });
+  return out;
+}
+
 /**
  * Read-only checks before the first change. Every problem is collected, then apply stops
  * with all of them at once (and nothing changed) if there is any.
  */
 export async function preflight(ctx: DeployContext, o: { clusterRunning: boolean }): Promise<Problem[]> {
   const c = ctx.cluster;
-  const out: Problem[] = [];
+  const out: Problem[] = [...unsupported(c)];
   for (const h of allHosts(c)) {
     const f = ctx.facts.get(h);
     if (!f) continue;
