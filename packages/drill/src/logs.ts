@@ -54,6 +54,8 @@ export const EXPLANATIONS: readonly Explanation[] = [
   // Clients (the probers, OAR) connecting while PostgreSQL stops, crashes or starts.
   { pattern: /FATAL:\s+the database system is (starting up|not yet accepting connections|shutting down|in recovery mode)/, why: "a client connected while PostgreSQL was starting or stopping", scenarios: "any" },
   { pattern: /FATAL:\s+terminating connection (due to administrator command|because of crash of another server process)/, why: "PostgreSQL ended its sessions as it stopped or crashed", scenarios: "any" },
+  // Backends that outlive a killed postmaster (kill -9 of the DB, a crashed or fenced server).
+  { pattern: /FATAL:\s+terminating connection due to unexpected postmaster exit/, why: "PostgreSQL's backends noticed their postmaster was killed", scenarios: ["S02", "S03", ...RESTARTED_STACK] },
   // The pgsql agent checks a postmaster.pid left by a stopped or crashed server with kill -0.
   { pattern: /pgsql\(db\).*ERROR: command failed: runuser postgres -c .*kill -s 0 /, why: "the pgsql agent probed a stale postmaster.pid (PostgreSQL was stopped or killed)", scenarios: "any" },
   // MariaDB: clients cut off while it stops, crashes or starts.

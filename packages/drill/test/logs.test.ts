@@ -54,6 +54,10 @@ describe("the audit's log check", () => {
 
   it("explains clients cut off while PostgreSQL restarts, and flags what no fault explains", () => {
     expect(unexplained(pg, PG_LOG, "S02")).toEqual({ errors: 2, unexplained: [] });
+    // Seen in S03 (2026-11-25): backends outliving a killed postmaster; not explained when only Almighty was killed.
+    const orphan = "2026-11-25 23:25:45.211 UTC [74997] oar@oar FATAL:  terminating connection due to unexpected postmaster exit";
+    expect(unexplained(pg, orphan, "S03").unexplained).toEqual([]);
+    expect(unexplained(pg, orphan, "S01").unexplained).toHaveLength(1);
     const bad = `${PG_LOG}\n2026-11-25 22:19:00.000 UTC [1] PANIC:  could not write to file "pg_wal/xlogtemp.1": No space left on device`;
     const r = unexplained(pg, bad, "S02");
     expect(r.errors).toBe(3);
