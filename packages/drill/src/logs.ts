@@ -62,6 +62,8 @@ export const EXPLANATIONS: readonly Explanation[] = [
   { pattern: /\[ERROR\].*(Aborted connection|Got an error reading communication packets|Got timeout reading communication packets)/, why: "MariaDB saw a client connection die with the server it ran through", scenarios: "any" },
   // The cluster stack of a server whose corosync died (S05) or that was partitioned away.
   { pattern: /Lost connection to cluster layer, shutting down|Connection to the CPG API failed|Connection to stonith-ng (closed|IPC failed)|IPC provider disconnected while waiting|exited with status \d+ \(Not connected\)/, why: "Pacemaker's daemons lost corosync (killed, or the server was cut off and stopped)", scenarios: ["S05", "N01", "N02"] },
+  // A server brought back by the drill's rejoin: a daemon's IPC client went away mid-setup.
+  { pattern: /Error in connection setup \(\/dev\/shm\/qb-[^)]*\): Broken pipe/, why: "a Pacemaker IPC client of the rejoining server went away while connecting", scenarios: RESTARTED_STACK },
   // A server brought back by the drill's rejoin: pacemakerd starts while corosync still forms.
   { pattern: /Could not connect to Corosync CFG: CS_ERR_(LIBRARY|TRY_AGAIN)/, why: "pacemakerd retried corosync while the rejoining server's corosync was still starting", scenarios: RESTARTED_STACK },
   // The lab's hosts cannot raise RLIMIT_MEMLOCK (the machine lacks CAP_SYS_RESOURCE), so

@@ -64,6 +64,10 @@ describe("the audit's log check", () => {
     expect(r.unexplained).toHaveLength(1);
     expect(r.unexplained[0]?.host).toBe("srv-a");
     expect(r.unexplained[0]?.line).toContain("PANIC");
+    // Seen in F01 (2026-11-26) on the server rejoining after its crash; not explained in S01.
+    const qb = "Nov 26 00:10:00.836 srv-b pacemaker-fenced    [143] (handle_new_connection) \terror: Error in connection setup (/dev/shm/qb-143-144-9-szpTS4/qb): Broken pipe (32)";
+    expect(unexplained(pcmk, qb, "F01").unexplained).toEqual([]);
+    expect(unexplained(pcmk, qb, "S01").unexplained).toHaveLength(1);
     const multi = "Nov 25 22:20:26.700 srv-a pacemaker-schedulerd[160] (native_create_actions) \terror: Resource db is active on 2 nodes (attempting recovery)";
     expect(unexplained(pcmk, multi, "N01").unexplained).toHaveLength(1);
   });
