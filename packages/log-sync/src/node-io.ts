@@ -7,6 +7,17 @@ import type { ListFiles, LocalFile, ReceiverState, ReplicaStore } from "./replic
  * state replaced by rename), and the shipper's view of oar.log and its rotated copy.
  */
 
+/** Opens, does `op`, fsyncs, closes: every change the receiver makes is on disk when it returns. */
+function synced(path: string, flags: string, op: (fd: number) => void, mode?: number): void {
+  const fd = openSync(path, flags, mode);
+  try {
+    op(fd);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The replica of one peer's log at `path`, its state beside it (`path.state.json`). */
 export function fileStore(path: string): ReplicaStore {
   const statePath = `${path}.state.json`;
@@ -14,43 +25,14 @@ export function fileStore(path: string): ReplicaStore {
   if (!existsSync(path)) writeFileSync(path, "", { mode: 0o640 });
   return {
     length: () => Promise.resolve(statSync(path).size),
-    append: (data) => {
-      const fd = openSync(path, "a");
-      try {
-        writeSync(fd, data);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      return Promise.resolve();
-    },
-    truncate: (length) => {
-      const fd = openSync(path, "r+");
-      try {
-        ftruncateSync(fd, length);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      return Promise.resolve();
-    },
+    append: (data) => Promise.resolve(synced(path, "a", (fd) => writeSync(fd, data))),
+    truncate: (length) => Promise.resolve(synced(path, "r+", (fd) => ftruncateSync(fd, length))),
     readState: () => Promise.resolve(existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as ReceiverState) : undefined),
     writeState: (s) => {
-      const tmp = `${statePath}.tmp`;
-      const fd = openSync(tmp, "w", 0o640);
-      try {
-        writeSync(fd, JSON.stringify(s));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, statePath);
-      const d = openSync(dirname(path), "r");
-      try {
-        fsyncSync(d);
-      } finally {
-        closeSync(d);
-      }
+      // New state in a temporary file, renamed over the old one, the directory synced: atomic.
+      synced(`${statePath}.tmp`, "w", (fd) => writeSync(fd, JSON.stringify(s)), 0o640);
+      renameSync(`${statePath}.tmp`, statePath);
+      synced(dirname(path), "r", () => undefined);
       return Promise.resolve();
     },
   };
