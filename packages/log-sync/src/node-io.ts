@@ -18,14 +18,37 @@ function synced(path: string, flags: string, op: (fd: number) => void, mode?: nu
   }
 }
 
-/** The replica of one peer's log at `path`, its state beside it (`path.state.json`). */
-export function fileStore(path: string): ReplicaStore {
+const sizeOf = (path: string): number | undefined => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The replica of one peer's log at `path`, its state beside it (`path.state.json`). Rotated
+ * replicas are `path.1` (newest) to `path.<keep>`; logrotate is not involved: the receiver
+ * rotates inside its commit protocol, so a rotation never loses or doubles a line.
+ */
+export function fileStore(path: string, o: { keep?: number } = {}): ReplicaStore {
   const statePath = `${path}.state.json`;
+  const keep = Math.max(1, o.keep ?? 5);
   mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
   if (!existsSync(path)) writeFileSync(path, "", { mode: 0o640 });
   return {
-    length: () => Promise.resolve(statSync(path).size),
-    append: (data) => Promise.resolve(synced(path, "a", (fd) => writeSync(fd, data))),
+    length: () => Promise.resolve(sizeOf(path) ?? 0),
+    rotatedLength: () => Promise.resolve(sizeOf(`${path}.1`)),
+    rotate: () => {
+      for (let i = keep; i >= 1; i--) {
+        const from = i === 1 ? path : `${path}.${i - 1}`;
+        if (existsSync(from)) renameSync(from, `${path}.${i}`);
+      }
+      synced(path, "w", () => undefined, 0o640);
+      synced(dirname(path), "r", () => undefined);
+      return Promise.resolve();
+    },
+    append: (data) => Promise.resolve(synced(path, "a", (fd) => writeSync(fd, data), 0o640)),
     truncate: (length) => Promise.resolve(synced(path, "r+", (fd) => ftruncateSync(fd, length))),
     readState: () => Promise.resolve(existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as ReceiverState) : undefined),
     writeState: (s) => {

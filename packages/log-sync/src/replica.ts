@@ -55,6 +55,18 @@ export interface ReplicaStore {
   readState(): Promise<ReceiverState | undefined>;
   /** Must replace the state atomically (write to a temporary file, fsync, rename). */
   writeState(s: ReceiverState): Promise<void>;
+  /**
+   * Moves the replica aside as the newest rotated file (older ones shift, the oldest beyond
+   * the store's limit go) and leaves an empty replica. Without it the replica grows forever.
+   */
+  rotate?(): Promise<void>;
+  /** Length of the newest rotated replica; undefined when there is none. */
+  rotatedLength?(): Promise<number | undefined>;
+}
+
+export interface ReceiverOptions {
+  /** Rotate the replica once it holds this many bytes (at a batch boundary, inside the commit protocol). */
+  readonly rotateBytes?: number;
 }
 
 const TAIL = 64;
@@ -70,13 +82,24 @@ function nextTail(prev: string, data: Uint8Array): string {
 export class Receiver {
   private state: ReceiverState = EMPTY_STATE;
 
-  constructor(private readonly store: ReplicaStore) {}
+  constructor(
+    private readonly store: ReplicaStore,
+    private readonly options: ReceiverOptions = {},
+  ) {}
 
-  /** Recovers after a crash: the replica is cut back to what was committed. */
+  /**
+   * Recovers after a crash: the replica is cut back to what was committed. A rotation that
+   * moved the replica aside but died before its commit is finished here: the rotated file has
+   * exactly the committed length and the replica is empty.
+   */
   async open(): Promise<ReceiverState> {
     this.state = (await this.store.readState()) ?? EMPTY_STATE;
     const len = await this.store.length();
     if (len > this.state.replicaLength) await this.store.truncate(this.state.replicaLength);
+    if (len === 0 && this.state.replicaLength > 0 && (await this.store.rotatedLength?.()) === this.state.replicaLength) {
+      this.state = { ...this.state, replicaLength: 0 };
+      await this.store.writeState(this.state);
+    }
     if (len < this.state.replicaLength) throw new Error(`the replica is shorter (${len} bytes) than its committed state (${this.state.replicaLength}): it was cut outside log-sync; move it away to start over`);
     return this.state;
   }
@@ -99,12 +122,13 @@ export class Receiver {
       return closed;
     }
     if (b.data.length === 0 || b.data[b.data.length - 1] !== 0x0a) throw new Error("a batch must hold whole lines");
+    const base = await this.rotateIfFull();
     await this.store.append(b.data);
     const next: ReceiverState = {
       generation: b.generation,
       offset: b.start + b.data.length,
       tail: nextTail(continues ? s.tail : "", b.data),
-      replicaLength: s.replicaLength + b.data.length,
+      replicaLength: base + b.data.length,
       seen: fresh ? [...s.seen, ...(s.generation ? [s.generation] : [])].slice(-SEEN) : s.seen,
       closed: false,
       gaps: s.gaps + (fresh && b.gapFrom !== undefined ? 1 : 0),
@@ -112,6 +136,17 @@ export class Receiver {
     await this.store.writeState(next);
     this.state = next;
     return next;
+  }
+
+  /** Rotation first, then its commit (replica length 0): a crash between the two is finished by open(). */
+  private async rotateIfFull(): Promise<number> {
+    const s = this.state;
+    if (!this.store.rotate || !this.options.rotateBytes || s.replicaLength < this.options.rotateBytes) return s.replicaLength;
+    await this.store.rotate();
+    const next = { ...s, replicaLength: 0 };
+    await this.store.writeState(next);
+    this.state = next;
+    return 0;
   }
 }
 

@@ -43,6 +43,8 @@ class Crash extends Error {}
 /** The receiver's disk: the replica and its state; a crash may hit between append and commit. */
 class Disk implements ReplicaStore {
   replica = new Grow();
+  /** Rotated replicas, oldest first (the model keeps them all). */
+  rotated: Grow[] = [];
   state: ReceiverState | undefined;
   crashBeforeCommit = false;
   length = () => Promise.resolve(this.replica.len);
@@ -56,6 +58,12 @@ class Disk implements ReplicaStore {
     this.replica = g;
     return Promise.resolve();
   }
+  rotate(): Promise<void> {
+    this.rotated.push(this.replica);
+    this.replica = new Grow();
+    return Promise.resolve();
+  }
+  rotatedLength = () => Promise.resolve(this.rotated.at(-1)?.len);
   readState = () => Promise.resolve(this.state);
   writeState(s: ReceiverState): Promise<void> {
     if (this.crashBeforeCommit) {
@@ -86,6 +94,7 @@ interface Stats {
   lostAcks: number;
   duplicatesRefused: number;
   replays: number;
+  replicaRotations: number;
 }
 
 async function simulate(seed: number, totalLines: number): Promise<{ replica: Buffer; written: Buffer; stats: Stats; state: ReceiverState }> {
@@ -94,9 +103,11 @@ async function simulate(seed: number, totalLines: number): Promise<{ replica: Bu
   let rotated: Grow | undefined;
   const written = new Grow();
   const disk = new Disk();
-  let receiver = new Receiver(disk);
+  // A small rotation size: the replica rotates dozens of times, receiver kills land inside rotations.
+  const opts = { rotateBytes: 40_000 };
+  let receiver = new Receiver(disk, opts);
   await receiver.open();
-  const stats: Stats = { lines: 0, rotations: { rename: 0, copytruncate: 0, whileDown: 0 }, agentKills: 0, receiverKills: 0, lostBatches: 0, lostAcks: 0, duplicatesRefused: 0, replays: 0 };
+  const stats: Stats = { lines: 0, rotations: { rename: 0, copytruncate: 0, whileDown: 0 }, agentKills: 0, receiverKills: 0, lostBatches: 0, lostAcks: 0, duplicatesRefused: 0, replays: 0, replicaRotations: 0 };
   const sent: Batch[] = [];
   const list = () => Promise.resolve([...(rotated ? [fileOf("oar.log.1", rotated)] : []), fileOf("oar.log", current)]);
   const writers = 4;
@@ -175,7 +186,7 @@ async function simulate(seed: number, totalLines: number): Promise<{ replica: Bu
     } catch (e) {
       if (!(e instanceof Crash)) throw e;
       stats.receiverKills++;
-      receiver = new Receiver(disk);
+      receiver = new Receiver(disk, opts);
       lastState = await receiver.open();
     }
   };
@@ -223,7 +234,8 @@ async function simulate(seed: number, totalLines: number): Promise<{ replica: Bu
     if (!b) break;
     lastState = await receiver.apply(b);
   }
-  return { replica: Buffer.from(disk.replica.bytes()), written: Buffer.from(written.bytes()), stats, state: receiver.current };
+  stats.replicaRotations = disk.rotated.length;
+  return { replica: Buffer.concat([...disk.rotated.map((g) => Buffer.from(g.bytes())), Buffer.from(disk.replica.bytes())]), written: Buffer.from(written.bytes()), stats, state: receiver.current };
 }
 
 describe("exactly-once shipping under crashes, cuts and rotations", () => {
@@ -242,6 +254,7 @@ describe("exactly-once shipping under crashes, cuts and rotations", () => {
     expect(stats.rotations.copytruncate).toBeGreaterThan(2);
     expect(state.gaps).toBe(0);
     expect(stats.rotations.whileDown).toBeGreaterThan(0);
+    expect(stats.replicaRotations).toBeGreaterThan(20);
     expect(replica.length).toBe(written.length);
     expect(replica.equals(written)).toBe(true);
     // Per writer: sequence numbers strictly increasing, none missing.
