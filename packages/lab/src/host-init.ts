@@ -10,9 +10,10 @@ HOST="$1"
 DIR="$2/hosts/$1"
 hostname "$HOST"
 mount --make-rprivate /
-# Copy-on-write over the machine's own directories: what an installer writes stays private
+# Copy-on-write over the machine's own directories (all of /usr too: apply writes under
+# /usr/lib and /usr/local/lib): what an installer writes stays private
 # to this host and survives a simulated reboot.
-for d in etc var opt srv home usr/local; do
+for d in etc var opt srv home usr; do
   mkdir -p "$DIR/upper/$d" "$DIR/work/$d"
   mount -t overlay "ohl-$HOST-$(echo "$d" | tr / -)" -o "lowerdir=/$d,upperdir=$DIR/upper/$d,workdir=$DIR/work/$d" "/$d"
 done

@@ -68,15 +68,17 @@ export async function run(t: Transport, command: string, options?: ExecOptions):
  */
 export function putScript(path: string, o: PutOptions): string {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  const tmp = `${path}.oar-ha-tmp.$$`;
+  // Unique per shell ($$ outside the quotes): two puts of one path never share a temp file.
   return [
     "set -e",
     `mkdir -p ${shq(dir)}`,
     "umask 077",
-    `cat > ${shq(tmp)}`,
-    `chmod ${o.mode} ${shq(tmp)}`,
-    `chown ${shq(o.owner)} ${shq(tmp)} 2>/dev/null || chown root:root ${shq(tmp)}`,
-    `mv -f ${shq(tmp)} ${shq(path)}`,
+    `t=${shq(`${path}.oar-ha-tmp.`)}$$`,
+    `trap 'rm -f "$t"' EXIT`,
+    `cat > "$t"`,
+    `chmod ${o.mode} "$t"`,
+    `chown ${shq(o.owner)} "$t" 2>/dev/null || chown root:root "$t"`,
+    `mv -f "$t" ${shq(path)}`,
   ].join("\n");
 }
 
