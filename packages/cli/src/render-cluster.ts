@@ -2,6 +2,7 @@ import { bootPolicy, renderDatabaseFiles, renderOarFiles, renderOarServerControl
 import { renderDrbdFiles } from "@oar-ha/drbd-config";
 import { renderHeartbeatFiles } from "@oar-ha/heartbeat-config";
 import { renderPacemakerFiles } from "@oar-ha/pacemaker-config";
+import { renderLogSyncFiles } from "@oar-ha/log-sync";
 
 export interface RenderResult {
   /** Every file for every host, sorted by host then path. */
@@ -19,6 +20,7 @@ export function renderCluster(c: Cluster, secrets: Secrets): RenderResult {
     ...renderDrbdFiles(c, secrets),
     ...renderPacemakerFiles(c, secrets),
     ...renderHeartbeatFiles(c, secrets),
+    ...renderLogSyncFiles(c),
   ];
   return { files: sortFiles(files), services: bootPolicy(c) };
 }

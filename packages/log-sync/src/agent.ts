@@ -109,7 +109,7 @@ export async function ship(o: ShipOptions): Promise<void> {
         child.kill("SIGTERM");
       }
       await sleep(backoff, o.signal);
-      backoff = Math.min(backoff * 2, 30_000);
+      backoff = Math.min(backoff * 2, 10_000); // a peer back from a crash is found within 10 s
     }
   } finally {
     watcher?.close();

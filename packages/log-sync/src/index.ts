@@ -9,3 +9,6 @@ export { Receiver, nextBatch, pendingBytes, generationOf, EMPTY_STATE, type Batc
 export { fileStore, logFiles } from "./node-io.js";
 export { serve, WireClient } from "./wire.js";
 export { ship, type ShipOptions, type ShipStatus } from "./agent.js";
+export { LOG_SYNC, logSyncPair, peerOf, replicaPath, shipArgv, receiverCommand, authorizedKeyLine, keyComment, renderLogSyncFiles } from "./install.js";
+export type { ReceiverOptions } from "./replica.js";
+export { jobMatcher, parseSince, sinceMatcher } from "./filters.js";

@@ -13,6 +13,7 @@ export {
   type Storage,
   type DrbdStorage,
   type Fencing,
+  type LogSync,
 } from "./schema/cluster.js";
 export { clusterJsonSchema } from "./schema/json-schema.js";
 export { catalogue, type CatalogueEntry, type CatalogueKey } from "./errors/catalogue.js";

@@ -43,3 +43,15 @@ export async function connectAll(c: Cluster, names: readonly string[], o: Connec
   }
   return new Map(ok.map((t) => [t.host, t]));
 }
+
+/** Transports to the hosts that answer; the others are named with why (for read-only commands). */
+export async function connectSome(c: Cluster, names: readonly string[], o: ConnectOptions = {}): Promise<{ transports: Map<string, Transport>; unreachable: { host: string; error: string }[] }> {
+  const results = await Promise.allSettled(names.map((n) => connectHost(c, n, o)));
+  const transports = new Map<string, Transport>();
+  const unreachable: { host: string; error: string }[] = [];
+  results.forEach((r, i) => {
+    if (r.status === "fulfilled") transports.set(r.value.host, r.value);
+    else unreachable.push({ host: names[i]!, error: String((r.reason as Error).message) });
+  });
+  return { transports, unreachable };
+}

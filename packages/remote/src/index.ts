@@ -7,7 +7,7 @@ export { LocalTransport, type Argv } from "./local.js";
 export { Ssh2Transport, asRoot, type SshTarget } from "./ssh2-transport.js";
 export { OpenSshTransport, opensshArgv, type OpenSshTarget } from "./openssh-transport.js";
 export { knownKeys, verifyHostKey, fingerprint, blobType, type KnownKey, type HostKeyVerdict } from "./known-hosts.js";
-export { connectHost, connectAll, type ConnectOptions } from "./connect.js";
+export { connectHost, connectAll, connectSome, type ConnectOptions } from "./connect.js";
 export { gatherFacts, type HostFacts } from "./facts.js";
 export { planFile, planFiles, type FileChange } from "./plan.js";
 export { runPhases, type Step, type Phase, type ApplyEvent, type RunResult } from "./executor.js";
@@ -18,3 +18,5 @@ export { managerState, waitState, holderOf, describeProblems, groupSuffix, type 
 export { pgCreateSql, mysqlCreateSql, oarSchemaFiles, repairOarMysqlSql, OAR_SQL_DIR } from "./deploy/oar-database.js";
 export { activeOarServer } from "./deploy/oar-nodes.js";
 export { clusterStatus, switchover, uninstall, type ClusterStatus, type Check } from "./deploy/operate.js";
+export { logSources, readSource, follower, type LogSource } from "./logs.js";
+export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";

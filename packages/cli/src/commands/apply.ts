@@ -25,7 +25,7 @@ export default defineCommand({
     const log = journal(args.file, args["dry-run"] ? "dry-run" : "apply");
     try {
       const r = await applyDeploy(
-        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, log: (m) => process.stderr.write(`${m}\n`) },
+        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), log: (m) => process.stderr.write(`${m}\n`) },
         {
           dryRun: args["dry-run"] === true,
           emit: (e) => {

@@ -50,7 +50,7 @@ export default defineCommand({
         for (const f of hostsWithRole(s.cluster, "frontend")) await s.transports.get(f.name)?.exec(`id ${shq(args.user)} >/dev/null 2>&1 || useradd -m ${shq(args.user)}`);
       }
       const rejoin = async () => {
-        await applyDeploy({ cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports }, { emit: (e) => log.write(e) });
+        await applyDeploy({ cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}) }, { emit: (e) => log.write(e) });
       };
       const results: DrillRun[] = [];
       for (const sc of todo) {

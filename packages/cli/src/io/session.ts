@@ -1,37 +1,56 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { OarHaError, formatIssue, hasErrors, type Cluster, type Secrets } from "@oar-ha/core";
-import { allHosts, connectAll, type ApplyEvent, type Transport } from "@oar-ha/remote";
+import { allHosts, connectAll, connectSome, type ApplyEvent, type Transport } from "@oar-ha/remote";
 import { renderCluster, type RenderResult } from "../render-cluster.js";
 import { loadAll } from "./load.js";
+import { findLogSyncAgent } from "./agent.js";
 import { printIssues } from "./output.js";
 
 export interface Session extends RenderResult {
   readonly cluster: Cluster;
   readonly secrets: Secrets;
   readonly transports: Map<string, Transport>;
+  /** Hosts that did not answer (only with `partial`). */
+  readonly unreachable: readonly { host: string; error: string }[];
   readonly file: string;
+  /** The log-sync agent program apply installs (undefined if this build has none). */
+  readonly logSyncAgent?: Uint8Array;
   close(): Promise<void>;
 }
 
+export interface SessionOptions {
+  /** Only these hosts (default: every host of the cluster). */
+  readonly hosts?: (c: Cluster) => string[];
+  /** Read-only commands: go on without the hosts that do not answer (listed in `unreachable`). */
+  readonly partial?: boolean;
+}
+
 /** Cluster + secrets + rendered files + a transport to every host (strict host keys). */
-export async function openSession(file: string, secretsFile: string | undefined, trustNewHosts: boolean): Promise<Session> {
+export async function openSession(file: string, secretsFile: string | undefined, trustNewHosts: boolean, o: SessionOptions = {}): Promise<Session> {
   const r = await loadAll(file, secretsFile, true);
   if (!r.cluster || !r.secrets || hasErrors(r.issues)) {
     printIssues(r.issues);
     throw new OarHaError("OARHA102", `${file} is invalid: nothing was changed`, r.issues);
   }
   const rendered = renderCluster(r.cluster, r.secrets);
-  const transports = await connectAll(r.cluster, allHosts(r.cluster), {
+  const names = o.hosts ? o.hosts(r.cluster) : allHosts(r.cluster);
+  const co = {
     trustOnFirstUse: trustNewHosts,
-    onNewHostKey: (h, line) => process.stderr.write(`trusted new host key for ${h}: ${line.split(" ").slice(1, 2).join("")} (recorded in known_hosts)\n`),
-  });
+    onNewHostKey: (h: string, line: string) => process.stderr.write(`trusted new host key for ${h}: ${line.split(" ").slice(1, 2).join("")} (recorded in known_hosts)\n`),
+  };
+  let unreachable: { host: string; error: string }[] = [];
+  let transports: Map<string, Transport>;
+  if (o.partial) ({ transports, unreachable } = await connectSome(r.cluster, names, co));
+  else transports = await connectAll(r.cluster, names, co);
   return {
     ...rendered,
     cluster: r.cluster,
     secrets: r.secrets,
     transports,
+    unreachable,
     file,
+    ...(r.cluster.logSync.enabled ? { logSyncAgent: findLogSyncAgent() } : {}),
     close: async () => {
       await Promise.all([...transports.values()].map((t) => t.close()));
     },

@@ -267,6 +267,14 @@ export const oar = z
   })
   .describe("OAR settings.");
 
+export const logSync = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Each OAR server ships its oar.log to the other, where `oar-ha logs` merges both (needs nodejs on the OAR servers; apply installs it)."),
+    replicaMaxMiB: z.number().int().min(1).max(4096).default(64).describe("The replica of the peer's log is rotated by its receiver at this size."),
+    replicaKeep: z.number().int().min(1).max(100).default(5).describe("Rotated replicas kept (uncompressed) next to the replica."),
+  })
+  .describe("log-sync: one continuous oar.log across the two OAR servers (two OAR servers only).");
+
 export const kerberos = z
   .strictObject({
     realm: z
@@ -320,6 +328,7 @@ export const clusterSchema = z
     pacemaker: pacemaker.prefault({}),
     heartbeat: heartbeat.prefault({}),
     oar: oar.prefault({}),
+    logSync: logSync.prefault({}),
     kerberos: kerberos.optional(),
   })
   .describe("An oar-ha cluster file.");
@@ -335,3 +344,4 @@ export type Storage = Cluster["storage"];
 export type DrbdStorage = Extract<Storage, { kind: "drbd" }>;
 export type Fencing = Cluster["fencing"];
 export type Kerberos = NonNullable<Cluster["kerberos"]>;
+export type LogSync = Cluster["logSync"];

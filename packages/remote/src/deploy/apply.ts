@@ -9,6 +9,8 @@ import { failOnProblems, preflight } from "./preflight.js";
 import { managerState } from "./manager-state.js";
 import { restartStep } from "./restart.js";
 import { qdeviceCertStep, qnetdStep } from "./witness.js";
+import { logSyncAgentStep, logSyncRunStep, logSyncTrustStep } from "./log-sync.js";
+import { logSyncPair } from "@oar-ha/log-sync";
 import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
@@ -18,6 +20,8 @@ export interface DeployInput {
   readonly services: readonly ServicePolicy[];
   readonly transports: ReadonlyMap<string, Transport>;
   readonly log?: (message: string) => void;
+  /** The log-sync agent program to install (the CLI finds it next to itself). */
+  readonly logSyncAgent?: Uint8Array;
 }
 
 async function context(i: DeployInput): Promise<DeployContext> {
@@ -31,7 +35,7 @@ async function context(i: DeployInput): Promise<DeployContext> {
       }),
     ),
   );
-  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined) };
+  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}) };
   ctx.clusterRunning = await clusterRunning(ctx);
   return ctx;
 }
@@ -70,6 +74,14 @@ export function deployPhases(ctx: DeployContext): Phase[] {
     phases.push({ title: "cluster manager", parallel: true, steps: c.nodes.map((n) => heartbeatStartStep(ctx, n.name)) });
   }
   phases.push({ title: "services whose configuration changed", parallel: false, steps: [restartStep(ctx, "db"), restartStep(ctx, "oar-server")] });
+  const pair = logSyncPair(c).map((n) => n.name);
+  if (pair.length) {
+    phases.push(
+      { title: "log-sync agent program", parallel: true, steps: pair.map((h) => logSyncAgentStep(ctx, h)) },
+      { title: "log-sync keys", parallel: false, steps: [logSyncTrustStep(ctx)] },
+      { title: "log-sync agents", parallel: true, steps: pair.map((h) => logSyncRunStep(ctx, h)) },
+    );
+  }
   return phases;
 }
 

@@ -1,3 +1,4 @@
+import { logSyncPair } from "@oar-ha/log-sync";
 import { dbServers, hostsWithRole, oarServers, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
 import type { HostFacts } from "../facts.js";
 import type { Transport } from "../transport.js";
@@ -12,6 +13,8 @@ export interface DeployContext {
   /** The cluster already ran when apply started (a re-run): changed service files need restarts. */
   clusterRunning: boolean;
   readonly log: (message: string) => void;
+  /** The log-sync agent program (one JS file) to install on the OAR servers; absent: log-sync cannot be installed. */
+  readonly logSyncAgent?: Uint8Array;
 }
 
 export const BACKUP_DIR = "/var/lib/oar-ha/backup";
@@ -42,6 +45,8 @@ export function packagesFor(c: Cluster, host: string): string[] {
   }
   if (dbServers(c).some((n) => n.name === host)) out.add(pg ? "postgresql" : "mariadb-server");
   if (oarServers(c).some((n) => n.name === host)) ["oar-server", pg ? "oar-server-pgsql" : "oar-server-mysql"].forEach((p) => out.add(p));
+  // The log-sync agent is a Node program (Debian 12's nodejs is 18: the agent is built for it).
+  if (logSyncPair(c).some((n) => n.name === host)) ["nodejs", "openssh-client"].forEach((p) => out.add(p));
   const other = c.hosts.find((h) => h.name === host);
   if (other?.roles.includes("frontend") || other?.roles.includes("api")) ["oar-user", pg ? "oar-user-pgsql" : "oar-user-mysql"].forEach((p) => out.add(p));
   if (other?.roles.includes("compute")) out.add("oar-node");

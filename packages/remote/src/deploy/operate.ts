@@ -1,6 +1,8 @@
 import { OarHaError, hostsWithRole, oarServers, serviceGroups, witness, type Cluster } from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
+import { logSyncPair } from "@oar-ha/log-sync";
+import { logSyncStatus, stopLogSyncScript } from "./log-sync.js";
 import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
 
 /*
@@ -60,7 +62,23 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
     if (!r?.stdout.includes(`"${c.vips.oar.hostname}"`)) bad.push(`${h}: ${r?.stdout.trim() || "no SERVER_HOSTNAME"}`);
   }
   checks.push({ name: "OAR configuration", ok: bad.length === 0, detail: bad.length ? bad.join("; ") : `every host points at ${c.vips.oar.hostname}` });
+  for (const s of await logSyncStatus(c, t)) checks.push(logSyncCheck(s));
   return { healthy: checks.every((x) => x.ok), checks, manager: m, ...(vipHolder ? { vipHolder } : {}) };
+}
+
+/** A moment of lag is normal (a burst, a reconnection); a minute behind means lines exist on one server only. */
+const LOG_SYNC_BEHIND_OK_S = 60;
+
+function logSyncCheck(s: Awaited<ReturnType<typeof logSyncStatus>>[number]): Check {
+  const name = `log-sync ${s.host} -> ${s.peer}`;
+  if (!s.running) return { name, ok: false, detail: `the agent is not running on ${s.host}: lines written there reach ${s.peer} only when it runs again (fix: oar-ha apply)` };
+  if (s.updatedSecondsAgo === undefined) return { name, ok: true, detail: "agent starting (no status yet)" };
+  const kib = ((s.lagBytes ?? 0) / 1024).toFixed(1);
+  const gaps = s.gaps ? `; ${s.gaps} gap(s): logrotate compressed a file before it was shipped` : "";
+  if (!s.connected) return { name, ok: false, detail: `not connected to ${s.peer} (${kib} KiB waiting${s.behindSeconds !== undefined ? ` for ${Math.round(s.behindSeconds)} s` : ""}): see journalctl -u oar-ha-log-sync or /var/log/oar-ha/log-sync-agent.log on ${s.host}${gaps}` };
+  const behind = s.behindSeconds ?? 0;
+  const detail = s.lagBytes ? `${kib} KiB behind for ${Math.round(behind)} s${gaps}` : `caught up${gaps}`;
+  return { name, ok: behind < LOG_SYNC_BEHIND_OK_S, detail };
 }
 
 const HB_STANDBY = "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d/hb_standby ] && exec $d/hb_standby all; done; echo 'hb_standby not found' >&2; exit 1";
@@ -148,6 +166,10 @@ export async function uninstall(c: Cluster, t: ReadonlyMap<string, Transport>, o
   const log = o.log ?? (() => undefined);
   const restored: string[] = [];
   await stopCluster(c, t, log);
+  for (const n of logSyncPair(c)) {
+    log(`stopping the log-sync agent on ${n.name}`);
+    await t.get(n.name)?.exec(stopLogSyncScript, { timeoutMs: 60_000 });
+  }
   for (const h of allHosts(c)) {
     const tr = t.get(h);
     if (!tr) continue;
