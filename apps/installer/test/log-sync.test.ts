@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -105,6 +105,18 @@ describe("log-sync on the lab: two OAR servers, a real crash of the active one",
     expect(entries.find((e) => e.lines[0]!.endsWith("oarexec said:"))?.lines).toHaveLength(3);
     const times = entries.map((e) => Date.parse(e.time!));
     expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    // --follow: lines appended after it started come out once, then Ctrl-C ends it.
+    const f = spawn(process.execPath, [bin, "logs", clusterFile, "--follow", "--job", String(JOB)], { env: { ...process.env, NO_COLOR: "1" } });
+    let followed = "";
+    f.stdout.on("data", (d: Buffer) => (followed += d.toString()));
+    await until("logs --follow printed the existing lines", () => followed.includes(`marker ${passive} after 100`), 30_000);
+    append(passive, "followed", 5);
+    append(active, "followed", 5);
+    await until("logs --follow printed the new lines", () => seq(passive, "followed", 5).concat(seq(active, "followed", 5)).every((m) => followed.includes(`${m}\n`)), 30_000);
+    f.kill("SIGINT");
+    expect(await new Promise((r) => f.once("exit", r))).toBe(0);
+    for (const m of [...seq(passive, "followed", 5), ...seq(active, "followed", 5)]) expect(followed.split(`${m}\n`)).toHaveLength(2);
 
     // status shows both agents caught up.
     await until("status reports both log-sync directions caught up", () => {

@@ -20,6 +20,8 @@ export const LOG_SYNC = {
   /** The agent program (one file, bundled for Node 18, Debian 12's nodejs; not from a Debian package, so under /usr/local). */
   agent: "/usr/local/lib/oar-ha/oar-ha-log-sync.js",
   node: "/usr/bin/node",
+  /** A hard bound on the agent's and the receiver's heap: a log shipper never eats the OAR server's memory. */
+  nodeFlags: ["--max-old-space-size=64"],
   confDir: "/etc/oar-ha/log-sync",
   key: "/etc/oar-ha/log-sync/id_ed25519",
   knownHosts: "/etc/oar-ha/log-sync/known_hosts",
@@ -52,12 +54,12 @@ export function peerOf(c: Cluster, host: string): ServerNode | undefined {
 export function shipArgv(c: Cluster, host: string): string[] {
   const peer = peerOf(c, host);
   if (!peer) throw new Error(`${host} is not one of the two OAR servers log-sync runs on`);
-  return [LOG_SYNC.node, LOG_SYNC.agent, "ship", "--log", c.oar.logFile, "--status", LOG_SYNC.status, "--", "/usr/bin/ssh", "-F", LOG_SYNC.sshConfig, peer.name];
+  return [LOG_SYNC.node, ...LOG_SYNC.nodeFlags, LOG_SYNC.agent, "ship", "--log", c.oar.logFile, "--status", LOG_SYNC.status, "--", "/usr/bin/ssh", "-F", LOG_SYNC.sshConfig, peer.name];
 }
 
 /** The forced command that `writer`'s key runs on its peer. */
 export function receiverCommand(c: Cluster, writer: string): string {
-  return [LOG_SYNC.node, LOG_SYNC.agent, "receive", "--replica", replicaPath(writer), "--rotate-mib", String(c.logSync.replicaMaxMiB), "--keep", String(c.logSync.replicaKeep)].join(" ");
+  return [LOG_SYNC.node, ...LOG_SYNC.nodeFlags, LOG_SYNC.agent, "receive", "--replica", replicaPath(writer), "--rotate-mib", String(c.logSync.replicaMaxMiB), "--keep", String(c.logSync.replicaKeep)].join(" ");
 }
 
 /** Comment that ends `writer`'s line in its peer's authorized_keys (how apply and uninstall find it). */
