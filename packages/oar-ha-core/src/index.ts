@@ -36,6 +36,7 @@ export * from "./model/derive.js";
 export { sortFiles, type RenderedFile, type ServicePolicy } from "./render/rendered-file.js";
 export { renderTemplate, marker, xmlEscape, MARKER } from "./render/template.js";
 export { mergeShellKeys, parseShellKeys } from "./render/merge-shell-keys.js";
+export { mergeLeadingLines } from "./render/merge-leading-lines.js";
 export { renderOarFiles, oarConfKeys } from "./generators/oar.js";
 export {
   renderDatabaseFiles,

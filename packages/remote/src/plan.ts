@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from "diff";
-import { mergeShellKeys, type RenderedFile } from "@oar-ha/core";
+import { mergeLeadingLines, mergeShellKeys, type RenderedFile } from "@oar-ha/core";
 import type { HostFacts } from "./facts.js";
 
 /*
@@ -25,7 +25,8 @@ const text = (b: string): string => Buffer.from(b, "base64").toString("utf8");
 
 export function planFile(f: RenderedFile, facts: HostFacts): FileChange {
   const cur = facts.files[f.path];
-  const desired = f.encoding === "base64" ? f.content : f.merge === "shell-keys" ? b64(mergeShellKeys(cur ? text(cur.content) : "", f.content)) : b64(f.content);
+  const merged = (m: (existing: string, fragment: string) => string) => b64(m(cur ? text(cur.content) : "", f.content));
+  const desired = f.encoding === "base64" ? f.content : f.merge === "shell-keys" ? merged(mergeShellKeys) : f.merge === "leading-lines" ? merged(mergeLeadingLines) : b64(f.content);
   const sensitive = f.sensitive === true;
   const base = { host: f.host, path: f.path, mode: f.mode, owner: f.owner, sensitive, content: desired };
   if (!cur) {

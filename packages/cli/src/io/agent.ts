@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
 /**
  * The log-sync agent program that apply installs on the OAR servers: next to the bundled
@@ -8,7 +9,7 @@ import { createRequire } from "node:module";
 export function findLogSyncAgent(): Uint8Array | undefined {
   const candidates: (string | URL)[] = [new URL("./oar-ha-log-sync.js", import.meta.url)];
   try {
-    candidates.push(createRequire(import.meta.url).resolve("@oar-ha/log-sync/agent.js"));
+    candidates.push(join(dirname(createRequire(import.meta.url).resolve("@oar-ha/log-sync/package.json")), "dist/cli.js"));
   } catch {
     // bundled: no node_modules, the copy next to the program is the one
   }

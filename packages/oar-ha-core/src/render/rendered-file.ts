@@ -16,8 +16,9 @@ export interface RenderedFile {
   /**
    * `shell-keys`: content is a set of KEY="value" lines to merge into the file the host
    * already has (package-owned files such as oar.conf); see `mergeShellKeys`.
+   * `leading-lines`: content's lines must open the file, the rest stays (`mergeLeadingLines`).
    */
-  readonly merge?: "shell-keys";
+  readonly merge?: "shell-keys" | "leading-lines";
 }
 
 /** Boot-time start policy for a service: the cluster manager alone may start it. */
