@@ -3,6 +3,7 @@ import { renderDrbdFiles } from "@oar-ha/drbd-config";
 import { renderHeartbeatFiles } from "@oar-ha/heartbeat-config";
 import { renderPacemakerFiles } from "@oar-ha/pacemaker-config";
 import { renderLogSyncFiles } from "@oar-ha/log-sync";
+import { renderKerberosFiles } from "@oar-ha/kerberos-config";
 
 export interface RenderResult {
   /** Every file for every host, sorted by host then path. */
@@ -21,6 +22,7 @@ export function renderCluster(c: Cluster, secrets: Secrets): RenderResult {
     ...renderPacemakerFiles(c, secrets),
     ...renderHeartbeatFiles(c, secrets),
     ...renderLogSyncFiles(c),
+    ...renderKerberosFiles(c),
   ];
   return { files: sortFiles(files), services: bootPolicy(c) };
 }

@@ -39,6 +39,8 @@ export function labCluster(s: LabSpec): ClusterInput {
     pacemaker: { dcDeadtime: "2s" },
     // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
     oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
+    // The lab KDC (lab up --kerberos): host/oar.lab exported once into this keytab.
+    ...(s.kerberos ? { kerberos: { realm: "LAB", kdc: ["admin.lab"], services: [{ service: "host" as const, vip: "oar" as const }], keytab: `${s.root}/kerberos/oar-ha.keytab` } } : {}),
   };
 }
 

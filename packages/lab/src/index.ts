@@ -10,3 +10,4 @@ export { execIn, hostPids, isRunning, initPid, tcpOpen } from "./host.js";
 export { exec, waitFor, type ExecResult, type ExecOptions } from "./exec.js";
 export { LAB_PACKAGES, missingPackages, ensurePackages } from "./packages.js";
 export * from "./faults.js";
+export { startKdc, kerberosDir, LAB_REALM, LAB_USER } from "./kdc.js";

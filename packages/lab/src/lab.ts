@@ -5,6 +5,7 @@ import { OarHaError, completeSecrets, serializeSecrets } from "@oar-ha/core";
 import { labClusterYaml } from "./cluster-file.js";
 import { exec, sleep } from "./exec.js";
 import { boot, hostDir, initPid, isRunning, kill } from "./host.js";
+import { startKdc } from "./kdc.js";
 import { HOST_INIT, fakeVirsh, fenceShell } from "./host-init.js";
 import { ensureKey, knownHostsLines } from "./keys.js";
 import { configureHost, createHostNetns, createSwitch, deconfigureHost, labNamespaces } from "./network.js";
@@ -157,6 +158,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
       s.hosts.map((h) => `Host ${h.name}\n  HostName ${h.address}\n`).join(""),
   );
   await startFence(s, o.cli);
+  if (s.kerberos) await startKdc(s, log);
   write(paths.clusterFile, labClusterYaml(s));
   if (!existsSync(paths.secretsFile)) write(paths.secretsFile, serializeSecrets(completeSecrets({}, (n) => randomBytes(n))), 0o600);
   return { spec: s, paths, seconds: (Date.now() - t0) / 1000 };

@@ -19,6 +19,8 @@ export interface LabOptions {
   readonly manager?: "pacemaker" | "heartbeat";
   /** Pacemaker: the admin host runs corosync-qnetd as the cluster's quorum witness (default). */
   readonly witness?: boolean;
+  /** A real MIT KDC on the admin host, realm LAB, and a kerberos section in the cluster file. */
+  readonly kerberos?: boolean;
 }
 
 export type LabRole = "server" | "frontend" | "admin";
@@ -43,6 +45,7 @@ export interface LabSpec {
   readonly database: "postgresql" | "mysql" | "mariadb";
   readonly manager: "pacemaker" | "heartbeat";
   readonly witness: boolean;
+  readonly kerberos: boolean;
   readonly prefix: number;
   readonly subnet: string;
   readonly secondarySubnet: string;
@@ -94,6 +97,7 @@ export function labSpec(o: LabOptions = {}): LabSpec {
     database: o.database ?? "postgresql",
     manager: o.manager ?? "pacemaker",
     witness: (o.manager ?? "pacemaker") === "pacemaker" && (o.witness ?? true),
+    kerberos: o.kerberos ?? false,
     prefix: 24,
     subnet: `${a(0)}/24`,
     secondarySubnet: `${b(0)}/24`,

@@ -27,15 +27,18 @@ describe("the packages each host needs", () => {
 });
 
 describe("what apply refuses before any change", () => {
-  it("DRBD storage and the kerberos section, each with the fix; nothing for a supported cluster", async () => {
+  it("DRBD storage and the parts of the kerberos section not installed yet, each with the fix; nothing for a supported cluster", async () => {
     const { unsupported } = await import("../src/deploy/preflight.js");
     expect(unsupported(exampleCluster()).map((p) => p.message)).toEqual([expect.stringContaining("drbd")]);
     const shared = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" } }));
     expect(unsupported(shared)).toEqual([]);
     const k = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/root/k.keytab", services: [{ service: "host", vip: "oar" }] } }));
-    const p = unsupported(k);
-    expect(p).toHaveLength(1);
-    expect(p[0]!.message).toContain("OARHA715");
-    expect(p[0]!.fix).toContain("remove `kerberos`");
+    // The host service from a keytab is installed; adminPrincipal and the other services are not yet.
+    expect(unsupported(k)).toEqual([]);
+    const later = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], adminPrincipal: "admin/admin", services: [{ service: "host", vip: "oar" }, { service: "postgres", vip: "oar" }] } }));
+    const p = unsupported(later);
+    expect(p.map((x) => x.message)).toEqual([expect.stringContaining("adminPrincipal"), expect.stringContaining("service postgres")]);
+    expect(p.every((x) => x.message.includes("OARHA715"))).toBe(true);
+    expect(p[0]!.fix).toContain("-norandkey");
   });
 });

@@ -9,6 +9,12 @@ import { EXIT, json } from "../io/output.js";
 
 const ACTIONS = ["up", "down", "status", "exec", "ssh", "crash", "power-on", "power-state", "cable", "drop", "loss", "heal", "kill"] as const;
 
+const text = async (stream: NodeJS.ReadableStream): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+};
+
 const usage = (msg: string): never => {
   throw new OarHaError("OARHA901", `${msg}\n  fix: oar-ha lab --help`);
 };
@@ -29,6 +35,7 @@ export default defineCommand({
     db: { type: "string", description: "up: postgresql | mysql | mariadb", default: "postgresql" },
     manager: { type: "string", description: "up: pacemaker | heartbeat", default: "pacemaker" },
     witness: { type: "boolean", description: "up (pacemaker): the admin host is a corosync-qnetd quorum witness (default; --no-witness for none)", default: true },
+    kerberos: { type: "boolean", description: "up: a real MIT KDC on the admin host (realm LAB), host/oar.lab exported once, a kerberos section in the cluster file" },
     "skip-install": { type: "boolean", description: "up: never run apt-get (fail if a package is missing)" },
     "keep-data": { type: "boolean", description: "down: keep host disks, keys and the cluster file" },
     link: { type: "string", description: "cable: 0 (main) or 1 (second link)", default: "0" },
@@ -36,6 +43,7 @@ export default defineCommand({
     peer: { type: "string", description: "drop: peer address" },
     proto: { type: "string", description: "drop: tcp | udp (default both)" },
     json: { type: "boolean", description: "status: machine-readable output" },
+    stdin: { type: "boolean", description: "exec: hand this command's standard input to the host's command (a password for kinit, a file)" },
   },
   async run({ args, rawArgs }) {
     const root = args.root;
@@ -53,6 +61,7 @@ export default defineCommand({
           database: args.db as LabOptions["database"],
           manager: args.manager as LabOptions["manager"],
           witness: args.manager === "pacemaker" && args.witness !== false,
+          kerberos: args.kerberos === true,
         };
         if (!["postgresql", "mysql", "mariadb"].includes(String(o.database))) usage("--db must be postgresql, mysql or mariadb");
         if (!["pacemaker", "heartbeat"].includes(String(o.manager))) usage("--manager must be pacemaker or heartbeat");
@@ -79,7 +88,8 @@ export default defineCommand({
         const cmd = dd < 0 ? [] : rawArgs.slice(dd + 1);
         if (cmd.length === 0) usage("lab exec HOST -- COMMAND [ARGS...]");
         const s = loadLab(root);
-        const r = await execIn(s, labHost(s, host()), cmd.map((c) => `'${c.replace(/'/g, "'\\''")}'`).join(" "), { check: false, timeoutMs: 3_600_000 });
+        const input = args.stdin ? await text(process.stdin) : undefined;
+        const r = await execIn(s, labHost(s, host()), cmd.map((c) => `'${c.replace(/'/g, "'\\''")}'`).join(" "), { check: false, timeoutMs: 3_600_000, ...(input === undefined ? {} : { input }) });
         process.stdout.write(r.stdout);
         process.stderr.write(r.stderr);
         return r.code ?? 1;

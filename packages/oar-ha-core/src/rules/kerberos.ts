@@ -31,14 +31,18 @@ export function kerberosRules(c: Cluster): Issue[] {
       out.push(issue("KerberosPostgres", `kerberos.services[${i}].service`, `a postgres principal is for PostgreSQL gss authentication; this cluster runs ${c.database.engine}`, "remove this service (MySQL/MariaDB GSSAPI is not supported by oar-ha)"));
     }
   });
-  out.push(
-    issue(
-      "KerberosNotApplied",
-      "kerberos",
-      "this version validates the kerberos section but `apply` does not install keytabs, krb5.conf or GSSAPI settings yet, and refuses to run with it",
-      "remove the section to deploy now, or wait for the Kerberos support (docs/guide.md)",
-      "warning",
-    ),
-  );
+  // What apply does not install yet: said at validate time, refused by apply before any change.
+  const pending = [...(k.adminPrincipal ? ["kerberos.adminPrincipal (oar-ha extracting the keys itself)"] : []), ...k.services.filter((s) => s.service !== "host").map((s) => `the ${s.service} service`)];
+  if (pending.length) {
+    out.push(
+      issue(
+        "KerberosNotApplied",
+        "kerberos",
+        `this version validates but does not install ${pending.join(" and ")}: \`apply\` refuses to run with it`,
+        "use kerberos.keytab (a keytab exported once with -norandkey) and the host service for now",
+        "warning",
+      ),
+    );
+  }
   return out;
 }

@@ -11,6 +11,8 @@ import { restartStep } from "./restart.js";
 import { qdeviceCertStep, qnetdStep } from "./witness.js";
 import { logSyncAgentStep, logSyncRunStep, logSyncTrustStep } from "./log-sync.js";
 import { logSyncPair } from "@oar-ha/log-sync";
+import { kerberosServers, sshServers } from "@oar-ha/kerberos-config";
+import { kerberosFrontends, kerberosProblems, keytabStep, sshdReloadStep, vipHostKeyStep, vipKnownHostsStep } from "./kerberos.js";
 import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
@@ -22,6 +24,8 @@ export interface DeployInput {
   readonly log?: (message: string) => void;
   /** The log-sync agent program to install (the CLI finds it next to itself). */
   readonly logSyncAgent?: Uint8Array;
+  /** The keytab file kerberos.keytab names, read by the CLI. */
+  readonly kerberosKeytab?: Uint8Array;
 }
 
 async function context(i: DeployInput): Promise<DeployContext> {
@@ -35,7 +39,7 @@ async function context(i: DeployInput): Promise<DeployContext> {
       }),
     ),
   );
-  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}) };
+  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}), ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}) };
   ctx.clusterRunning = await clusterRunning(ctx);
   return ctx;
 }
@@ -82,6 +86,17 @@ export function deployPhases(ctx: DeployContext): Phase[] {
       { title: "log-sync agents", parallel: true, steps: pair.map((h) => logSyncRunStep(ctx, h)) },
     );
   }
+  if (c.kerberos) {
+    const ssh = sshServers(c);
+    phases.push({ title: "Kerberos keytabs", parallel: true, steps: kerberosServers(c).map((h) => keytabStep(ctx, h)) });
+    if (ssh.length) {
+      phases.push(
+        { title: "Kerberos: the VIP's host key", parallel: false, steps: [vipHostKeyStep(ctx)] },
+        { title: "Kerberos: sshd", parallel: true, steps: ssh.map((h) => sshdReloadStep(ctx, h)) },
+        { title: "Kerberos: the VIP in the frontends' known_hosts", parallel: true, steps: kerberosFrontends(c).map((h) => vipKnownHostsStep(ctx, h)) },
+      );
+    }
+  }
   return phases;
 }
 
@@ -96,7 +111,7 @@ export interface DeployResult extends RunResult {
 export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {}): Promise<DeployResult> {
   const t0 = Date.now();
   const ctx = await context(i);
-  failOnProblems(await preflight(ctx, { clusterRunning: ctx.clusterRunning }));
+  failOnProblems([...(await preflight(ctx, { clusterRunning: ctx.clusterRunning })), ...(await kerberosProblems(ctx))]);
   const r1 = await runPhases(deployPhases(ctx), o);
   if (o.dryRun) return { ...r1, seconds: (Date.now() - t0) / 1000 };
   o.emit?.({ type: "phase", title: "waiting until every resource runs" });

@@ -1,4 +1,5 @@
 import { logSyncPair } from "@oar-ha/log-sync";
+import { kerberosServers } from "@oar-ha/kerberos-config";
 import { dbServers, hostsWithRole, oarServers, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
 import type { HostFacts } from "../facts.js";
 import type { Transport } from "../transport.js";
@@ -15,6 +16,8 @@ export interface DeployContext {
   readonly log: (message: string) => void;
   /** The log-sync agent program (one JS file) to install on the OAR servers; absent: log-sync cannot be installed. */
   readonly logSyncAgent?: Uint8Array;
+  /** The keytab named by kerberos.keytab, read on this machine (the VIP principals' keys). */
+  readonly kerberosKeytab?: Uint8Array;
 }
 
 export const BACKUP_DIR = "/var/lib/oar-ha/backup";
@@ -51,5 +54,7 @@ export function packagesFor(c: Cluster, host: string): string[] {
   if (other?.roles.includes("frontend") || other?.roles.includes("api")) ["oar-user", pg ? "oar-user-pgsql" : "oar-user-mysql"].forEach((p) => out.add(p));
   if (other?.roles.includes("compute")) out.add("oar-node");
   if (hostsWithRole(c, "witness").some((h) => h.name === host)) out.add("corosync-qnetd");
+  // Kerberos: klist/kinit on the servers holding VIP principals and on the frontends (the clients).
+  if (c.kerberos && (kerberosServers(c).includes(host) || other?.roles.includes("frontend"))) out.add("krb5-user");
   return [...out].sort();
 }

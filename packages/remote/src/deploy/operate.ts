@@ -3,6 +3,8 @@ import { run, shq, type Transport } from "../transport.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
 import { logSyncPair } from "@oar-ha/log-sync";
 import { logSyncStatus, stopLogSyncScript } from "./log-sync.js";
+import { sshServers } from "@oar-ha/kerberos-config";
+import { RELOAD_SSHD, keytabStatus } from "./kerberos.js";
 import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
 
 /*
@@ -63,7 +65,27 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   }
   checks.push({ name: "OAR configuration", ok: bad.length === 0, detail: bad.length ? bad.join("; ") : `every host points at ${c.vips.oar.hostname}` });
   for (const s of await logSyncStatus(c, t)) checks.push(logSyncCheck(s));
+  if (c.kerberos) checks.push(...keytabChecks(await keytabStatus(c, t)));
   return { healthy: checks.every((x) => x.ok), checks, manager: m, ...(vipHolder ? { vipHolder } : {}) };
+}
+
+/** Every server holds every VIP principal, 0600 root, at the same kvno on all of them. */
+function keytabChecks(st: Awaited<ReturnType<typeof keytabStatus>>): Check[] {
+  const principals = [...new Set(st.flatMap((s) => Object.keys(s.kvno)))];
+  return principals.map((p) => {
+    const holders = st.filter((s) => p in s.kvno);
+    const missing = holders.filter((s) => s.kvno[p] === undefined).map((s) => s.host);
+    const loose = holders.filter((s) => s.mode !== undefined && s.mode !== "600:root").map((s) => `${s.host} (${s.mode})`);
+    const versions = [...new Set(holders.map((s) => s.kvno[p]).filter((v) => v !== undefined))];
+    const detail = missing.length
+      ? `missing on ${missing.join(", ")} (fix: oar-ha apply)`
+      : versions.length > 1
+        ? `kvno differs: ${holders.map((s) => `${s.host} ${s.kvno[p]}`).join(", ")}: a server holds a key the KDC no longer issues (fix: export the principal once with -norandkey, set kerberos.keytab, apply)`
+        : loose.length
+          ? `keytab readable by others on ${loose.join(", ")} (fix: chmod 600 /etc/krb5.keytab)`
+          : `kvno ${versions[0]} on ${holders.map((s) => s.host).join(", ")}`;
+    return { name: `Kerberos keytab ${p}`, ok: !missing.length && versions.length === 1 && !loose.length, detail };
+  });
 }
 
 /** A moment of lag is normal (a burst, a reconnection); a minute behind means lines exist on one server only. */
@@ -188,6 +210,11 @@ fi
 rm -rf /var/lib/oar-ha`,
     );
     restored.push(...r.stdout.split("\n").filter(Boolean).map((l) => `${h}: ${l}`));
+  }
+  // sshd still runs with the Kerberos drop-in and the VIP key it read: it re-reads what is back.
+  for (const h of c.kerberos ? sshServers(c) : []) {
+    log(`reloading sshd on ${h}`);
+    await t.get(h)?.exec(RELOAD_SSHD, { timeoutMs: 30_000 });
   }
   return restored;
 }

@@ -21,7 +21,9 @@ const tcp = (address: string, port: number): Promise<boolean> =>
 export function unsupported(c: Cluster): Problem[] {
   const out: Problem[] = [];
   if (c.storage.kind === "drbd") out.push({ host: "cluster file", message: "storage.kind drbd: apply does not drive DRBD yet (it needs the VM lab)", fix: "use storage.kind shared, or set up DRBD by hand and describe it as shared storage" });
-  if (c.kerberos) out.push({ host: "cluster file", message: "the kerberos section is validated but not installed by this version (OARHA715)", fix: "remove `kerberos` to deploy now; Kerberos support comes with its own release" });
+  const k = c.kerberos;
+  if (k?.adminPrincipal) out.push({ host: "cluster file", message: "kerberos.adminPrincipal: this version does not extract the principals itself (OARHA715)", fix: "export them once (kadmin: ktadd -k FILE -norandkey host/<VIP name>) and set kerberos.keytab: FILE instead" });
+  for (const s of k?.services ?? []) if (s.service !== "host") out.push({ host: "cluster file", message: `kerberos service ${s.service}: this version installs only \`host\` (ssh -K to the VIP name) (OARHA715)`, fix: `remove the ${s.service} entry to deploy now` });
   return out;
 }
 

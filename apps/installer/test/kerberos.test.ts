@@ -1,0 +1,120 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/*
+ * Kerberos on the namespace lab, through the bundled program: a real MIT KDC on the admin
+ * host, host/oar.lab exported once into a keytab handed to oar-ha. A user with a ticket logs
+ * in to the VIP name with GSSAPI only and strict host key checking, before and after a crash
+ * of the active server, without touching known_hosts or tickets; re-applying never changes
+ * the kvno in the KDC; uninstall gives each server its own keytab back. Needs root.
+ */
+
+const bin = join(import.meta.dirname, "../dist/oar-ha.js");
+const root = "/mnt/oar-ha-lab-kerberos";
+const clusterFile = join(root, "oar-ha.yaml");
+
+function oarHa(args: string[], timeoutMs = 300_000) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const inHost = (host: string, script: string, input?: string) => {
+  const r = spawnSync(process.execPath, [bin, "lab", "exec", host, "--root", root, ...(input === undefined ? [] : ["--stdin"]), "--", "sh", "-c", script], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000, ...(input === undefined ? {} : { input }) });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const holder = () => (JSON.parse(oarHa(["status", clusterFile, "--json"]).out || "{}") as { vipHolder?: string | null }).vipHolder ?? undefined;
+const kdcKvno = () => /vno (\d+)/.exec(inHost("admin", "kadmin.local -r LAB -q 'getprinc host/oar.lab' 2>/dev/null").out)?.[1];
+
+/** As alice on the frontend: ssh to the VIP name, GSSAPI only, strict host keys, no prompt. */
+const sshK = () =>
+  inHost("front", "su alice -c 'ssh -K -o PreferredAuthentications=gssapi-with-mic -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 oar.lab \"hostname; klist 2>/dev/null | grep -c krbtgt\"'");
+
+describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
+  beforeAll(() => {
+    const up = oarHa(["lab", "up", "--root", root, "--skip-install", "--kerberos"]);
+    expect(up.code, up.err).toBe(0);
+  }, 300_000);
+  afterAll(() => {
+    oarHa(["lab", "down", "--root", root]);
+  });
+
+  it("a keytab without the VIP principal is refused before any change, naming the principal and the fix", () => {
+    // The admin exported the wrong principal (a server's own) into the keytab handed to oar-ha.
+    const wrong = join(root, "kerberos", "wrong.keytab");
+    writeFileSync(wrong, Buffer.from(inHost("admin", "base64 -w0 /root/srv-a.keytab").out.trim(), "base64"), { mode: 0o600 });
+    const file = join(root, "wrong.yaml");
+    writeFileSync(file, readFileSync(clusterFile, "utf8").replace(/keytab: .*/, `keytab: ${wrong}`));
+    const before = ["srv-a", "srv-b"].map((h) => inHost(h, "sha256sum /etc/krb5.keytab /etc/krb5.conf; ls /etc/ssh/sshd_config.d/").out);
+    const r = oarHa(["apply", file, "--secrets", join(root, "oar-ha.secrets.yaml"), "--yes"]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain("has no key for host/oar.lab@LAB");
+    expect(r.err).toContain("-norandkey host/oar.lab@LAB");
+    expect(r.err).toContain("nothing was changed");
+    expect(["srv-a", "srv-b"].map((h) => inHost(h, "sha256sum /etc/krb5.keytab /etc/krb5.conf; ls /etc/ssh/sshd_config.d/").out)).toEqual(before);
+  }, 300_000);
+
+  it("apply installs the VIP principal next to each server's own key, kvno equal, without re-keying", () => {
+    const kvno = kdcKvno();
+    expect(kvno).toMatch(/^\d+$/);
+    const apply = oarHa(["apply", clusterFile, "--yes"]);
+    expect(apply.code, apply.err).toBe(0);
+    for (const h of ["srv-a", "srv-b"]) {
+      const k = inHost(h, "stat -c %a:%U /etc/krb5.keytab; klist -k /etc/krb5.keytab");
+      expect(k.out).toMatch(/^600:root$/m);
+      expect(k.out).toMatch(new RegExp(`^\\s*${kvno} host/oar\\.lab@LAB$`, "m"));
+      expect(k.out).toMatch(new RegExp(`host/${h}\\.lab@LAB$`, "m"));
+    }
+    const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { checks: { name: string; ok: boolean; detail: string }[] };
+    const kt = st.checks.find((c) => c.name.startsWith("Kerberos keytab"));
+    expect(kt?.ok, kt?.detail).toBe(true);
+    // A second apply changes nothing, and the KDC's key version never moved.
+    const again = oarHa(["apply", clusterFile, "--yes", "--json"]);
+    expect(again.code, again.err).toBe(0);
+    expect((JSON.parse(again.out) as { changed: string[] }).changed).toEqual([]);
+    expect(kdcKvno()).toBe(kvno);
+    // Nothing secret in what apply printed.
+    const keytab = readFileSync(join(root, "kerberos", "oar-ha.keytab"));
+    expect(apply.out + apply.err).not.toContain(keytab.subarray(-32).toString("base64"));
+  }, 600_000);
+
+  it("a user with a ticket logs in to oar.lab with GSSAPI only, before and after a crash of the active server", async () => {
+    const pw = readFileSync(join(root, "kerberos", "alice.password"), "utf8");
+    for (const h of ["front", "srv-a", "srv-b"]) expect(inHost(h, "id alice >/dev/null 2>&1 || useradd -m alice").code).toBe(0);
+    expect(inHost("front", "su alice -c 'kinit -f alice@LAB >/dev/null'", pw).code).toBe(0);
+    const active = holder()!;
+    const before = sshK();
+    expect(before.code, before.err).toBe(0);
+    expect(before.out.split("\n")[0]).toBe(active);
+    const known = inHost("front", "cat /etc/ssh/ssh_known_hosts; cat ~alice/.ssh/known_hosts 2>/dev/null; su alice -c 'klist' | grep -v Valid").out;
+
+    expect(oarHa(["lab", "crash", active, "--root", root]).code).toBe(0);
+    const passive = active === "srv-a" ? "srv-b" : "srv-a";
+    for (let i = 0; i < 120 && holder() !== passive; i++) await sleep(1000);
+    const after = sshK();
+    expect(after.code, after.err).toBe(0);
+    expect(after.out.split("\n")[0]).toBe(passive);
+    // Nobody touched known_hosts or the tickets in between.
+    expect(inHost("front", "cat /etc/ssh/ssh_known_hosts; cat ~alice/.ssh/known_hosts 2>/dev/null; su alice -c 'klist' | grep -v Valid").out).toBe(known);
+    // Delegated: the ticket went along (-K), the session holds a TGT.
+    expect(after.out.split("\n")[1]).not.toBe("0");
+  }, 600_000);
+
+  it("uninstall gives each server its own keytab and sshd configuration back", () => {
+    const power = oarHa(["lab", "power-on", "srv-a", "--root", root]);
+    expect(power.code).toBe(0);
+    oarHa(["lab", "power-on", "srv-b", "--root", root]);
+    const rejoin = oarHa(["apply", clusterFile, "--yes"]);
+    expect(rejoin.code, rejoin.err).toBe(0);
+    const r = oarHa(["uninstall", clusterFile, "--yes"]);
+    expect(r.code, r.err).toBe(0);
+    for (const h of ["srv-a", "srv-b"]) {
+      const k = inHost(h, "klist -k /etc/krb5.keytab; ls /etc/ssh/sshd_config.d/; sshd -T 2>/dev/null | grep -i '^hostkey'");
+      expect(k.out).toMatch(new RegExp(`host/${h}\\.lab@LAB$`, "m"));
+      expect(k.out).not.toContain("host/oar.lab@LAB");
+      expect(k.out).not.toContain("oar-ha-kerberos.conf");
+      expect(k.out).not.toContain("vip");
+    }
+  }, 600_000);
+});

@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { OarHaError } from "@oar-ha/core";
+import { execIn } from "./host.js";
+import { labHost, labServers, type LabSpec } from "./spec.js";
+
+/*
+ * The lab's KDC (`lab up --kerberos`): a real MIT krb5kdc on the admin host, realm LAB. What
+ * an admin would have done once: host/oar.lab exported ONCE into a keytab handed to oar-ha
+ * (ROOT/kerberos/oar-ha.keytab), each server's own host principal in its /etc/krb5.keytab
+ * (so apply must merge, not overwrite), and a user (alice) whose password the tests read from
+ * ROOT/kerberos/alice.password. Passwords travel on stdin, never on a command line.
+ */
+
+export const LAB_REALM = "LAB";
+export const LAB_USER = "alice";
+
+export const kerberosDir = (s: LabSpec): string => join(s.root, "kerberos");
+
+const krb5Conf = `[libdefaults]
+	default_realm = ${LAB_REALM}
+	rdns = false
+	dns_canonicalize_hostname = false
+[realms]
+	${LAB_REALM} = {
+		kdc = admin.lab
+		admin_server = admin.lab
+	}
+[domain_realm]
+	.lab = ${LAB_REALM}
+	lab = ${LAB_REALM}
+`;
+
+const kdcConf = `[kdcdefaults]
+	kdc_ports = 88
+	kdc_tcp_ports = 88
+[realms]
+	${LAB_REALM} = {
+		database_name = /var/lib/krb5kdc/principal
+		key_stash_file = /etc/krb5kdc/stash
+		acl_file = /etc/krb5kdc/kadm5.acl
+		max_life = 10h
+		supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+	}
+[logging]
+	kdc = FILE:/var/log/krb5kdc.log
+`;
+
+async function run(s: LabSpec, host: string, script: string, stdin?: string): Promise<string> {
+  const r = await execIn(s, labHost(s, host), script, stdin === undefined ? {} : { input: stdin });
+  if (r.code !== 0) throw new OarHaError("OARHA901", `lab KDC: on ${host}: ${r.stderr.trim() || r.stdout.trim()}`);
+  return r.stdout;
+}
+
+/** Creates the realm, starts krb5kdc, makes the principals and the keytabs. */
+export async function startKdc(s: LabSpec, log: (m: string) => void): Promise<void> {
+  log("kerberos: KDC on admin (realm LAB)");
+  const master = randomBytes(18).toString("base64url");
+  const alice = randomBytes(12).toString("base64url");
+  await run(
+    s,
+    "admin",
+    `set -e
+mkdir -p /etc/krb5kdc /var/lib/krb5kdc
+cat > /etc/krb5kdc/kdc.conf <<'EOF_KDC'
+${kdcConf}EOF_KDC
+cat > /etc/krb5.conf <<'EOF_KRB5'
+${krb5Conf}EOF_KRB5
+: > /etc/krb5kdc/kadm5.acl
+[ -e /var/lib/krb5kdc/principal ] || kdb5_util create -s -r ${LAB_REALM} >/dev/null
+krb5kdc -P /run/krb5kdc.pid`,
+    `${master}\n${master}\n`,
+  );
+  const servers = labServers(s).map((h) => h.name);
+  // The user (password on stdin), the VIP principal and each server's own principal.
+  await run(s, "admin", `kadmin.local -r ${LAB_REALM} >/dev/null`, `addprinc ${LAB_USER}\n${alice}\n${alice}\nquit\n`);
+  await run(
+    s,
+    "admin",
+    `set -e
+kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/oar.lab" >/dev/null
+kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/oar-ha.keytab host/oar.lab" >/dev/null
+${servers.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${h}.lab" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/${h}.keytab host/${h}.lab" >/dev/null`).join("\n")}`,
+  );
+  const dir = kerberosDir(s);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const b64 = async (file: string) => Buffer.from((await run(s, "admin", `base64 -w0 ${file}`)).trim(), "base64");
+  writeFileSync(join(dir, "oar-ha.keytab"), await b64("/root/oar-ha.keytab"), { mode: 0o600 });
+  writeFileSync(join(dir, `${LAB_USER}.password`), `${alice}\n`, { mode: 0o600 });
+  // Each server's own host key, as a Kerberos site's servers already have: apply must keep it.
+  for (const h of servers) {
+    const kt = await b64(`/root/${h}.keytab`);
+    await run(s, h, "umask 077; base64 -d > /etc/krb5.keytab", kt.toString("base64"));
+  }
+  // Client side for the frontend (krb5.conf as a site would have it; oar-ha adds its drop-in).
+  for (const h of [...servers, "front"]) await run(s, h, `cat > /etc/krb5.conf <<'EOF_KRB5'\n${krb5Conf}EOF_KRB5`);
+}

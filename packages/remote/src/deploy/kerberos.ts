@@ -1,0 +1,192 @@
+import { createHash } from "node:crypto";
+import { OarHaError, hostsWithRole, type Cluster } from "@oar-ha/core";
+import { KRB, KeytabError, kerberosServers, kvnoOf, mergeKeytab, missingEntries, parseKeytab, principalsFor, sshServers, vipKnownHostsLine, type KeytabEntry } from "@oar-ha/kerberos-config";
+import { run, shq, type Transport } from "../transport.js";
+import type { Step } from "../executor.js";
+import { backupScript } from "./steps.js";
+import { tr, type DeployContext } from "./context.js";
+import type { Problem } from "./preflight.js";
+
+/*
+ * Kerberos on the hosts: the VIP principals merged into both servers' keytabs (never
+ * re-keyed: the entries come from a keytab the admin exported once), the VIP's host key made
+ * once and copied, sshd reloaded when its Kerberos drop-in or that key changed, and the VIP's
+ * key in the frontends' known_hosts. Keys travel on SSH stdin only.
+ */
+
+const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest("hex");
+const SSHD_MARK = "/run/oar-ha-sshd-kerberos.digest";
+
+function source(ctx: DeployContext): KeytabEntry[] {
+  if (!ctx.kerberosKeytab) throw new OarHaError("OARHA103", "kerberos.keytab could not be read on this machine");
+  return parseKeytab(ctx.kerberosKeytab);
+}
+
+/** Read-only, before any change: the keytab holds every VIP principal, and no server holds a newer kvno. */
+export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
+  const c = ctx.cluster;
+  const k = c.kerberos;
+  if (!k) return [];
+  const out: Problem[] = [];
+  const file = k.keytab ?? "";
+  if (!k.keytab) return out; // adminPrincipal: refused by unsupported()
+  let entries: KeytabEntry[];
+  try {
+    entries = source(ctx);
+  } catch (e) {
+    return [...out, { host: "this machine", message: `kerberos.keytab ${file}: ${(e as Error).message}`, fix: "point kerberos.keytab at the keytab you exported (kadmin ktadd -k FILE -norandkey ...)" }];
+  }
+  for (const h of kerberosServers(c)) {
+    const current = await hostKeytab(tr(ctx, h));
+    for (const p of principalsFor(c, h)) {
+      const mine = kvnoOf(entries, p.principal);
+      if (mine === undefined) {
+        out.push({ host: "this machine", message: `${file} has no key for ${p.principal}`, fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p.principal}" (a plain ktadd re-keys it and breaks every keytab that has it)` });
+        continue;
+      }
+      const theirs = current ? kvnoOf(current, p.principal) : undefined;
+      if (theirs !== undefined && theirs > mine) out.push({ host: h, message: `holds ${p.principal} kvno ${theirs}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p.principal}") and re-run apply` });
+    }
+  }
+  return out;
+}
+
+async function hostKeytab(t: Transport): Promise<KeytabEntry[] | undefined> {
+  const b = await t.get(KRB.keytab);
+  if (!b) return undefined;
+  try {
+    return parseKeytab(b);
+  } catch (e) {
+    if (e instanceof KeytabError) throw new OarHaError("OARHA103", `${t.host}: ${KRB.keytab} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${KRB.keytab}`);
+    throw e;
+  }
+}
+
+/** The VIP principals in the server's /etc/krb5.keytab, next to its own keys (0600 root). */
+export function keytabStep(ctx: DeployContext, host: string): Step {
+  const wanted = principalsFor(ctx.cluster, host).map((p) => p.principal);
+  const missing = async () => {
+    const bytes = await tr(ctx, host).get(KRB.keytab);
+    return { bytes, add: missingEntries(bytes ? parseKeytab(bytes) : [], source(ctx), wanted) };
+  };
+  return {
+    id: `${host}:kerberos-keytab`,
+    host,
+    title: `VIP principals in ${KRB.keytab} (${wanted.join(", ")})`,
+    check: async () => (await missing()).add.length === 0 && (await tr(ctx, host).exec(`[ "$(stat -c %a:%U ${KRB.keytab})" = 600:root ]`)).code === 0,
+    act: async () => {
+      const { bytes, add } = await missing();
+      await run(tr(ctx, host), backupScript(KRB.keytab));
+      await tr(ctx, host).put(KRB.keytab, mergeKeytab(bytes, add), { mode: "0600", owner: "root:root" });
+    },
+  };
+}
+
+/** The VIP's host key: made once on the first server, the same bytes on the other. */
+export function vipHostKeyStep(ctx: DeployContext): Step {
+  const servers = sshServers(ctx.cluster);
+  const first = servers[0] ?? "";
+  const sum = async (h: string) => (await tr(ctx, h).exec(`cat ${KRB.vipHostKey} ${KRB.vipHostKey}.pub 2>/dev/null | sha256sum`)).stdout.trim();
+  return {
+    id: "cluster:kerberos-vip-host-key",
+    host: first,
+    title: "the VIP's sshd host key, identical on both servers",
+    check: async () => {
+      const ref = (await tr(ctx, first).exec(`test -s ${KRB.vipHostKey} && test -s ${KRB.vipHostKey}.pub`)).code === 0 ? await sum(first) : "";
+      if (!ref) return false;
+      for (const h of servers.slice(1)) if ((await sum(h)) !== ref) return false;
+      return true;
+    },
+    act: async () => {
+      await run(
+        tr(ctx, first),
+        `set -e
+${backupScript(KRB.vipHostKey)}
+${backupScript(`${KRB.vipHostKey}.pub`)}
+mkdir -p -m 755 ${shq(KRB.vipHostKey.slice(0, KRB.vipHostKey.lastIndexOf("/")))}
+[ -s ${KRB.vipHostKey} ] || ssh-keygen -q -t ecdsa -b 384 -N '' -C ${shq(`oar-ha VIP ${ctx.cluster.vips.oar.hostname}`)} -f ${KRB.vipHostKey} </dev/null >/dev/null`,
+      );
+      const priv = await tr(ctx, first).get(KRB.vipHostKey);
+      const pub = await tr(ctx, first).get(`${KRB.vipHostKey}.pub`);
+      if (!priv || !pub) throw new OarHaError("OARHA103", `${first}: ${KRB.vipHostKey} was not made`);
+      for (const h of servers.slice(1)) {
+        await run(tr(ctx, h), `${backupScript(KRB.vipHostKey)}\n${backupScript(`${KRB.vipHostKey}.pub`)}`);
+        await tr(ctx, h).put(KRB.vipHostKey, priv, { mode: "0600", owner: "root:root" });
+        await tr(ctx, h).put(`${KRB.vipHostKey}.pub`, pub, { mode: "0644", owner: "root:root" });
+      }
+    },
+  };
+}
+
+/** Shell: sshd re-reads its configuration (checked first: a broken file never reaches a running sshd). */
+export const RELOAD_SSHD = `sshd -t || { echo "sshd -t refuses the configuration: not reloaded" >&2; exit 1; }
+if [ -d /run/systemd/system ]; then systemctl reload ssh; elif [ -s /run/sshd.pid ]; then kill -HUP "$(cat /run/sshd.pid)"; else /etc/init.d/ssh reload; fi`;
+
+/** sshd reloaded when its Kerberos drop-in or the VIP key changed since it last read them. */
+export function sshdReloadStep(ctx: DeployContext, host: string): Step {
+  const dropin = ctx.files.find((f) => f.host === host && f.path === KRB.sshdDropin)?.content ?? "";
+  const digest = async () => sha256(`${sha256(dropin)}:${(await tr(ctx, host).exec(`sha256sum < ${KRB.vipHostKey} 2>/dev/null`)).stdout.trim()}`);
+  return {
+    id: `${host}:sshd-kerberos`,
+    host,
+    title: "sshd reloaded with GSSAPI and the VIP host key",
+    check: async () => (await tr(ctx, host).exec(`[ "$(cat ${SSHD_MARK} 2>/dev/null)" = ${await digest()} ]`)).code === 0,
+    act: async () => {
+      const d = await digest();
+      await run(tr(ctx, host), `set -e\n${RELOAD_SSHD}\necho ${d} > ${SSHD_MARK}`);
+    },
+  };
+}
+
+/** The VIP's host key under the VIP name (and address) in a frontend's /etc/ssh/ssh_known_hosts. */
+export function vipKnownHostsStep(ctx: DeployContext, host: string): Step {
+  const c = ctx.cluster;
+  const line = async () => {
+    const pub = await tr(ctx, sshServers(c)[0] ?? "").get(`${KRB.vipHostKey}.pub`);
+    if (!pub) throw new OarHaError("OARHA103", `no ${KRB.vipHostKey}.pub on ${sshServers(c)[0]}`);
+    return vipKnownHostsLine(c, new TextDecoder().decode(pub));
+  };
+  return {
+    id: `${host}:kerberos-known-hosts`,
+    host,
+    title: `the VIP's host key for ${c.vips.oar.hostname} in ${KRB.globalKnownHosts}`,
+    check: async () => (await tr(ctx, host).exec(`grep -qxF ${shq(await line())} ${KRB.globalKnownHosts}`)).code === 0,
+    act: async () => {
+      const l = await line();
+      const name = `${c.vips.oar.hostname},`;
+      await run(
+        tr(ctx, host),
+        `set -e
+${backupScript(KRB.globalKnownHosts)}
+touch ${KRB.globalKnownHosts}; f=$(mktemp); trap 'rm -f "$f"' EXIT
+grep -vF ${shq(name)} ${KRB.globalKnownHosts} > "$f" || true
+echo ${shq(l)} >> "$f"; cat "$f" > ${KRB.globalKnownHosts}; chmod 644 ${KRB.globalKnownHosts}`,
+      );
+    },
+  };
+}
+
+export const kerberosFrontends = (c: Cluster): string[] => (c.kerberos && sshServers(c).length ? hostsWithRole(c, "frontend").map((h) => h.name) : []);
+
+export interface KeytabStatus {
+  readonly host: string;
+  /** principal -> highest kvno on this host (absent: missing). */
+  readonly kvno: Record<string, number | undefined>;
+  readonly mode?: string;
+}
+
+/** What each server's keytab holds for the VIP principals (klist on the host: no key leaves it). */
+export async function keytabStatus(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<KeytabStatus[]> {
+  const out: KeytabStatus[] = [];
+  for (const h of kerberosServers(c)) {
+    const r = await t.get(h)?.exec(`stat -c %a:%U ${KRB.keytab} 2>/dev/null; klist -k ${KRB.keytab} 2>/dev/null`);
+    const lines = (r?.stdout ?? "").split("\n");
+    const kvno: Record<string, number | undefined> = {};
+    for (const p of principalsFor(c, h)) {
+      const k = lines.map((l) => /^\s*(\d+)\s+(\S+)\s*$/.exec(l)).filter((m): m is RegExpExecArray => !!m && m[2] === p.principal).map((m) => Number(m[1]));
+      kvno[p.principal] = k.length ? Math.max(...k) : undefined;
+    }
+    out.push({ host: h, kvno, ...(lines[0] && /^\d+:/.test(lines[0]) ? { mode: lines[0] } : {}) });
+  }
+  return out;
+}
