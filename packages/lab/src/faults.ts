@@ -13,7 +13,7 @@ import { labHost, type LabSpec } from "./spec.js";
 
 /** Every process of the host dies at once, its links go dark, its addresses and firewall state vanish. */
 export const crash = (s: LabSpec, host: string): Promise<void> => crashHost(s, host);
-export const powerOn = (s: LabSpec, host: string): Promise<void> => powerOnHost(s, host);
+export const powerOn = (s: LabSpec, host: string, o: { wait?: boolean } = {}): Promise<void> => powerOnHost(s, host, o);
 
 /** Unplug the host's cable on link 0 (main) or 1 (second link): traffic stops both ways. */
 export const pullCable = (s: LabSpec, host: string, link = 0): Promise<void> => setPort(s, labHost(s, host), link, false);

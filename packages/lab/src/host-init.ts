@@ -1,3 +1,5 @@
+import { NS_PREFIX } from "./spec.js";
+
 /*
  * PID 2 of a lab host (tini is PID 1 and reaps). It runs in the host's fresh mount, UTS,
  * IPC and PID namespaces, inside its network namespace: builds the host's private world
@@ -48,19 +50,27 @@ exec /bin/sh -c "\${SSH_ORIGINAL_COMMAND:-/bin/bash --noprofile --norc}"
 `;
 }
 
-/** The lab's `virsh`: answers fence_virsh's list/domstate/start/destroy by powering lab hosts. */
+/**
+ * The lab's `virsh`: answers fence_virsh's list/domstate/start/destroy by powering lab hosts.
+ * Like the real one, `start` returns once the domain runs (its PID 1), not when its services
+ * are up; states are read from the host's PID 1 directly (no program start per question).
+ */
 export function fakeVirsh(root: string, cli: readonly string[], servers: readonly string[]): string {
   const lab = `${cli.map((x) => `'${x}'`).join(" ")} lab --root '${root}'`;
   return `#!/bin/sh
 # virsh stand-in for fence_virsh: lab servers are the "domains".
-state() { if ${lab} power-state "$1" 2>/dev/null | grep -q '^on$'; then echo running; else echo "shut off"; fi; }
+# A host runs when the pid in its init.pid is tini inside the host's network namespace.
+state() {
+  p=$(cat "${root}/hosts/$1/init.pid" 2>/dev/null)
+  if [ -n "$p" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" = tini ] && [ "$(readlink /proc/$p/ns/net 2>/dev/null)" = "net:[$(stat -c %i /run/netns/${NS_PREFIX}$1 2>/dev/null)]" ]; then echo running; else echo "shut off"; fi
+}
 case "$1" in
   list)
     printf ' Id   Name      State\\n----------------------------\\n'
     i=1
     for d in ${servers.join(" ")}; do printf ' %s    %s    %s\\n' "$i" "$d" "$(state "$d")"; i=$((i + 1)); done ;;
   domstate) state "$2" ;;
-  start) ${lab} power-on "$2" >/dev/null && echo "Domain $2 started" ;;
+  start) ${lab} power-on "$2" --no-wait >/dev/null && echo "Domain $2 started" ;;
   destroy) ${lab} crash "$2" >/dev/null && echo "Domain $2 destroyed" ;;
   *) echo "error: unsupported command $1" >&2; exit 1 ;;
 esac

@@ -58,7 +58,8 @@ function tcpOpen(address: string, port: number, timeoutMs = 500): Promise<boolea
   });
 }
 
-export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000): Promise<number> {
+/** Starts a host; waits for its sshd unless `waitSshd` is false (a power-on: the OS boots on its own). */
+export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000, waitSshd = true): Promise<number> {
   if (isRunning(s, h)) return initPid(s, h) ?? 0;
   const dir = hostDir(s, h);
   const log = openSync(join(dir, "console.log"), "a");
@@ -79,6 +80,7 @@ export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000): Promise<
     return tini > 0;
   }, 5_000, 20);
   writeFileSync(pidFile(s, h), `${tini}\n`);
+  if (!waitSshd) return tini;
   try {
     await waitFor(`sshd on ${h.name} (${h.address}:22)`, () => tcpOpen(h.address, 22), timeoutMs, 50);
   } catch (e) {

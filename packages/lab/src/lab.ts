@@ -251,10 +251,11 @@ export async function crashHost(s: LabSpec, name: string): Promise<void> {
   await deconfigureHost(s, h);
 }
 
-export async function powerOnHost(s: LabSpec, name: string): Promise<void> {
+/** Powers a host on; with `wait: false` it returns once the host's PID 1 runs, as `virsh start` or IPMI do. */
+export async function powerOnHost(s: LabSpec, name: string, o: { wait?: boolean } = {}): Promise<void> {
   const h = labHost(s, name);
   if (isRunning(s, h)) return;
   write(join(hostDir(s, h), "upper/etc/hosts"), labEtcHosts(s));
   await configureHost(s, h);
-  await boot(s, h);
+  await boot(s, h, 20_000, o.wait ?? true);
 }

@@ -43,6 +43,7 @@ export default defineCommand({
     peer: { type: "string", description: "drop: peer address" },
     proto: { type: "string", description: "drop: tcp | udp (default both)" },
     json: { type: "boolean", description: "status: machine-readable output" },
+    wait: { type: "boolean", description: "power-on: wait until the host's sshd answers (default; --no-wait returns once it runs, as virsh start does)", default: true },
     stdin: { type: "boolean", description: "exec: hand this command's standard input to the host's command (a password for kinit, a file)" },
   },
   async run({ args, rawArgs }) {
@@ -103,7 +104,7 @@ export default defineCommand({
         await crash(loadLab(root), host());
         return EXIT.ok;
       case "power-on":
-        await powerOn(loadLab(root), host());
+        await powerOn(loadLab(root), host(), { wait: args.wait !== false });
         return EXIT.ok;
       case "power-state": {
         const st = labStatus(root).hosts.find((h) => h.name === host()) ?? usage(`no lab host ${host()}`);
