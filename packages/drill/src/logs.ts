@@ -58,6 +58,10 @@ export const EXPLANATIONS: readonly Explanation[] = [
   { pattern: /FATAL:\s+terminating connection due to unexpected postmaster exit/, why: "PostgreSQL's backends noticed their postmaster was killed", scenarios: ["S02", "S03", ...RESTARTED_STACK] },
   // The pgsql agent checks a postmaster.pid left by a stopped or crashed server with kill -0.
   { pattern: /pgsql\(db\).*ERROR: command failed: runuser postgres -c .*kill -s 0 /, why: "the pgsql agent probed a stale postmaster.pid (PostgreSQL was stopped or killed)", scenarios: "any" },
+  // The mysql agent validates the data directory before a monitor says "not running": on a
+  // server without the cluster storage (a probe of the passive or rejoining server) it logs
+  // this ERROR first (seen in four-node F01, 2026-11-26, on the DB server back from its crash).
+  { pattern: /mysql\(db\)\[\d+\]:\s+ERROR: Datadir \S+ doesn't exist/, why: "the mysql agent probed a server where the cluster storage is not mounted (it then reports not running)", scenarios: "any" },
   // MariaDB: clients cut off while it stops, crashes or starts.
   { pattern: /\[ERROR\].*(Aborted connection|Got an error reading communication packets|Got timeout reading communication packets)/, why: "MariaDB saw a client connection die with the server it ran through", scenarios: "any" },
   // The cluster stack of a server whose corosync died (S05) or that was partitioned away.

@@ -68,6 +68,10 @@ describe("the audit's log check", () => {
     const qb = "Nov 26 00:10:00.836 srv-b pacemaker-fenced    [143] (handle_new_connection) \terror: Error in connection setup (/dev/shm/qb-143-144-9-szpTS4/qb): Broken pipe (32)";
     expect(unexplained(pcmk, qb, "F01").unexplained).toEqual([]);
     expect(unexplained(pcmk, qb, "S01").unexplained).toHaveLength(1);
+    // Seen in four-node F01 (2026-11-26): the mysql agent's probe on the DB server back from its crash.
+    const mysqlProbe = "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Datadir /srv/oar-ha/mysql doesn't exist";
+    expect(unexplained(pcmk, mysqlProbe, "F01").unexplained).toEqual([]);
+    expect(unexplained(pcmk, "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Config /etc/mysql/my.cnf doesn't exist", "F01").unexplained).toHaveLength(1);
     const multi = "Nov 25 22:20:26.700 srv-a pacemaker-schedulerd[160] (native_create_actions) \terror: Resource db is active on 2 nodes (attempting recovery)";
     expect(unexplained(pcmk, multi, "N01").unexplained).toHaveLength(1);
   });
