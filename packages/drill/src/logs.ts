@@ -62,6 +62,8 @@ export const EXPLANATIONS: readonly Explanation[] = [
   // server without the cluster storage (a probe of the passive or rejoining server) it logs
   // this ERROR first (seen in four-node F01, 2026-11-26, on the DB server back from its crash).
   { pattern: /mysql\(db\)\[\d+\]:\s+ERROR: Datadir \S+ doesn't exist/, why: "the mysql agent probed a server where the cluster storage is not mounted (it then reports not running)", scenarios: "any" },
+  // The mysql agent starting MariaDB again after it was killed (its PID file left behind).
+  { pattern: /mysql\(db\)\[\d+\]:\s+ERROR: MySQL not running: removing old PID file/, why: "the mysql agent cleaned the PID file of a killed MariaDB before starting it again", scenarios: ["S02", "S03", ...RESTARTED_STACK] },
   // MariaDB: clients cut off while it stops, crashes or starts.
   { pattern: /\[ERROR\].*(Aborted connection|Got an error reading communication packets|Got timeout reading communication packets)/, why: "MariaDB saw a client connection die with the server it ran through", scenarios: "any" },
   // The cluster stack of a server whose corosync died (S05) or that was partitioned away.

@@ -72,6 +72,10 @@ describe("the audit's log check", () => {
     const mysqlProbe = "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Datadir /srv/oar-ha/mysql doesn't exist";
     expect(unexplained(pcmk, mysqlProbe, "F01").unexplained).toEqual([]);
     expect(unexplained(pcmk, "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Config /etc/mysql/my.cnf doesn't exist", "F01").unexplained).toHaveLength(1);
+    // Seen in four-node S02 (2026-11-26): restarting MariaDB after kill -9; not explained in S01.
+    const pidFile = "Nov 26 02:21:05  mysql(db)[15418]:    ERROR: MySQL not running: removing old PID file";
+    expect(unexplained(pcmk, pidFile, "S02").unexplained).toEqual([]);
+    expect(unexplained(pcmk, pidFile, "S01").unexplained).toHaveLength(1);
     const multi = "Nov 25 22:20:26.700 srv-a pacemaker-schedulerd[160] (native_create_actions) \terror: Resource db is active on 2 nodes (attempting recovery)";
     expect(unexplained(pcmk, multi, "N01").unexplained).toHaveLength(1);
   });
