@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serviceGroups } from "@oar-ha/core";
-import { exampleCluster, fixedSecrets } from "@oar-ha/core/testing";
+import { exampleCluster, fixedSecrets, fourNode } from "@oar-ha/core/testing";
 import { haresourcesLine, renderHeartbeatFiles } from "../src/index.js";
 import { shSyntax, writeTree } from "../../../tooling/real-tools.js";
 
@@ -33,19 +33,7 @@ describe("Heartbeat 3 files", () => {
   });
 
   it("four servers become two independent pairs", () => {
-    const four = exampleCluster((x) => ({
-      ...x,
-      manager: "heartbeat",
-      topology: "four-node",
-      nodes: [
-        { name: "o1", address: "10.0.0.11", roles: ["oar"] },
-        { name: "o2", address: "10.0.0.12", roles: ["oar"] },
-        { name: "d1", address: "10.0.0.13", roles: ["db"] },
-        { name: "d2", address: "10.0.0.14", roles: ["db"] },
-      ],
-      vips: { oar: { address: "10.0.0.100/24", hostname: "oar.example.org" }, db: { address: "10.0.0.101/24", hostname: "db.example.org" } },
-      fencing: { kind: "none", acceptRisk: true },
-    }));
+    const four = exampleCluster((x) => ({ ...fourNode(x), manager: "heartbeat" }));
     const f = renderHeartbeatFiles(four, secrets);
     const haCf = (h: string) => f.find((x) => x.host === h && x.path === "/etc/ha.d/ha.cf")!.content;
     expect(haCf("o1")).toContain("node o1\nnode o2\n");

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { exampleCluster } from "@oar-ha/core/testing";
+import { exampleCluster, fourNode } from "@oar-ha/core/testing";
 import { LOG_SYNC, authorizedKeyLine, logSyncPair, renderLogSyncFiles, shipArgv } from "../src/install.js";
 import { run, shSyntax, tempDir, writeTree } from "../../../tooling/real-tools.js";
 
@@ -59,18 +59,7 @@ describe("log-sync install files", () => {
 
   it("nothing when log-sync is off or there are not two OAR servers", () => {
     expect(renderLogSyncFiles(exampleCluster((x) => ({ ...x, logSync: { enabled: false } })))).toEqual([]);
-    const four = exampleCluster((x) => ({
-      ...x,
-      topology: "four-node",
-      nodes: [
-        { name: "o1", address: "10.0.0.11", roles: ["oar"] },
-        { name: "o2", address: "10.0.0.12", roles: ["oar"] },
-        { name: "d1", address: "10.0.0.13", roles: ["db"] },
-        { name: "d2", address: "10.0.0.14", roles: ["db"] },
-      ],
-      vips: { oar: { address: "10.0.0.100/24", hostname: "oar.example.org" }, db: { address: "10.0.0.101/24", hostname: "db.example.org" } },
-      fencing: { kind: "none", acceptRisk: true },
-    }));
+    const four = exampleCluster(fourNode);
     expect(logSyncPair(four).map((n) => n.name)).toEqual(["o1", "o2"]);
     expect([...new Set(renderLogSyncFiles(four).map((f) => f.host))]).toEqual(["o1", "o2"]);
   });

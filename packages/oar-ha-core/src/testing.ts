@@ -40,6 +40,25 @@ export function exampleCluster(patch: (c: ClusterInput) => ClusterInput | void =
   return r.cluster;
 }
 
+/**
+ * The four-node shape on top of `input`: an OAR pair (o1, o2), a DB pair (d1, d2), both VIPs,
+ * no fencing (accepted). Use it inside `exampleCluster((x) => fourNode(x))`.
+ */
+export function fourNode(input: ClusterInput): ClusterInput {
+  return {
+    ...input,
+    topology: "four-node",
+    nodes: [
+      { name: "o1", address: "10.0.0.11", roles: ["oar"] },
+      { name: "o2", address: "10.0.0.12", roles: ["oar"] },
+      { name: "d1", address: "10.0.0.13", roles: ["db"] },
+      { name: "d2", address: "10.0.0.14", roles: ["db"] },
+    ],
+    vips: { oar: { address: "10.0.0.100/24", hostname: "oar.example.org" }, db: { address: "10.0.0.101/24", hostname: "db.example.org" } },
+    fencing: { kind: "none", acceptRisk: true },
+  };
+}
+
 /** Deterministic secrets for tests and golden files (a fixed byte sequence, not random). */
 export function fixedSecrets(fencing: Record<string, string> = { "srv-a": "bmc-pass-a", "srv-b": "bmc-pass-b", "srv-c": "bmc-pass-c", "srv-d": "bmc-pass-d" }): Secrets {
   let i = 0;
