@@ -3,7 +3,7 @@ import { OarHaError, hostsWithRole, type Cluster } from "@oar-ha/core";
 import { KRB, KeytabError, kerberosServers, kvnoOf, mergeKeytab, missingEntries, parseKeytab, principalsFor, sshServers, vipKnownHostsLine, type KeytabEntry } from "@oar-ha/kerberos-config";
 import { run, shq, type Transport } from "../transport.js";
 import type { Step } from "../executor.js";
-import { backupScript } from "./steps.js";
+import { backupScript, copyFromFirst, replaceLineScript } from "./steps.js";
 import { tr, type DeployContext } from "./context.js";
 import type { Problem } from "./preflight.js";
 
@@ -37,25 +37,26 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
     return [...out, { host: "this machine", message: `kerberos.keytab ${file}: ${(e as Error).message}`, fix: "point kerberos.keytab at the keytab you exported (kadmin ktadd -k FILE -norandkey ...)" }];
   }
   for (const h of kerberosServers(c)) {
-    const current = await hostKeytab(tr(ctx, h));
+    const current = (await hostKeytab(tr(ctx, h))).entries;
     for (const p of principalsFor(c, h)) {
       const mine = kvnoOf(entries, p.principal);
       if (mine === undefined) {
         out.push({ host: "this machine", message: `${file} has no key for ${p.principal}`, fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p.principal}" (a plain ktadd re-keys it and breaks every keytab that has it)` });
         continue;
       }
-      const theirs = current ? kvnoOf(current, p.principal) : undefined;
+      const theirs = kvnoOf(current, p.principal);
       if (theirs !== undefined && theirs > mine) out.push({ host: h, message: `holds ${p.principal} kvno ${theirs}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p.principal}") and re-run apply` });
     }
   }
   return out;
 }
 
-async function hostKeytab(t: Transport): Promise<KeytabEntry[] | undefined> {
-  const b = await t.get(KRB.keytab);
-  if (!b) return undefined;
+/** A host's keytab: its bytes (absent: none yet) and entries; a file that is not a keytab stops with the fix. */
+async function hostKeytab(t: Transport): Promise<{ bytes: Uint8Array | undefined; entries: KeytabEntry[] }> {
+  const bytes = await t.get(KRB.keytab);
+  if (!bytes) return { bytes, entries: [] };
   try {
-    return parseKeytab(b);
+    return { bytes, entries: parseKeytab(bytes) };
   } catch (e) {
     if (e instanceof KeytabError) throw new OarHaError("OARHA103", `${t.host}: ${KRB.keytab} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${KRB.keytab}`);
     throw e;
@@ -66,8 +67,8 @@ async function hostKeytab(t: Transport): Promise<KeytabEntry[] | undefined> {
 export function keytabStep(ctx: DeployContext, host: string): Step {
   const wanted = principalsFor(ctx.cluster, host).map((p) => p.principal);
   const missing = async () => {
-    const bytes = await tr(ctx, host).get(KRB.keytab);
-    return { bytes, add: missingEntries(bytes ? parseKeytab(bytes) : [], source(ctx), wanted) };
+    const { bytes, entries } = await hostKeytab(tr(ctx, host));
+    return { bytes, add: missingEntries(entries, source(ctx), wanted) };
   };
   return {
     id: `${host}:kerberos-keytab`,
@@ -106,14 +107,10 @@ ${backupScript(`${KRB.vipHostKey}.pub`)}
 mkdir -p -m 755 ${shq(KRB.vipHostKey.slice(0, KRB.vipHostKey.lastIndexOf("/")))}
 [ -s ${KRB.vipHostKey} ] || ssh-keygen -q -t ecdsa -b 384 -N '' -C ${shq(`oar-ha VIP ${ctx.cluster.vips.oar.hostname}`)} -f ${KRB.vipHostKey} </dev/null >/dev/null`,
       );
-      const priv = await tr(ctx, first).get(KRB.vipHostKey);
-      const pub = await tr(ctx, first).get(`${KRB.vipHostKey}.pub`);
-      if (!priv || !pub) throw new OarHaError("OARHA103", `${first}: ${KRB.vipHostKey} was not made`);
-      for (const h of servers.slice(1)) {
-        await run(tr(ctx, h), `${backupScript(KRB.vipHostKey)}\n${backupScript(`${KRB.vipHostKey}.pub`)}`);
-        await tr(ctx, h).put(KRB.vipHostKey, priv, { mode: "0600", owner: "root:root" });
-        await tr(ctx, h).put(`${KRB.vipHostKey}.pub`, pub, { mode: "0644", owner: "root:root" });
-      }
+      await copyFromFirst(ctx, first, servers.slice(1), [
+        { path: KRB.vipHostKey, mode: "0600", owner: "root:root" },
+        { path: `${KRB.vipHostKey}.pub`, mode: "0644", owner: "root:root" },
+      ]);
     },
   };
 }
@@ -152,16 +149,7 @@ export function vipKnownHostsStep(ctx: DeployContext, host: string): Step {
     title: `the VIP's host key for ${c.vips.oar.hostname} in ${KRB.globalKnownHosts}`,
     check: async () => (await tr(ctx, host).exec(`grep -qxF ${shq(await line())} ${KRB.globalKnownHosts}`)).code === 0,
     act: async () => {
-      const l = await line();
-      const name = `${c.vips.oar.hostname},`;
-      await run(
-        tr(ctx, host),
-        `set -e
-${backupScript(KRB.globalKnownHosts)}
-touch ${KRB.globalKnownHosts}; f=$(mktemp); trap 'rm -f "$f"' EXIT
-grep -vF ${shq(name)} ${KRB.globalKnownHosts} > "$f" || true
-echo ${shq(l)} >> "$f"; cat "$f" > ${KRB.globalKnownHosts}; chmod 644 ${KRB.globalKnownHosts}`,
-      );
+      await run(tr(ctx, host), replaceLineScript(KRB.globalKnownHosts, await line(), `${c.vips.oar.hostname},`, "644"));
     },
   };
 }

@@ -3,7 +3,7 @@ import { OarHaError, type Cluster } from "@oar-ha/core";
 import { LOG_SYNC, authorizedKeyLine, keyComment, logSyncPair, peerOf, receiverCommand } from "@oar-ha/log-sync";
 import { run, shq, type Transport } from "../transport.js";
 import type { Step } from "../executor.js";
-import { backupScript } from "./steps.js";
+import { backupScript, replaceLineScript } from "./steps.js";
 import { tr, type DeployContext } from "./context.js";
 
 /*
@@ -91,16 +91,7 @@ chmod 600 ${LOG_SYNC.key}`,
         const peer = peerOf(c, h)!.name;
         // The writer's one line on its peer: older lines of the same writer (another key, older options) go.
         const line = authorizedKeyLine(c, h, trust.pub.get(h)!);
-        await run(
-          tr(ctx, peer),
-          `set -e
-${backupScript(AUTHORIZED_KEYS)}
-mkdir -p -m 700 /root/.ssh; touch ${AUTHORIZED_KEYS}; chmod 600 ${AUTHORIZED_KEYS}
-f=$(mktemp); trap 'rm -f "$f"' EXIT
-grep -vF ${shq(` ${keyComment(h)}`)} ${AUTHORIZED_KEYS} > "$f" || true
-echo ${shq(line)} >> "$f"
-cat "$f" > ${AUTHORIZED_KEYS}`,
-        );
+        await run(tr(ctx, peer), `mkdir -p -m 700 /root/.ssh\n${replaceLineScript(AUTHORIZED_KEYS, line, ` ${keyComment(h)}`, "600")}`);
         await run(tr(ctx, h), backupScript(LOG_SYNC.knownHosts));
         await tr(ctx, h).put(LOG_SYNC.knownHosts, `${await hostKeyLine(tr(ctx, peer), peer)}\n`, { mode: "0644", owner: "root:root" });
       }

@@ -41,6 +41,31 @@ fi
 grep -qxF ${shq(path)} ${shq(MANAGED_LIST)} 2>/dev/null || echo ${shq(path)} >> ${shq(MANAGED_LIST)}`;
 }
 
+/**
+ * Shell: `line` in `path` (backed up first), replacing the lines that contain `drop` (an
+ * older key of the same writer, an older key of the same name); the file keeps `mode`.
+ */
+export function replaceLineScript(path: string, line: string, drop: string, mode: string): string {
+  return `set -e
+${backupScript(path)}
+mkdir -p ${shq(path.slice(0, path.lastIndexOf("/")))}; touch ${shq(path)}
+f=$(mktemp); trap 'rm -f "$f"' EXIT
+grep -vF ${shq(drop)} ${shq(path)} > "$f" || true
+echo ${shq(line)} >> "$f"
+cat "$f" > ${shq(path)}; chmod ${mode} ${shq(path)}`;
+}
+
+/** The same bytes of `files` from `from` on every host of `to` (each backed up first): keys that must be identical. */
+export async function copyFromFirst(ctx: DeployContext, from: string, to: readonly string[], files: readonly { path: string; mode: string; owner: string }[]): Promise<void> {
+  const bytes = await Promise.all(files.map((f) => tr(ctx, from).get(f.path)));
+  const gone = files.filter((_, i) => !bytes[i]);
+  if (gone.length) throw new OarHaError("OARHA103", `${from}: ${gone.map((f) => f.path).join(", ")} missing`);
+  for (const h of to) {
+    await run(tr(ctx, h), files.map((f) => backupScript(f.path)).join("\n"));
+    for (const [i, f] of files.entries()) await tr(ctx, h).put(f.path, bytes[i]!, { mode: f.mode, owner: f.owner });
+  }
+}
+
 export function fileStep(ctx: DeployContext, f: RenderedFile): Step {
   return {
     id: `${f.host}:file:${f.path}`,
@@ -99,14 +124,12 @@ export function oarKeysStep(ctx: DeployContext): Step {
       return true;
     },
     act: async () => {
-      const priv = await tr(ctx, first).get(`${OAR_SSH}/id_rsa`);
+      await copyFromFirst(ctx, first, servers.slice(1), [
+        { path: `${OAR_SSH}/id_rsa`, mode: "0600", owner: "oar:oar" },
+        { path: `${OAR_SSH}/id_rsa.pub`, mode: "0644", owner: "oar:oar" },
+      ]);
       const pub = await tr(ctx, first).get(`${OAR_SSH}/id_rsa.pub`);
-      if (!priv || !pub) throw new OarHaError("OARHA103", `${first}: no oar key pair in ${OAR_SSH}`);
-      for (const s of servers.slice(1)) {
-        await run(tr(ctx, s), `${backupScript(`${OAR_SSH}/id_rsa`)}\n${backupScript(`${OAR_SSH}/id_rsa.pub`)}`);
-        await tr(ctx, s).put(`${OAR_SSH}/id_rsa`, priv, { mode: "0600", owner: "oar:oar" });
-        await tr(ctx, s).put(`${OAR_SSH}/id_rsa.pub`, pub, { mode: "0644", owner: "oar:oar" });
-      }
+      if (!pub) throw new OarHaError("OARHA103", `${first}: no oar key pair in ${OAR_SSH}`);
       const line = new TextDecoder().decode(pub).trim();
       for (const h of [...nodes, ...servers]) {
         await run(tr(ctx, h), `${backupScript(`${OAR_SSH}/authorized_keys`)}
