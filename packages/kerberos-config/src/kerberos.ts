@@ -1,4 +1,4 @@
-import { dbVip, hostsWithRole, marker, renderTemplate, serviceGroups, splitCidr, type Cluster, type RenderedFile } from "@oar-ha/core";
+import { dbVip, hostsWithRole, marker, pgKeytab, renderTemplate, serviceGroups, splitCidr, type Cluster, type RenderedFile } from "@oar-ha/core";
 import krb5Tpl from "./templates/krb5-dropin.hbs";
 import sshdTpl from "./templates/sshd-dropin.hbs";
 import sshTpl from "./templates/ssh-client-dropin.hbs";
@@ -39,6 +39,28 @@ export function principalsFor(c: Cluster, host: string): WantedPrincipal[] {
     if (carriers.includes(host)) out.push({ principal: `${s.service}/${vipName}@${k.realm}`, service: s.service, vipName });
   }
   return out;
+}
+
+/** A keytab file on a server and the VIP principals it must hold (merged with what it already has). */
+export interface KeytabTarget {
+  readonly path: string;
+  /** user:group of the file; the mode is always 0600 (only that user reads it). */
+  readonly owner: string;
+  readonly principals: readonly string[];
+}
+
+/**
+ * Where each VIP principal lives on `host`: the host service in /etc/krb5.keytab (root, next to
+ * the server's own keys, for sshd), postgres in PostgreSQL's own keytab (the postgres user
+ * cannot read /etc/krb5.keytab, and must not).
+ */
+export function keytabTargets(c: Cluster, host: string): KeytabTarget[] {
+  const wanted = principalsFor(c, host);
+  const targets: KeytabTarget[] = [
+    { path: KRB.keytab, owner: "root:root", principals: wanted.filter((p) => p.service !== "postgres").map((p) => p.principal) },
+    { path: pgKeytab(c), owner: "postgres:postgres", principals: wanted.filter((p) => p.service === "postgres").map((p) => p.principal) },
+  ];
+  return targets.filter((t) => t.principals.length > 0);
 }
 
 /** Every server that holds a VIP principal. */

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { exampleCluster } from "@oar-ha/core/testing";
+import { exampleCluster, fourNode } from "@oar-ha/core/testing";
 import { mergeLeadingLines } from "@oar-ha/core";
-import { KRB, principalsFor, renderKerberosFiles, vipKnownHostsLine } from "../src/kerberos.js";
+import { KRB, keytabTargets, principalsFor, renderKerberosFiles, vipKnownHostsLine } from "../src/kerberos.js";
 import { run, tempDir, writeTree } from "../../../tooling/real-tools.js";
 
 const c = exampleCluster((x) => ({ ...x, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc1.example.org", "kdc2.example.org"], services: [{ service: "host", vip: "oar" }], keytab: "/root/oar.keytab" } }));
@@ -19,6 +19,22 @@ describe("Kerberos files", () => {
     expect(on("front", KRB.sshdDropin)).toBeUndefined();
     expect(on("front", KRB.sshDropin)).toBeDefined();
     expect(renderKerberosFiles(exampleCluster())).toEqual([]);
+  });
+
+  it("postgres/<DB VIP name> goes to PostgreSQL's own keytab (postgres only), never into /etc/krb5.keytab", () => {
+    const both = (x: Parameters<Parameters<typeof exampleCluster>[0]>[0]) => ({ ...x, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc1.example.org"], services: [{ service: "host" as const, vip: "oar" as const }, { service: "postgres" as const, vip: (x.vips.db ? "db" : "oar") as "db" | "oar" }], keytab: "/k" } });
+    const two = exampleCluster(both);
+    expect(keytabTargets(two, "srv-a")).toEqual([
+      { path: "/etc/krb5.keytab", owner: "root:root", principals: ["host/oar.example.org@EXAMPLE.ORG"] },
+      { path: "/etc/postgresql/15/main/krb5.keytab", owner: "postgres:postgres", principals: ["postgres/oar.example.org@EXAMPLE.ORG"] },
+    ]);
+    expect(keytabTargets(two, "front")).toEqual([]);
+    // Four nodes: the OAR pair holds host/, the DB pair postgres/ under the DB VIP's name.
+    const four = exampleCluster((x) => both(fourNode(x)));
+    const db = four.nodes.find((n) => n.roles.includes("db"))!.name;
+    const oar = four.nodes.find((n) => n.roles.includes("oar"))!.name;
+    expect(keytabTargets(four, oar).map((t) => t.path)).toEqual(["/etc/krb5.keytab"]);
+    expect(keytabTargets(four, db)).toEqual([{ path: "/etc/postgresql/15/main/krb5.keytab", owner: "postgres:postgres", principals: [`postgres/${four.vips.db!.hostname}@EXAMPLE.ORG`] }]);
   });
 
   it("krb5.conf opens with the includedir (its settings win) and MIT's parser takes the drop-in", () => {

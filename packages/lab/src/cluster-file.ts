@@ -4,6 +4,17 @@ import { labServers, type LabSpec } from "./spec.js";
 
 type HostRole = NonNullable<ClusterInput["hosts"]>[number]["roles"][number];
 
+type KerberosService = NonNullable<ClusterInput["kerberos"]>["services"][number];
+
+/** The lab's Kerberos services: ssh -K to the OAR VIP name, and gss logins to PostgreSQL through the DB VIP. */
+export function kerberosServices(s: LabSpec): KerberosService[] {
+  const dbVip = s.servers === 4 ? ("db" as const) : ("oar" as const);
+  return [{ service: "host", vip: "oar" }, ...(s.database === "postgresql" ? [{ service: "postgres" as const, vip: dbVip }] : [])];
+}
+
+/** The principals the lab's admin exports once (service/<VIP name>). */
+export const kerberosPrincipals = (s: LabSpec): string[] => kerberosServices(s).map((k) => `${k.service}/${k.vip === "db" ? "oardb.lab" : "oar.lab"}`);
+
 /** The cluster file for a lab: lab hosts exactly as if they were real servers. */
 export function labCluster(s: LabSpec): ClusterInput {
   const servers = labServers(s);
@@ -39,8 +50,8 @@ export function labCluster(s: LabSpec): ClusterInput {
     pacemaker: { dcDeadtime: "2s" },
     // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
     oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
-    // The lab KDC (lab up --kerberos): host/oar.lab exported once into this keytab.
-    ...(s.kerberos ? { kerberos: { realm: "LAB", kdc: ["admin.lab"], services: [{ service: "host" as const, vip: "oar" as const }], keytab: `${s.root}/kerberos/oar-ha.keytab` } } : {}),
+    // The lab KDC (lab up --kerberos): host/oar.lab (and postgres/oar.lab) exported once into this keytab.
+    ...(s.kerberos ? { kerberos: { realm: "LAB", kdc: ["admin.lab"], services: kerberosServices(s), keytab: `${s.root}/kerberos/oar-ha.keytab` } } : {}),
   };
 }
 

@@ -3,11 +3,12 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OarHaError } from "@oar-ha/core";
 import { execIn } from "./host.js";
+import { kerberosPrincipals } from "./cluster-file.js";
 import { labHost, labServers, type LabSpec } from "./spec.js";
 
 /*
  * The lab's KDC (`lab up --kerberos`): a real MIT krb5kdc on the admin host, realm LAB. What
- * an admin would have done once: host/oar.lab exported ONCE into a keytab handed to oar-ha
+ * an admin would have done once: host/oar.lab (and postgres/<DB VIP name>) exported ONCE into a keytab handed to oar-ha
  * (ROOT/kerberos/oar-ha.keytab), each server's own host principal in its /etc/krb5.keytab
  * (so apply must merge, not overwrite), and a user (alice) whose password the tests read from
  * ROOT/kerberos/alice.password. Passwords travel on stdin, never on a command line.
@@ -79,8 +80,7 @@ krb5kdc -P /run/krb5kdc.pid`,
     s,
     "admin",
     `set -e
-kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/oar.lab" >/dev/null
-kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/oar-ha.keytab host/oar.lab" >/dev/null
+${kerberosPrincipals(s).map((p) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey ${p}" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/oar-ha.keytab ${p}" >/dev/null`).join("\n")}
 ${servers.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${h}.lab" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/${h}.keytab host/${h}.lab" >/dev/null`).join("\n")}`,
   );
   const dir = kerberosDir(s);

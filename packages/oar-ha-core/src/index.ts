@@ -44,6 +44,7 @@ export {
   dbDataDirectory,
   dbClients,
   pgConfigDir,
+  pgKeytab,
   mysqlConfPath,
 } from "./generators/database.js";
 export { renderOarServerControl, OAR_SERVER_CTL } from "./generators/oar-server-ctl.js";

@@ -16,6 +16,13 @@ export function dbDataDirectory(c: Cluster): string {
 }
 
 export const pgConfigDir = (c: Cluster): string => `/etc/postgresql/${pgVersion(c)}/main`;
+/** PostgreSQL's own keytab (krb_server_keyfile) when kerberos lists the postgres service: readable by postgres only. */
+export const pgKeytab = (c: Cluster): string => `${pgConfigDir(c)}/krb5.keytab`;
+
+/** Kerberos (gss) logins to PostgreSQL through the DB VIP: asked for in the kerberos section. */
+const pgGss = (c: Cluster): { realm: string; keyfile: string } | undefined =>
+  c.kerberos?.services.some((s) => s.service === "postgres") ? { realm: c.kerberos.realm, keyfile: pgKeytab(c) } : undefined;
+
 export const mysqlConfPath = (c: Cluster): string =>
   c.database.engine === "mariadb" ? "/etc/mysql/mariadb.conf.d/90-oar-ha.cnf" : "/etc/mysql/mysql.conf.d/90-oar-ha.cnf";
 
@@ -69,6 +76,7 @@ function postgresFiles(c: Cluster, host: string): RenderedFile[] {
         dataDirectory: dbDataDirectory(c),
         port: dbPort(c),
         settings: settingsView(c),
+        gss: pgGss(c),
       }),
     },
     {
@@ -76,7 +84,7 @@ function postgresFiles(c: Cluster, host: string): RenderedFile[] {
       path: `${dir}/pg_hba.conf`,
       mode: "0640",
       owner: "postgres:postgres",
-      content: renderTemplate(pgHbaTpl, { marker: marker("#"), database: c.database.name, users, usersPad: pad(users, 16), clients }),
+      content: renderTemplate(pgHbaTpl, { marker: marker("#"), database: c.database.name, users, usersPad: pad(users, 16), clients, gss: pgGss(c), allPad: pad("all", 16) }),
     },
     { host, path: `${dir}/start.conf`, mode: "0644", owner: "postgres:postgres", content: renderTemplate(pgStartTpl, { marker: marker("#") }) },
   ];

@@ -11,8 +11,8 @@ import { restartStep } from "./restart.js";
 import { qdeviceCertStep, qnetdStep } from "./witness.js";
 import { logSyncAgentStep, logSyncRunStep, logSyncTrustStep } from "./log-sync.js";
 import { logSyncPair } from "@oar-ha/log-sync";
-import { kerberosServers, sshServers } from "@oar-ha/kerberos-config";
-import { kerberosFrontends, kerberosProblems, keytabStep, sshdReloadStep, vipHostKeyStep, vipKnownHostsStep } from "./kerberos.js";
+import { sshServers } from "@oar-ha/kerberos-config";
+import { kerberosFrontends, kerberosProblems, keytabSteps, sshdReloadStep, vipHostKeyStep, vipKnownHostsStep } from "./kerberos.js";
 import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
@@ -63,6 +63,8 @@ export function deployPhases(ctx: DeployContext): Phase[] {
   const phases: Phase[] = [
     { title: "packages", parallel: true, steps: hosts.map((h) => packageStep(ctx, h)) },
     { title: "configuration files", parallel: true, steps: ctx.files.map((f) => fileStep(ctx, f)) },
+    // Before the services restart with their changed settings (PostgreSQL's krb_server_keyfile).
+    ...(c.kerberos ? [{ title: "Kerberos keytabs", parallel: true, steps: keytabSteps(ctx) }] : []),
     { title: "no boot-time start outside the cluster manager", parallel: true, steps: ctx.services.map((s) => bootPolicyStep(ctx, s.host, s.service)) },
     { title: "oar SSH keys", parallel: false, steps: [oarKeysStep(ctx)] },
     { title: "OAR database", parallel: false, steps: [dbBootstrapStep(ctx)] },
@@ -88,7 +90,6 @@ export function deployPhases(ctx: DeployContext): Phase[] {
   }
   if (c.kerberos) {
     const ssh = sshServers(c);
-    phases.push({ title: "Kerberos keytabs", parallel: true, steps: kerberosServers(c).map((h) => keytabStep(ctx, h)) });
     if (ssh.length) {
       phases.push(
         { title: "Kerberos: the VIP's host key", parallel: false, steps: [vipHostKeyStep(ctx)] },

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { OarHaError, hostsWithRole, type Cluster } from "@oar-ha/core";
-import { KRB, KeytabError, kerberosServers, kvnoOf, mergeKeytab, missingEntries, parseKeytab, principalsFor, sshServers, vipKnownHostsLine, type KeytabEntry } from "@oar-ha/kerberos-config";
+import { KRB, KeytabError, kerberosServers, keytabTargets, kvnoOf, mergeKeytab, missingEntries, parseKeytab, principalsFor, sshServers, vipKnownHostsLine, type KeytabEntry, type KeytabTarget } from "@oar-ha/kerberos-config";
 import { run, shq, type Transport } from "../transport.js";
 import type { Step } from "../executor.js";
 import { backupScript, copyFromFirst, replaceLineScript } from "./steps.js";
@@ -37,51 +37,56 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
     return [...out, { host: "this machine", message: `kerberos.keytab ${file}: ${(e as Error).message}`, fix: "point kerberos.keytab at the keytab you exported (kadmin ktadd -k FILE -norandkey ...)" }];
   }
   for (const h of kerberosServers(c)) {
-    const current = (await hostKeytab(tr(ctx, h))).entries;
-    for (const p of principalsFor(c, h)) {
-      const mine = kvnoOf(entries, p.principal);
-      if (mine === undefined) {
-        out.push({ host: "this machine", message: `${file} has no key for ${p.principal}`, fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p.principal}" (a plain ktadd re-keys it and breaks every keytab that has it)` });
-        continue;
+    for (const target of keytabTargets(c, h)) {
+      const current = (await hostKeytab(tr(ctx, h), target.path)).entries;
+      for (const p of target.principals) {
+        const mine = kvnoOf(entries, p);
+        if (mine === undefined) {
+          out.push({ host: "this machine", message: `${file} has no key for ${p}`, fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p}" (a plain ktadd re-keys it and breaks every keytab that has it)` });
+          continue;
+        }
+        const theirs = kvnoOf(current, p);
+        if (theirs !== undefined && theirs > mine) out.push({ host: h, message: `holds ${p} kvno ${theirs} in ${target.path}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p}") and re-run apply` });
       }
-      const theirs = kvnoOf(current, p.principal);
-      if (theirs !== undefined && theirs > mine) out.push({ host: h, message: `holds ${p.principal} kvno ${theirs}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p.principal}") and re-run apply` });
     }
   }
   return out;
 }
 
-/** A host's keytab: its bytes (absent: none yet) and entries; a file that is not a keytab stops with the fix. */
-async function hostKeytab(t: Transport): Promise<{ bytes: Uint8Array | undefined; entries: KeytabEntry[] }> {
-  const bytes = await t.get(KRB.keytab);
+/** A keytab on a host: its bytes (absent: none yet) and entries; a file that is not a keytab stops with the fix. */
+async function hostKeytab(t: Transport, path: string): Promise<{ bytes: Uint8Array | undefined; entries: KeytabEntry[] }> {
+  const bytes = await t.get(path);
   if (!bytes) return { bytes, entries: [] };
   try {
     return { bytes, entries: parseKeytab(bytes) };
   } catch (e) {
-    if (e instanceof KeytabError) throw new OarHaError("OARHA103", `${t.host}: ${KRB.keytab} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${KRB.keytab}`);
+    if (e instanceof KeytabError) throw new OarHaError("OARHA103", `${t.host}: ${path} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${path}`);
     throw e;
   }
 }
 
-/** The VIP principals in the server's /etc/krb5.keytab, next to its own keys (0600 root). */
-export function keytabStep(ctx: DeployContext, host: string): Step {
-  const wanted = principalsFor(ctx.cluster, host).map((p) => p.principal);
+/** The VIP principals in one keytab of a server, next to what it already holds (0600, its owner only). */
+export function keytabStep(ctx: DeployContext, host: string, target: KeytabTarget): Step {
   const missing = async () => {
-    const { bytes, entries } = await hostKeytab(tr(ctx, host));
-    return { bytes, add: missingEntries(entries, source(ctx), wanted) };
+    const { bytes, entries } = await hostKeytab(tr(ctx, host), target.path);
+    return { bytes, add: missingEntries(entries, source(ctx), target.principals) };
   };
+  const owner = target.owner.split(":")[0];
   return {
-    id: `${host}:kerberos-keytab`,
+    id: `${host}:kerberos-keytab:${target.path}`,
     host,
-    title: `VIP principals in ${KRB.keytab} (${wanted.join(", ")})`,
-    check: async () => (await missing()).add.length === 0 && (await tr(ctx, host).exec(`[ "$(stat -c %a:%U ${KRB.keytab})" = 600:root ]`)).code === 0,
+    title: `VIP principals in ${target.path} (${target.principals.join(", ")})`,
+    check: async () => (await missing()).add.length === 0 && (await tr(ctx, host).exec(`[ "$(stat -c %a:%U ${shq(target.path)})" = 600:${owner} ]`)).code === 0,
     act: async () => {
       const { bytes, add } = await missing();
-      await run(tr(ctx, host), backupScript(KRB.keytab));
-      await tr(ctx, host).put(KRB.keytab, mergeKeytab(bytes, add), { mode: "0600", owner: "root:root" });
+      await run(tr(ctx, host), backupScript(target.path));
+      await tr(ctx, host).put(target.path, mergeKeytab(bytes, add), { mode: "0600", owner: target.owner });
     },
   };
 }
+
+/** Every keytab step of the cluster. */
+export const keytabSteps = (ctx: DeployContext): Step[] => kerberosServers(ctx.cluster).flatMap((h) => keytabTargets(ctx.cluster, h).map((t) => keytabStep(ctx, h, t)));
 
 /** The VIP's host key: made once on the first server, the same bytes on the other. */
 export function vipHostKeyStep(ctx: DeployContext): Step {
@@ -158,23 +163,28 @@ export const kerberosFrontends = (c: Cluster): string[] => (c.kerberos && sshSer
 
 export interface KeytabStatus {
   readonly host: string;
-  /** principal -> highest kvno on this host (absent: missing). */
+  readonly path: string;
+  readonly owner: string;
+  /** principal -> highest kvno in this keytab (absent: missing). */
   readonly kvno: Record<string, number | undefined>;
+  /** "600:root" as stat prints it (absent: no file). */
   readonly mode?: string;
 }
 
-/** What each server's keytab holds for the VIP principals (klist on the host: no key leaves it). */
+/** What each server's keytabs hold for the VIP principals (klist on the host: no key leaves it). */
 export async function keytabStatus(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<KeytabStatus[]> {
   const out: KeytabStatus[] = [];
   for (const h of kerberosServers(c)) {
-    const r = await t.get(h)?.exec(`stat -c %a:%U ${KRB.keytab} 2>/dev/null; klist -k ${KRB.keytab} 2>/dev/null`);
-    const lines = (r?.stdout ?? "").split("\n");
-    const kvno: Record<string, number | undefined> = {};
-    for (const p of principalsFor(c, h)) {
-      const k = lines.map((l) => /^\s*(\d+)\s+(\S+)\s*$/.exec(l)).filter((m): m is RegExpExecArray => !!m && m[2] === p.principal).map((m) => Number(m[1]));
-      kvno[p.principal] = k.length ? Math.max(...k) : undefined;
+    for (const target of keytabTargets(c, h)) {
+      const r = await t.get(h)?.exec(`stat -c %a:%U ${shq(target.path)} 2>/dev/null; klist -k ${shq(target.path)} 2>/dev/null`);
+      const lines = (r?.stdout ?? "").split("\n");
+      const kvno: Record<string, number | undefined> = {};
+      for (const p of target.principals) {
+        const k = lines.map((l) => /^\s*(\d+)\s+(\S+)\s*$/.exec(l)).filter((m): m is RegExpExecArray => !!m && m[2] === p).map((m) => Number(m[1]));
+        kvno[p] = k.length ? Math.max(...k) : undefined;
+      }
+      out.push({ host: h, path: target.path, owner: target.owner, kvno, ...(lines[0] && /^\d+:/.test(lines[0]) ? { mode: lines[0] } : {}) });
     }
-    out.push({ host: h, kvno, ...(lines[0] && /^\d+:/.test(lines[0]) ? { mode: lines[0] } : {}) });
   }
   return out;
 }

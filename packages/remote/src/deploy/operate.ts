@@ -75,15 +75,15 @@ function keytabChecks(st: Awaited<ReturnType<typeof keytabStatus>>): Check[] {
   return principals.map((p) => {
     const holders = st.filter((s) => p in s.kvno);
     const missing = holders.filter((s) => s.kvno[p] === undefined).map((s) => s.host);
-    const loose = holders.filter((s) => s.mode !== undefined && s.mode !== "600:root").map((s) => `${s.host} (${s.mode})`);
+    const loose = holders.filter((s) => s.mode !== undefined && s.mode !== `600:${s.owner.split(":")[0]}`).map((s) => `${s.host} ${s.path} (${s.mode})`);
     const versions = [...new Set(holders.map((s) => s.kvno[p]).filter((v) => v !== undefined))];
     const detail = missing.length
       ? `missing on ${missing.join(", ")} (fix: oar-ha apply)`
       : versions.length > 1
         ? `kvno differs: ${holders.map((s) => `${s.host} ${s.kvno[p]}`).join(", ")}: a server holds a key the KDC no longer issues (fix: export the principal once with -norandkey, set kerberos.keytab, apply)`
         : loose.length
-          ? `keytab readable by others on ${loose.join(", ")} (fix: chmod 600 /etc/krb5.keytab)`
-          : `kvno ${versions[0]} on ${holders.map((s) => s.host).join(", ")}`;
+          ? `keytab not 0600 its owner's on ${loose.join(", ")} (fix: oar-ha apply)`
+          : `kvno ${versions[0]} on ${holders.map((s) => s.host).join(", ")} (${holders[0]?.path})`;
     return { name: `Kerberos keytab ${p}`, ok: !missing.length && versions.length === 1 && !loose.length, detail };
   });
 }
