@@ -5,18 +5,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /*
  * Kerberos on the namespace lab, through the bundled program: a real MIT KDC on the admin
- * host, host/oar.lab exported once into a keytab handed to oar-ha. A user with a ticket logs
- * in to the VIP name with GSSAPI only and strict host key checking, before and after a crash
- * of the active server, without touching known_hosts or tickets; re-applying never changes
- * the kvno in the KDC; uninstall gives each server its own keytab back. Needs root.
+ * host, host/oar.lab and postgres/oar.lab exported once into a keytab handed to oar-ha. oar-ha
+ * itself logs in to every host with a Kerberos ticket only (ssh.transport: openssh-gssapi).
+ * A user with a ticket logs in to the VIP name with GSSAPI only and strict host key checking,
+ * and to PostgreSQL through the VIP with gss, before and after a crash of the active server,
+ * without touching known_hosts or tickets; re-applying never changes the kvno in the KDC;
+ * uninstall gives each server its own keytab back. Needs root.
  */
 
 const bin = join(import.meta.dirname, "../dist/oar-ha.js");
 const root = "/mnt/oar-ha-lab-kerberos";
-const clusterFile = join(root, "oar-ha.yaml");
+// The lab's cluster file with every host reached through the deployer's ticket (no key file).
+const clusterFile = join(root, "oar-ha-gssapi.yaml");
+// oar-ha runs as the lab's deploying principal: its ticket, the realm for this machine.
+const krbEnv = { KRB5_CONFIG: join(root, "kerberos", "krb5.conf"), KRB5CCNAME: `FILE:${join(root, "kerberos", "deploy.ccache")}` };
 
 function oarHa(args: string[], timeoutMs = 300_000) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, ...krbEnv, NO_COLOR: "1" }, timeout: timeoutMs });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const inHost = (host: string, script: string, input?: string) => {
@@ -25,16 +30,26 @@ const inHost = (host: string, script: string, input?: string) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const holder = () => (JSON.parse(oarHa(["status", clusterFile, "--json"]).out || "{}") as { vipHolder?: string | null }).vipHolder ?? undefined;
-const kdcKvno = () => /vno (\d+)/.exec(inHost("admin", "kadmin.local -r LAB -q 'getprinc host/oar.lab' 2>/dev/null").out)?.[1];
+const kdcKvno = (p = "host/oar.lab") => /vno (\d+)/.exec(inHost("admin", `kadmin.local -r LAB -q 'getprinc ${p}' 2>/dev/null`).out)?.[1];
+/** Logins to root on a host from this machine (10.77.0.1 on the lab's network), by method, from its sshd log. */
+const logins = (host: string, method: "gssapi-with-mic" | "publickey") => Number(inHost(host, `grep -c 'Accepted ${method} for root from 10.77.0.1 port' /var/log/sshd-lab.log || true`).out.trim());
+const hosts = ["srv-a", "srv-b", "front", "admin"];
 
 /** As alice on the frontend: ssh to the VIP name, GSSAPI only, strict host keys, no prompt. */
 const sshK = () =>
   inHost("front", "su alice -c 'ssh -K -o PreferredAuthentications=gssapi-with-mic -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 oar.lab \"hostname; klist 2>/dev/null | grep -c krbtgt\"'");
+/** As alice on the frontend: PostgreSQL through the VIP name, her ticket only (no password exists for her). */
+const psqlGss = () =>
+  inHost("front", `su alice -c "psql -X -w 'host=oar.lab dbname=oar user=alice connect_timeout=10' -Atc 'select current_user, gss_authenticated, inet_server_addr() from pg_stat_gssapi where pid = pg_backend_pid()'"`);
 
 describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
   beforeAll(() => {
     const up = oarHa(["lab", "up", "--root", root, "--skip-install", "--kerberos"]);
     expect(up.code, up.err).toBe(0);
+    writeFileSync(clusterFile, readFileSync(join(root, "oar-ha.yaml"), "utf8").replace(/^ssh:\n/m, "ssh:\n  transport: openssh-gssapi\n"));
+    expect(readFileSync(clusterFile, "utf8")).toContain("gssapiName: srv-a.lab");
+    const kinit = spawnSync("kinit", ["deploy@LAB"], { input: readFileSync(join(root, "kerberos", "deploy.password")), env: { ...process.env, ...krbEnv }, encoding: "utf8" });
+    expect(kinit.status, kinit.stderr).toBe(0);
   }, 300_000);
   afterAll(() => {
     oarHa(["lab", "down", "--root", root]);
@@ -55,25 +70,40 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     expect(["srv-a", "srv-b"].map((h) => inHost(h, "sha256sum /etc/krb5.keytab /etc/krb5.conf; ls /etc/ssh/sshd_config.d/").out)).toEqual(before);
   }, 300_000);
 
-  it("apply installs the VIP principal next to each server's own key, kvno equal, without re-keying", () => {
+  it("apply, logged in with a ticket only, installs the VIP principals next to each server's own key, kvno equal, without re-keying", () => {
     const kvno = kdcKvno();
+    const pgKvno = kdcKvno("postgres/oar.lab");
     expect(kvno).toMatch(/^\d+$/);
+    expect(pgKvno).toMatch(/^\d+$/);
+    const keyLogins = hosts.map((h) => logins(h, "publickey"));
     const apply = oarHa(["apply", clusterFile, "--yes"]);
     expect(apply.code, apply.err).toBe(0);
+    // Every host was reached with the deployer's ticket, none with a key (the servers' log-sync
+    // agents log in to each other with their own keys: not from this machine).
+    expect(hosts.map((h) => logins(h, "publickey"))).toEqual(keyLogins);
+    for (const h of hosts) expect(logins(h, "gssapi-with-mic"), h).toBeGreaterThan(0);
     for (const h of ["srv-a", "srv-b"]) {
       const k = inHost(h, "stat -c %a:%U /etc/krb5.keytab; klist -k /etc/krb5.keytab");
       expect(k.out).toMatch(/^600:root$/m);
       expect(k.out).toMatch(new RegExp(`^\\s*${kvno} host/oar\\.lab@LAB$`, "m"));
       expect(k.out).toMatch(new RegExp(`host/${h}\\.lab@LAB$`, "m"));
+      expect(k.out).not.toContain("postgres/");
+      // PostgreSQL's own keytab: its principal only, readable by postgres only.
+      const pg = inHost(h, "stat -c %a:%U /etc/postgresql/15/main/krb5.keytab; klist -k /etc/postgresql/15/main/krb5.keytab");
+      expect(pg.out).toMatch(/^600:postgres$/m);
+      expect(pg.out).toMatch(new RegExp(`^\\s*${pgKvno} postgres/oar\\.lab@LAB$`, "m"));
+      expect(pg.out).not.toContain("host/");
     }
     const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { checks: { name: string; ok: boolean; detail: string }[] };
-    const kt = st.checks.find((c) => c.name.startsWith("Kerberos keytab"));
-    expect(kt?.ok, kt?.detail).toBe(true);
-    // A second apply changes nothing, and the KDC's key version never moved.
+    const kt = st.checks.filter((c) => c.name.startsWith("Kerberos keytab"));
+    expect(kt.map((c) => c.name).sort()).toEqual(["Kerberos keytab host/oar.lab@LAB", "Kerberos keytab postgres/oar.lab@LAB"]);
+    for (const c of kt) expect(c.ok, c.detail).toBe(true);
+    // A second apply changes nothing, and the KDC's key versions never moved.
     const again = oarHa(["apply", clusterFile, "--yes", "--json"]);
     expect(again.code, again.err).toBe(0);
     expect((JSON.parse(again.out) as { changed: string[] }).changed).toEqual([]);
     expect(kdcKvno()).toBe(kvno);
+    expect(kdcKvno("postgres/oar.lab")).toBe(pgKvno);
     // Nothing secret in what apply printed.
     const keytab = readFileSync(join(root, "kerberos", "oar-ha.keytab"));
     expect(apply.out + apply.err).not.toContain(keytab.subarray(-32).toString("base64"));
@@ -84,6 +114,11 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     for (const h of ["front", "srv-a", "srv-b"]) expect(inHost(h, "id alice >/dev/null 2>&1 || useradd -m alice").code).toBe(0);
     expect(inHost("front", "su alice -c 'kinit -f alice@LAB >/dev/null'", pw).code).toBe(0);
     const active = holder()!;
+    // Alice's database role (the site's business, not oar-ha's); it lives on the cluster storage.
+    expect(inHost(active, `su postgres -c "psql -X -qc 'create role alice login'"`).code).toBe(0);
+    const pgBefore = psqlGss();
+    expect(pgBefore.code, pgBefore.err).toBe(0);
+    expect(pgBefore.out.trim()).toBe("alice|t|10.77.0.100");
     const before = sshK();
     expect(before.code, before.err).toBe(0);
     expect(before.out.split("\n")[0]).toBe(active);
@@ -99,6 +134,10 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     expect(inHost("front", "cat /etc/ssh/ssh_known_hosts; cat ~alice/.ssh/known_hosts 2>/dev/null; su alice -c 'klist' | grep -v Valid").out).toBe(known);
     // Delegated: the ticket went along (-K), the session holds a TGT.
     expect(after.out.split("\n")[1]).not.toBe("0");
+    // PostgreSQL through the VIP on the survivor: the same ticket, gss again.
+    const pgAfter = psqlGss();
+    expect(pgAfter.code, pgAfter.err).toBe(0);
+    expect(pgAfter.out.trim()).toBe("alice|t|10.77.0.100");
   }, 600_000);
 
   it("uninstall gives each server its own keytab and sshd configuration back", () => {
@@ -110,10 +149,11 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     const r = oarHa(["uninstall", clusterFile, "--yes"]);
     expect(r.code, r.err).toBe(0);
     for (const h of ["srv-a", "srv-b"]) {
-      const k = inHost(h, "klist -k /etc/krb5.keytab; ls /etc/ssh/sshd_config.d/; sshd -T 2>/dev/null | grep -i '^hostkey'");
+      const k = inHost(h, "klist -k /etc/krb5.keytab; ls /etc/ssh/sshd_config.d/; test -e /etc/postgresql/15/main/krb5.keytab && echo postgres-keytab; sshd -T 2>/dev/null | grep -i '^hostkey'");
       expect(k.out).toMatch(new RegExp(`host/${h}\\.lab@LAB$`, "m"));
       expect(k.out).not.toContain("host/oar.lab@LAB");
       expect(k.out).not.toContain("oar-ha-kerberos.conf");
+      expect(k.out).not.toContain("postgres-keytab");
       expect(k.out).not.toContain("vip");
     }
   }, 600_000);

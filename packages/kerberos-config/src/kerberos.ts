@@ -82,7 +82,7 @@ export function renderKerberosFiles(c: Cluster): RenderedFile[] {
     const server = !clients.includes(h);
     out.push(
       { host: h, path: KRB.krb5Dropin, mode: "0644", owner: "root:root", content: krb5(server) },
-      { host: h, path: KRB.krb5Conf, mode: "0644", owner: "root:root", content: "# added by oar-ha: its settings (krb5.conf.d/oar-ha.conf) come first and win\nincludedir /etc/krb5.conf.d/\n", merge: "leading-lines" },
+      { host: h, path: KRB.krb5Conf, mode: "0644", owner: "root:root", content: "# added by oar-ha: its settings (krb5.conf.d/oar-ha.conf) come first and win\nincludedir /etc/krb5.conf.d/\n", merge: "leading-lines", after: [KRB.krb5Dropin] },
     );
     if (server && ssh.includes(h)) {
       const principal = principalsFor(c, h).find((p) => p.service === "host")!;

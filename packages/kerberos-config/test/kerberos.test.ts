@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exampleCluster, fourNode } from "@oar-ha/core/testing";
-import { mergeLeadingLines } from "@oar-ha/core";
+import { mergeLeadingLines, type ClusterInput } from "@oar-ha/core";
 import { KRB, keytabTargets, principalsFor, renderKerberosFiles, vipKnownHostsLine } from "../src/kerberos.js";
 import { run, tempDir, writeTree } from "../../../tooling/real-tools.js";
 
@@ -22,7 +22,10 @@ describe("Kerberos files", () => {
   });
 
   it("postgres/<DB VIP name> goes to PostgreSQL's own keytab (postgres only), never into /etc/krb5.keytab", () => {
-    const both = (x: Parameters<Parameters<typeof exampleCluster>[0]>[0]) => ({ ...x, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc1.example.org"], services: [{ service: "host" as const, vip: "oar" as const }, { service: "postgres" as const, vip: (x.vips.db ? "db" : "oar") as "db" | "oar" }], keytab: "/k" } });
+    const both = (x: ClusterInput): ClusterInput => {
+      const vip: "db" | "oar" = x.vips.db ? "db" : "oar";
+      return { ...x, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc1.example.org"], services: [{ service: "host", vip: "oar" }, { service: "postgres", vip }], keytab: "/k" } };
+    };
     const two = exampleCluster(both);
     expect(keytabTargets(two, "srv-a")).toEqual([
       { path: "/etc/krb5.keytab", owner: "root:root", principals: ["host/oar.example.org@EXAMPLE.ORG"] },

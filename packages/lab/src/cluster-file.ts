@@ -15,6 +15,9 @@ export function kerberosServices(s: LabSpec): KerberosService[] {
 /** The principals the lab's admin exports once (service/<VIP name>). */
 export const kerberosPrincipals = (s: LabSpec): string[] => kerberosServices(s).map((k) => `${k.service}/${k.vip === "db" ? "oardb.lab" : "oar.lab"}`);
 
+/** With the lab KDC: each host's own principal is host/<name>.lab (for `ssh.transport: openssh-gssapi`). */
+const gssapi = (s: LabSpec, name: string) => (s.kerberos ? { ssh: { gssapiName: `${name}.lab` } } : {});
+
 /** The cluster file for a lab: lab hosts exactly as if they were real servers. */
 export function labCluster(s: LabSpec): ClusterInput {
   const servers = labServers(s);
@@ -30,10 +33,11 @@ export function labCluster(s: LabSpec): ClusterInput {
       interface: "eth0",
       ...(h.secondary ? { secondary: { address: h.secondary, interface: "eth1" } } : {}),
       roles: four ? [i < 2 ? "oar" : "db"] : ["oar", "db"],
+      ...gssapi(s, h.name),
     })),
     hosts: [
-      ...s.hosts.filter((h) => h.role === "frontend").map((h) => ({ name: h.name, address: h.address, roles: ["frontend", "compute"] satisfies HostRole[] })),
-      ...(s.witness && s.manager === "pacemaker" ? s.hosts.filter((h) => h.role === "admin").map((h) => ({ name: h.name, address: h.address, roles: ["witness"] satisfies HostRole[] })) : []),
+      ...s.hosts.filter((h) => h.role === "frontend").map((h) => ({ name: h.name, address: h.address, roles: ["frontend", "compute"] satisfies HostRole[], ...gssapi(s, h.name) })),
+      ...(s.witness && s.manager === "pacemaker" ? s.hosts.filter((h) => h.role === "admin").map((h) => ({ name: h.name, address: h.address, roles: ["witness"] satisfies HostRole[], ...gssapi(s, h.name) })) : []),
     ],
     vips: {
       oar: { address: `${s.vips.oar}/${s.prefix}`, hostname: "oar.lab" },

@@ -4,18 +4,23 @@ import { join } from "node:path";
 import { OarHaError } from "@oar-ha/core";
 import { execIn } from "./host.js";
 import { kerberosPrincipals } from "./cluster-file.js";
-import { labHost, labServers, type LabSpec } from "./spec.js";
+import { labHost, type LabSpec } from "./spec.js";
 
 /*
  * The lab's KDC (`lab up --kerberos`): a real MIT krb5kdc on the admin host, realm LAB. What
  * an admin would have done once: host/oar.lab (and postgres/<DB VIP name>) exported ONCE into a keytab handed to oar-ha
  * (ROOT/kerberos/oar-ha.keytab), each server's own host principal in its /etc/krb5.keytab
  * (so apply must merge, not overwrite), and a user (alice) whose password the tests read from
- * ROOT/kerberos/alice.password. Passwords travel on stdin, never on a command line.
+ * ROOT/kerberos/alice.password. Every host has its own host/<name>.lab key, and the principal
+ * `deploy` (ROOT/kerberos/deploy.password) is in root's .k5login everywhere, so oar-ha can log in
+ * with a ticket only; ROOT/kerberos/krb5.conf is the realm for this machine (the KDC by address:
+ * the lab's names resolve inside the lab only). Passwords travel on stdin, never on a command line.
  */
 
 export const LAB_REALM = "LAB";
 export const LAB_USER = "alice";
+/** The principal that runs oar-ha through the openssh-gssapi transport (root's .k5login on every lab host). */
+export const LAB_DEPLOYER = "deploy";
 
 export const kerberosDir = (s: LabSpec): string => join(s.root, "kerberos");
 
@@ -59,6 +64,7 @@ export async function startKdc(s: LabSpec, log: (m: string) => void): Promise<vo
   log("kerberos: KDC on admin (realm LAB)");
   const master = randomBytes(18).toString("base64url");
   const alice = randomBytes(12).toString("base64url");
+  const deployer = randomBytes(12).toString("base64url");
   await run(
     s,
     "admin",
@@ -73,15 +79,15 @@ ${krb5Conf}EOF_KRB5
 krb5kdc -P /run/krb5kdc.pid`,
     `${master}\n${master}\n`,
   );
-  const servers = labServers(s).map((h) => h.name);
+  const hosts = s.hosts.map((h) => h.name);
   // The user (password on stdin), the VIP principal and each server's own principal.
-  await run(s, "admin", `kadmin.local -r ${LAB_REALM} >/dev/null`, `addprinc ${LAB_USER}\n${alice}\n${alice}\nquit\n`);
+  await run(s, "admin", `kadmin.local -r ${LAB_REALM} >/dev/null`, `addprinc ${LAB_USER}\n${alice}\n${alice}\naddprinc ${LAB_DEPLOYER}\n${deployer}\n${deployer}\nquit\n`);
   await run(
     s,
     "admin",
     `set -e
 ${kerberosPrincipals(s).map((p) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey ${p}" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/oar-ha.keytab ${p}" >/dev/null`).join("\n")}
-${servers.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${h}.lab" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/${h}.keytab host/${h}.lab" >/dev/null`).join("\n")}`,
+${hosts.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${h}.lab" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/${h}.keytab host/${h}.lab" >/dev/null`).join("\n")}`,
   );
   const dir = kerberosDir(s);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -89,11 +95,13 @@ ${servers.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${
   const b64 = async (file: string) => Buffer.from((await run(s, "admin", `base64 -w0 ${file}`)).trim(), "base64");
   writeFileSync(join(dir, "oar-ha.keytab"), await b64("/root/oar-ha.keytab"), { mode: 0o600 });
   writeFileSync(join(dir, `${LAB_USER}.password`), `${alice}\n`, { mode: 0o600 });
-  // Each server's own host key, as a Kerberos site's servers already have: apply must keep it.
-  for (const h of servers) {
+  writeFileSync(join(dir, `${LAB_DEPLOYER}.password`), `${deployer}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, "krb5.conf"), krb5Conf.replaceAll("admin.lab", labHost(s, "admin").address), { mode: 0o644 });
+  // Each host's own host key, as a Kerberos site's hosts already have: apply must keep it.
+  for (const h of hosts) {
     const kt = await b64(`/root/${h}.keytab`);
     await run(s, h, "umask 077; base64 -d > /etc/krb5.keytab", kt.toString("base64"));
   }
-  // Client side for the frontend (krb5.conf as a site would have it; oar-ha adds its drop-in).
-  for (const h of [...servers, "front"]) await run(s, h, `cat > /etc/krb5.conf <<'EOF_KRB5'\n${krb5Conf}EOF_KRB5`);
+  // krb5.conf as a site would have it (oar-ha adds its drop-in).
+  for (const h of hosts.filter((x) => x !== "admin")) await run(s, h, `cat > /etc/krb5.conf <<'EOF_KRB5'\n${krb5Conf}EOF_KRB5`);
 }

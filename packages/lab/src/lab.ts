@@ -5,7 +5,7 @@ import { OarHaError, completeSecrets, serializeSecrets } from "@oar-ha/core";
 import { labClusterYaml } from "./cluster-file.js";
 import { exec, sleep } from "./exec.js";
 import { boot, hostDir, initPid, isRunning, kill } from "./host.js";
-import { startKdc } from "./kdc.js";
+import { LAB_DEPLOYER, LAB_REALM, startKdc } from "./kdc.js";
 import { HOST_INIT, fakeVirsh, fenceShell } from "./host-init.js";
 import { ensureKey, knownHostsLines } from "./keys.js";
 import { configureHost, createHostNetns, createSwitch, deconfigureHost, labNamespaces } from "./network.js";
@@ -70,6 +70,13 @@ function prepareHost(s: LabSpec, h: LabHost, adminPub: string, fenceKey: string,
   write(join(up, "etc/ssh/sshd_config.d/oar-ha-lab.conf"), "# oar-ha lab host\nListenAddress 0.0.0.0\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\nPidFile /run/sshd.pid\n");
   write(join(up, "root/.ssh/authorized_keys"), `${adminPub}\n`, 0o600);
   chmodSync(join(up, "root/.ssh"), 0o700);
+  if (s.kerberos) {
+    // What a Kerberos site's hosts already have before oar-ha comes: sshd takes GSSAPI (any key
+    // of the host's keytab: the lab's hosts are known by their .lab names, not uname -n), and
+    // root's .k5login lets the lab's deploying principal in (apply through openssh-gssapi).
+    write(join(up, "etc/ssh/sshd_config.d/10-site-kerberos.conf"), "# the lab's Kerberos site settings (not oar-ha's)\nGSSAPIAuthentication yes\nGSSAPIStrictAcceptorCheck no\n");
+    write(join(up, "root/.k5login"), `${LAB_DEPLOYER}@${LAB_REALM}\n`, 0o600);
+  }
   if (h.role === "server") {
     // The "BMC credentials" of the lab: what fence_virsh needs to reach the fence host.
     write(join(up, "etc/oar-ha/fence_lab_key"), fenceKey, 0o600);

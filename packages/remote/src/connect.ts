@@ -28,6 +28,10 @@ export async function connectHost(c: Cluster, name: string, o: ConnectOptions = 
   const kind = h.ssh.transport ?? c.ssh.transport;
   const base = { host: h.name, address: h.address, port: h.ssh.port, user: h.ssh.user, knownHostsFile, ...(identityFile ? { identityFile } : {}), ...(o.trustOnFirstUse ? { trustOnFirstUse: true } : {}) };
   if (kind === "openssh") return new OpenSshTransport({ ...base, ...(c.ssh.jumpHost ? { jump: c.ssh.jumpHost } : {}) });
+  if (kind === "openssh-gssapi") {
+    // No key file: the ticket only (opensshArgv leaves -i out for GSSAPI targets).
+    return new OpenSshTransport({ ...base, gssapi: { serverName: h.ssh.gssapiName ?? h.name }, ...(c.ssh.jumpHost ? { jump: c.ssh.jumpHost } : {}) });
+  }
   const j = jump(c.ssh.jumpHost, knownHostsFile, identityFile);
   return Ssh2Transport.open({ ...base, ...(o.onNewHostKey ? { onNewHostKey: o.onNewHostKey } : {}), ...(o.passphrase ? { passphrase: o.passphrase } : {}), ...(j ? { jump: j } : {}) });
 }

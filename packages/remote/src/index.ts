@@ -5,7 +5,7 @@
 export { shq, run, putScript, getScript, CommandError, type Transport, type ExecOptions, type ExecResult, type PutOptions } from "./transport.js";
 export { LocalTransport, type Argv } from "./local.js";
 export { Ssh2Transport, asRoot, type SshTarget } from "./ssh2-transport.js";
-export { OpenSshTransport, opensshArgv, type OpenSshTarget } from "./openssh-transport.js";
+export { OpenSshTransport, opensshArgv, sshNeverStarted, type OpenSshTarget } from "./openssh-transport.js";
 export { knownKeys, verifyHostKey, fingerprint, blobType, type KnownKey, type HostKeyVerdict } from "./known-hosts.js";
 export { connectHost, connectAll, connectSome, type ConnectOptions } from "./connect.js";
 export { gatherFacts, type HostFacts } from "./facts.js";

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalTransport, OpenSshTransport, Ssh2Transport, type Transport } from "../src/index.js";
+import { LocalTransport, OpenSshTransport, Ssh2Transport, opensshArgv, sshNeverStarted, type Transport } from "../src/index.js";
+import { connect, createServer } from "node:net";
 import { startSshd, type Sshd } from "./sshd-fixture.js";
 
 let sshd: Sshd;
@@ -86,5 +88,64 @@ describe("secrets never reach a command line", () => {
     expect(cmdlines).not.toContain(secret);
     expect(readFileSync(path, "utf8")).toBe(secret);
     await t.close();
+  });
+});
+
+describe("openssh with Kerberos only (openssh-gssapi)", () => {
+  const gss = (extra: object = {}) => new OpenSshTransport(target({ gssapi: { serverName: "srv-a.example.org" }, ...extra }));
+
+  it("offers the ticket for host/<gssapiName> and nothing else: ssh -G takes the options", () => {
+    const argv = opensshArgv(target({ gssapi: { serverName: "srv-a.example.org" } }), "true");
+    expect(argv).not.toContain("-i");
+    const opts = argv.slice(1, argv.indexOf("root@127.0.0.1"));
+    const g = spawnSync("ssh", ["-G", ...opts.filter((o) => o !== "-T"), "root@127.0.0.1"], { encoding: "utf8" });
+    expect(g.status, g.stderr).toBe(0);
+    for (const l of ["gssapiauthentication yes", "gssapiserveridentity srv-a.example.org", "gssapidelegatecredentials no", "pubkeyauthentication false", "preferredauthentications gssapi-with-mic", "identityagent none"]) expect(g.stdout).toContain(l);
+  });
+
+  it("never falls back to the key file: a host without Kerberos refuses the login", async () => {
+    // The fixture's sshd accepts this key (the openssh transport above logs in with it); GSSAPI only cannot.
+    const r = await gss().exec("echo in");
+    expect(r.code).toBe(255);
+    expect(r.stdout).not.toContain("in");
+    expect(r.stderr).toMatch(/Permission denied/);
+  });
+});
+
+describe("openssh: ssh's own failures are retried, the command's never", () => {
+  const r = (code: number, stderr: string, stdout = "") => ({ host: "h", command: "c", code, signal: null, stdout, stderr });
+  it("retries a refused or shed connection (nothing ran), not a command that failed", () => {
+    expect(sshNeverStarted(r(255, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n"))).toBe(true);
+    expect(sshNeverStarted(r(255, "kex_exchange_identification: Connection closed by remote host\nConnection closed by 10.0.0.1 port 22\n"))).toBe(true);
+    expect(sshNeverStarted(r(255, "root@10.0.0.1: Permission denied (publickey).\n"))).toBe(false);
+    expect(sshNeverStarted(r(255, "Connection to 10.0.0.1 closed by remote host.\n"))).toBe(false);
+    expect(sshNeverStarted(r(255, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n", "partial"))).toBe(false);
+    expect(sshNeverStarted(r(1, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n"))).toBe(false);
+  });
+
+  it("a port that opens a moment later is reached", async () => {
+    const free = await new Promise<number>((done) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => done(p));
+      });
+    });
+    // Nothing listens on `free` yet: the first attempts are refused; a forwarder to the fixture's sshd opens 600 ms later.
+    let proxy: ReturnType<typeof createServer> | undefined;
+    const opener = setTimeout(() => {
+      proxy = createServer((c) => {
+        const up = connect(sshd.port, "127.0.0.1");
+        c.pipe(up).pipe(c);
+        c.on("error", () => up.destroy());
+        up.on("error", () => c.destroy());
+      }).listen(free, "127.0.0.1");
+    }, 600);
+    const known = join(sshd.dir, "known_hosts_retry");
+    writeFileSync(known, `[127.0.0.1]:${free} ${sshd.hostKeyPub.split(" ").slice(0, 2).join(" ")}\n`);
+    const t = new OpenSshTransport(target({ port: free, knownHostsFile: known }));
+    const res = await t.exec("echo reached");
+    clearTimeout(opener);
+    proxy?.close();
+    expect(res.stdout, res.stderr).toBe("reached\n");
   });
 });

@@ -19,6 +19,12 @@ export interface RenderedFile {
    * `leading-lines`: content's lines must open the file, the rest stays (`mergeLeadingLines`).
    */
   readonly merge?: "shell-keys" | "leading-lines";
+  /**
+   * Paths on the same host that must be in place before this file is written: it includes
+   * them (krb5.conf's `includedir` fails every Kerberos login on the host while the directory
+   * is missing).
+   */
+  readonly after?: readonly string[];
 }
 
 /** Boot-time start policy for a service: the cluster manager alone may start it. */

@@ -37,9 +37,12 @@ const ssh = z
     user: z.string().default("root").describe("Login user; a non-root user needs passwordless sudo."),
     port: port.default(22).describe("SSH port."),
     transport: z
-      .enum(["ssh2", "openssh"])
+      .enum(["ssh2", "openssh", "openssh-gssapi"])
       .optional()
-      .describe("ssh2 (built in) or the system OpenSSH client (GSSAPI/Kerberos logins, ssh_config); default: ssh.transport."),
+      .describe("ssh2 (built in), the system OpenSSH client (ssh_config, ProxyJump) or OpenSSH with Kerberos only (openssh-gssapi: your ticket, no key file); default: ssh.transport."),
+    gssapiName: fqdn
+      .optional()
+      .describe("openssh-gssapi: the name in the host's own principal host/<name>@REALM that ssh asks a ticket for (oar-ha connects to the address); default: the host's name."),
   })
   .describe("How oar-ha reaches the host.");
 
@@ -52,7 +55,10 @@ export const sshAccess = z
       .regex(/^([a-z_][a-z0-9_-]*@)?[a-z0-9.-]+(:[0-9]+)?$/i, "must be [user@]host[:port]")
       .optional()
       .describe("Bastion to go through, as [user@]host[:port]."),
-    transport: z.enum(["ssh2", "openssh"]).default("ssh2").describe("Default transport for every host."),
+    transport: z
+      .enum(["ssh2", "openssh", "openssh-gssapi"])
+      .default("ssh2")
+      .describe("Default transport for every host. openssh-gssapi logs in with the Kerberos ticket of the user running oar-ha (kinit first; the hosts' sshd must accept GSSAPI and root's .k5login list that principal)."),
   })
   .describe("How oar-ha logs in to the hosts.");
 

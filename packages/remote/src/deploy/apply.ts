@@ -62,7 +62,9 @@ export function deployPhases(ctx: DeployContext): Phase[] {
   const hosts = allHosts(c);
   const phases: Phase[] = [
     { title: "packages", parallel: true, steps: hosts.map((h) => packageStep(ctx, h)) },
-    { title: "configuration files", parallel: true, steps: ctx.files.map((f) => fileStep(ctx, f)) },
+    { title: "configuration files", parallel: true, steps: ctx.files.filter((f) => !f.after?.length).map((f) => fileStep(ctx, f)) },
+    // Files that include others, once those are in place (never an include of something missing).
+    ...(ctx.files.some((f) => f.after?.length) ? [{ title: "configuration files that include others", parallel: true, steps: ctx.files.filter((f) => f.after?.length).map((f) => fileStep(ctx, f)) }] : []),
     // Before the services restart with their changed settings (PostgreSQL's krb_server_keyfile).
     ...(c.kerberos ? [{ title: "Kerberos keytabs", parallel: true, steps: keytabSteps(ctx) }] : []),
     { title: "no boot-time start outside the cluster manager", parallel: true, steps: ctx.services.map((s) => bootPolicyStep(ctx, s.host, s.service)) },

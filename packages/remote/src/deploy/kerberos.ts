@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { OarHaError, hostsWithRole, type Cluster } from "@oar-ha/core";
-import { KRB, KeytabError, kerberosServers, keytabTargets, kvnoOf, mergeKeytab, missingEntries, parseKeytab, principalsFor, sshServers, vipKnownHostsLine, type KeytabEntry, type KeytabTarget } from "@oar-ha/kerberos-config";
+import { KRB, KeytabError, kerberosServers, keytabTargets, kvnoOf, mergeKeytab, missingEntries, parseKeytab, sshServers, vipKnownHostsLine, type KeytabEntry, type KeytabTarget } from "@oar-ha/kerberos-config";
 import { run, shq, type Transport } from "../transport.js";
 import type { Step } from "../executor.js";
 import { backupScript, copyFromFirst, replaceLineScript } from "./steps.js";
