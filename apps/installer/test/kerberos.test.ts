@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -52,7 +52,8 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     expect(kinit.status, kinit.stderr).toBe(0);
   }, 300_000);
   afterAll(() => {
-    oarHa(["lab", "down", "--root", root]);
+    // OAR_HA_KEEP_LAB=1 leaves the lab up to look at after a failure (oar-ha lab down --root ROOT).
+    if (!process.env.OAR_HA_KEEP_LAB) oarHa(["lab", "down", "--root", root]);
   });
 
   it("a keytab without the VIP principal is refused before any change, naming the principal and the fix", () => {
@@ -156,5 +157,47 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
       expect(k.out).not.toContain("postgres-keytab");
       expect(k.out).not.toContain("vip");
     }
+  }, 600_000);
+
+  it("with adminPrincipal, oar-ha gets the keys from the KDC once: existing principals never re-keyed, a missing one created", () => {
+    // The same cluster with an admin principal instead of a keytab; postgres/oar.lab does not exist yet.
+    const file = join(root, "admin.yaml");
+    writeFileSync(file, readFileSync(clusterFile, "utf8").replace(/^ {2}keytab: .*$/m, "  adminPrincipal: oarha/admin@LAB"));
+    const secrets = join(root, "admin.secrets.yaml");
+    // The secrets the database on the cluster storage was made with (apply made them next to the gssapi cluster file).
+    writeFileSync(secrets, readFileSync(join(root, "oar-ha-gssapi.secrets.yaml"), "utf8"), { mode: 0o600 });
+    expect(inHost("admin", "kadmin.local -r LAB -q 'delprinc -force postgres/oar.lab' >/dev/null 2>&1; kadmin.local -r LAB -q 'getprinc postgres/oar.lab' 2>&1").out).toContain("does not exist");
+    const kvno = kdcKvno();
+    // Without the admin's password: refused before any change, naming the field.
+    const refused = oarHa(["apply", file, "--secrets", secrets, "--yes"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain("no kerberos.adminPassword");
+    expect(refused.err).toContain("nothing was changed");
+    expect(inHost("admin", "kadmin.local -r LAB -q 'getprinc postgres/oar.lab' 2>&1").out).toContain("does not exist");
+    const password = readFileSync(join(root, "kerberos", "admin.password"), "utf8").trim();
+    writeFileSync(secrets, `${readFileSync(secrets, "utf8")}kerberos:\n  adminPassword: ${password}\n`, { mode: 0o600 });
+    const asks = () => Number(inHost("admin", "grep -c 'oarha/admin@LAB for kadmin/admin@LAB' /var/log/krb5kdc.log || true").out.trim());
+
+    const apply = oarHa(["apply", file, "--secrets", secrets, "--yes"]);
+    expect(apply.code, apply.err).toBe(0);
+    expect(apply.out + apply.err).not.toContain(password);
+    expect(kdcKvno()).toBe(kvno);
+    const pgKvno = kdcKvno("postgres/oar.lab");
+    expect(pgKvno).toMatch(/^\d+$/);
+    const kept = join(root, "admin.keytab");
+    expect((statSync(kept).mode & 0o777).toString(8)).toBe("600");
+    for (const h of ["srv-a", "srv-b"]) {
+      expect(inHost(h, "klist -k /etc/krb5.keytab").out).toMatch(new RegExp(`^\\s*${kvno} host/oar\\.lab@LAB$`, "m"));
+      expect(inHost(h, "klist -k /etc/postgresql/15/main/krb5.keytab").out).toMatch(new RegExp(`^\\s*${pgKvno} postgres/oar\\.lab@LAB$`, "m"));
+    }
+    // Once: a second apply neither asks the KDC nor changes anything.
+    const before = asks();
+    expect(before).toBeGreaterThan(0);
+    const again = oarHa(["apply", file, "--secrets", secrets, "--yes", "--json"]);
+    expect(again.code, again.err).toBe(0);
+    expect((JSON.parse(again.out) as { changed: string[] }).changed).toEqual([]);
+    expect(asks()).toBe(before);
+    expect(kdcKvno()).toBe(kvno);
+    expect(kdcKvno("postgres/oar.lab")).toBe(pgKvno);
   }, 600_000);
 });

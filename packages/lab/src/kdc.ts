@@ -14,13 +14,17 @@ import { labHost, type LabSpec } from "./spec.js";
  * ROOT/kerberos/alice.password. Every host has its own host/<name>.lab key, and the principal
  * `deploy` (ROOT/kerberos/deploy.password) is in root's .k5login everywhere, so oar-ha can log in
  * with a ticket only; ROOT/kerberos/krb5.conf is the realm for this machine (the KDC by address:
- * the lab's names resolve inside the lab only). Passwords travel on stdin, never on a command line.
+ * the lab's names resolve inside the lab only). kadmind runs too: oarha/admin
+ * (ROOT/kerberos/admin.password) may inquire, add and extract the principals of oar.lab and oardb.lab, for
+ * kerberos.adminPrincipal. Passwords travel on stdin, never on a command line.
  */
 
 export const LAB_REALM = "LAB";
 export const LAB_USER = "alice";
 /** The principal that runs oar-ha through the openssh-gssapi transport (root's .k5login on every lab host). */
 export const LAB_DEPLOYER = "deploy";
+/** The admin principal for kerberos.adminPrincipal (kadmind's ACL: inquire, add, extract the VIP principals only). */
+export const LAB_ADMIN = "oarha/admin";
 
 export const kerberosDir = (s: LabSpec): string => join(s.root, "kerberos");
 
@@ -51,6 +55,7 @@ const kdcConf = `[kdcdefaults]
 	}
 [logging]
 	kdc = FILE:/var/log/krb5kdc.log
+	admin_server = FILE:/var/log/kadmind.log
 `;
 
 async function run(s: LabSpec, host: string, script: string, stdin?: string): Promise<string> {
@@ -65,6 +70,7 @@ export async function startKdc(s: LabSpec, log: (m: string) => void): Promise<vo
   const master = randomBytes(18).toString("base64url");
   const alice = randomBytes(12).toString("base64url");
   const deployer = randomBytes(12).toString("base64url");
+  const admin = randomBytes(12).toString("base64url");
   await run(
     s,
     "admin",
@@ -74,14 +80,18 @@ cat > /etc/krb5kdc/kdc.conf <<'EOF_KDC'
 ${kdcConf}EOF_KDC
 cat > /etc/krb5.conf <<'EOF_KRB5'
 ${krb5Conf}EOF_KRB5
-: > /etc/krb5kdc/kadm5.acl
+cat > /etc/krb5kdc/kadm5.acl <<'EOF_ACL'
+${LAB_ADMIN}@${LAB_REALM} aie */oar.lab@${LAB_REALM}
+${LAB_ADMIN}@${LAB_REALM} aie */oardb.lab@${LAB_REALM}
+EOF_ACL
 [ -e /var/lib/krb5kdc/principal ] || kdb5_util create -s -r ${LAB_REALM} >/dev/null
-krb5kdc -P /run/krb5kdc.pid`,
+krb5kdc -P /run/krb5kdc.pid
+kadmind -P /run/kadmind.pid`,
     `${master}\n${master}\n`,
   );
   const hosts = s.hosts.map((h) => h.name);
   // The user (password on stdin), the VIP principal and each server's own principal.
-  await run(s, "admin", `kadmin.local -r ${LAB_REALM} >/dev/null`, `addprinc ${LAB_USER}\n${alice}\n${alice}\naddprinc ${LAB_DEPLOYER}\n${deployer}\n${deployer}\nquit\n`);
+  await run(s, "admin", `kadmin.local -r ${LAB_REALM} >/dev/null`, `addprinc ${LAB_USER}\n${alice}\n${alice}\naddprinc ${LAB_DEPLOYER}\n${deployer}\n${deployer}\naddprinc ${LAB_ADMIN}\n${admin}\n${admin}\nquit\n`);
   await run(
     s,
     "admin",
@@ -96,6 +106,7 @@ ${hosts.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${h}
   writeFileSync(join(dir, "oar-ha.keytab"), await b64("/root/oar-ha.keytab"), { mode: 0o600 });
   writeFileSync(join(dir, `${LAB_USER}.password`), `${alice}\n`, { mode: 0o600 });
   writeFileSync(join(dir, `${LAB_DEPLOYER}.password`), `${deployer}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, "admin.password"), `${admin}\n`, { mode: 0o600 });
   writeFileSync(join(dir, "krb5.conf"), krb5Conf.replaceAll("admin.lab", labHost(s, "admin").address), { mode: 0o644 });
   // Each host's own host key, as a Kerberos site's hosts already have: apply must keep it.
   for (const h of hosts) {

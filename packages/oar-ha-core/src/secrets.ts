@@ -19,6 +19,10 @@ export const secretsSchema = z.strictObject({
   dbPassword: z.string().describe("Password of the OAR read-write database user."),
   dbReadOnlyPassword: z.string().describe("Password of the OAR read-only database user."),
   fencing: z.record(z.string(), z.string()).default({}).describe("BMC passwords by server name (IPMI fencing); set by the admin."),
+  kerberos: z
+    .strictObject({ adminPassword: z.string().min(1).describe("Password of kerberos.adminPrincipal.") })
+    .optional()
+    .describe("Set by the admin for kerberos.adminPrincipal; needed until oar-ha has extracted the VIP principals once."),
 });
 
 export type Secrets = z.output<typeof secretsSchema>;

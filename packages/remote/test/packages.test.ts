@@ -33,12 +33,31 @@ describe("what apply refuses before any change", () => {
     const shared = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" } }));
     expect(unsupported(shared)).toEqual([]);
     const k = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/root/k.keytab", services: [{ service: "host", vip: "oar" }] } }));
-    // The host service from a keytab is installed; adminPrincipal and the other services are not yet.
+    // host and postgres, from a keytab or an admin principal, are installed; the HTTP service is not yet.
     expect(unsupported(k)).toEqual([]);
-    const later = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], adminPrincipal: "admin/admin", services: [{ service: "host", vip: "oar" }, { service: "postgres", vip: "oar" }] } }));
+    const admin = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], adminPrincipal: "admin/admin", services: [{ service: "host", vip: "oar" }, { service: "postgres", vip: "oar" }] } }));
+    expect(unsupported(admin)).toEqual([]);
+    const later = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/k", services: [{ service: "host", vip: "oar" }, { service: "HTTP", vip: "oar" }] } }));
     const p = unsupported(later);
-    expect(p.map((x) => x.message)).toEqual([expect.stringContaining("adminPrincipal"), expect.stringContaining("service postgres")]);
-    expect(p.every((x) => x.message.includes("OARHA715"))).toBe(true);
-    expect(p[0]!.fix).toContain("-norandkey");
+    expect(p.map((x) => x.message)).toEqual([expect.stringContaining("service HTTP")]);
+    expect(p[0]!.message).toContain("OARHA715");
+    expect(p[0]!.fix).toContain("remove the HTTP entry");
+  });
+});
+
+describe("kadmin's answers, as stops with the fix (kerberos.adminPrincipal)", () => {
+  const c = exampleCluster((x) => ({ ...x, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], adminPrincipal: "oarha/admin@EXAMPLE.ORG", services: [{ service: "host", vip: "oar" }] } }));
+  // The lines are what MIT kadmin 1.20 printed in the lab for each case.
+  it("names the cause and the fix; a clean answer is no error", async () => {
+    const { kadminError } = await import("../src/deploy/kerberos-admin.js");
+    expect(kadminError(c, "srv-a", "Authenticating as principal oarha/admin@EXAMPLE.ORG with password.\nEntry for principal host/oar.example.org with kvno 2, encryption type aes256-cts-hmac-sha1-96 added to keytab WRFILE:/tmp/x.\n")).toBeUndefined();
+    const pw = kadminError(c, "srv-a", "kadmin: Incorrect password while initializing kadmin interface\n");
+    expect(pw?.message).toContain("kerberos.adminPassword");
+    const ex = kadminError(c, "srv-a", "kadmin: Operation requires ``extract-keys'' privilege while changing host/oar.example.org's key\n");
+    expect(ex?.message).toContain("aie");
+    expect(ex?.message).toContain("kerberos.keytab");
+    expect(ex?.message).toContain("no existing key was changed");
+    const net = kadminError(c, "srv-a", "kadmin: Cannot contact any KDC for realm 'EXAMPLE.ORG' while initializing kadmin interface\n");
+    expect(net?.message).toContain("reaches the KDC");
   });
 });

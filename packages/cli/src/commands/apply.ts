@@ -3,7 +3,7 @@ import { OarHaError } from "@oar-ha/core";
 import { applyDeploy } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { journal, openSession, progress } from "../io/session.js";
-import { readKeytab } from "../io/keytab.js";
+import { kerberosInput } from "../io/keytab.js";
 
 export default defineCommand({
   meta: { name: "apply", description: "Deploy the cluster over SSH: safe to re-run, resumable, backs up every file it replaces" },
@@ -25,9 +25,9 @@ export default defineCommand({
     const s = await openSession(args.file, args.secrets, args["trust-new-hosts"] === true);
     const log = journal(args.file, args["dry-run"] ? "dry-run" : "apply");
     try {
-      const keytab = readKeytab(s.cluster);
+      const krb = kerberosInput(s.cluster, s.file);
       const r = await applyDeploy(
-        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...(keytab ? { kerberosKeytab: keytab } : {}), log: (m) => process.stderr.write(`${m}\n`) },
+        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...krb, log: (m) => process.stderr.write(`${m}\n`) },
         {
           dryRun: args["dry-run"] === true,
           emit: (e) => {

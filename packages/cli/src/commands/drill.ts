@@ -7,7 +7,7 @@ import { SCENARIOS, markdown, notApplicable, outageSvg, runDrill, scenario, summ
 import { applyDeploy, shq } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { journal, openSession } from "../io/session.js";
-import { readKeytab } from "../io/keytab.js";
+import { kerberosInput } from "../io/keytab.js";
 
 export default defineCommand({
   meta: { name: "drill", description: "Break the cluster on purpose (F01 S01 ...), measure outage and loss, audit; exit 1 if any run fails" },
@@ -37,7 +37,7 @@ export default defineCommand({
     const log = journal(args.file, "drill");
     const say = (m: string) => process.stderr.write(`${m}\n`);
     try {
-      const keytab = readKeytab(s.cluster);
+      const krb = kerberosInput(s.cluster, s.file);
       const wanted: Scenario[] = asked.length ? asked.map((a) => scenario(a)!) : [...SCENARIOS];
       const skipped: Skipped[] = [];
       const todo: Scenario[] = [];
@@ -52,7 +52,7 @@ export default defineCommand({
         for (const f of hostsWithRole(s.cluster, "frontend")) await s.transports.get(f.name)?.exec(`id ${shq(args.user)} >/dev/null 2>&1 || useradd -m ${shq(args.user)}`);
       }
       const rejoin = async () => {
-        await applyDeploy({ cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...(keytab ? { kerberosKeytab: keytab } : {}) }, { emit: (e) => log.write(e) });
+        await applyDeploy({ cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...krb }, { emit: (e) => log.write(e) });
       };
       const results: DrillRun[] = [];
       for (const sc of todo) {

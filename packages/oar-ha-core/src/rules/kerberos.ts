@@ -32,14 +32,14 @@ export function kerberosRules(c: Cluster): Issue[] {
     }
   });
   // What apply does not install yet: said at validate time, refused by apply before any change.
-  const pending = [...(k.adminPrincipal ? ["kerberos.adminPrincipal (oar-ha extracting the keys itself)"] : []), ...k.services.filter((s) => s.service === "HTTP").map((s) => `the ${s.service} service`)];
+  const pending = k.services.filter((s) => s.service === "HTTP").map((s) => `the ${s.service} service`);
   if (pending.length) {
     out.push(
       issue(
         "KerberosNotApplied",
         "kerberos",
         `this version validates but does not install ${pending.join(" and ")}: \`apply\` refuses to run with it`,
-        "use kerberos.keytab (a keytab exported once with -norandkey) and the host and postgres services for now",
+        "remove the HTTP entry to deploy (host and postgres are installed)",
         "warning",
       ),
     );

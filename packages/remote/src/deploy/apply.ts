@@ -12,6 +12,7 @@ import { qdeviceCertStep, qnetdStep } from "./witness.js";
 import { logSyncAgentStep, logSyncRunStep, logSyncTrustStep } from "./log-sync.js";
 import { logSyncPair } from "@oar-ha/log-sync";
 import { sshServers } from "@oar-ha/kerberos-config";
+import { kdcExtractStep } from "./kerberos-admin.js";
 import { kerberosFrontends, kerberosProblems, keytabSteps, sshdReloadStep, vipHostKeyStep, vipKnownHostsStep } from "./kerberos.js";
 import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
@@ -24,8 +25,10 @@ export interface DeployInput {
   readonly log?: (message: string) => void;
   /** The log-sync agent program to install (the CLI finds it next to itself). */
   readonly logSyncAgent?: Uint8Array;
-  /** The keytab file kerberos.keytab names, read by the CLI. */
+  /** The keytab file kerberos.keytab names (or, with adminPrincipal, the one extracted before), read by the CLI. */
   readonly kerberosKeytab?: Uint8Array;
+  /** adminPrincipal: where the CLI keeps what oar-ha extracts. */
+  readonly saveKerberosKeytab?: (bytes: Uint8Array) => void;
 }
 
 async function context(i: DeployInput): Promise<DeployContext> {
@@ -39,7 +42,7 @@ async function context(i: DeployInput): Promise<DeployContext> {
       }),
     ),
   );
-  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}), ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}) };
+  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}), ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}), ...(i.saveKerberosKeytab ? { saveKerberosKeytab: i.saveKerberosKeytab } : {}) };
   ctx.clusterRunning = await clusterRunning(ctx);
   return ctx;
 }
@@ -62,6 +65,8 @@ export function deployPhases(ctx: DeployContext): Phase[] {
   const hosts = allHosts(c);
   const phases: Phase[] = [
     { title: "packages", parallel: true, steps: hosts.map((h) => packageStep(ctx, h)) },
+    // kerberos.adminPrincipal: the VIP principals from the KDC, once (kadmin comes with the packages).
+    ...(c.kerberos?.adminPrincipal ? [{ title: "Kerberos: the VIP principals from the KDC", parallel: false, steps: [kdcExtractStep(ctx)] }] : []),
     { title: "configuration files", parallel: true, steps: ctx.files.filter((f) => !f.after?.length).map((f) => fileStep(ctx, f)) },
     // Files that include others, once those are in place (never an include of something missing).
     ...(ctx.files.some((f) => f.after?.length) ? [{ title: "configuration files that include others", parallel: true, steps: ctx.files.filter((f) => f.after?.length).map((f) => fileStep(ctx, f)) }] : []),

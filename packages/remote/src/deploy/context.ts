@@ -16,8 +16,13 @@ export interface DeployContext {
   readonly log: (message: string) => void;
   /** The log-sync agent program (one JS file) to install on the OAR servers; absent: log-sync cannot be installed. */
   readonly logSyncAgent?: Uint8Array;
-  /** The keytab named by kerberos.keytab, read on this machine (the VIP principals' keys). */
-  readonly kerberosKeytab?: Uint8Array;
+  /**
+   * The VIP principals' keys on this machine: the keytab kerberos.keytab names, or (with
+   * kerberos.adminPrincipal) the one oar-ha extracted before; set by the extraction step.
+   */
+  kerberosKeytab?: Uint8Array;
+  /** kerberos.adminPrincipal: keeps what oar-ha extracted (0600, on this machine), so it never asks the KDC twice. */
+  readonly saveKerberosKeytab?: (bytes: Uint8Array) => void;
 }
 
 export const BACKUP_DIR = "/var/lib/oar-ha/backup";

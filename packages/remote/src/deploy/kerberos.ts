@@ -5,6 +5,7 @@ import { run, shq, type Transport } from "../transport.js";
 import type { Step } from "../executor.js";
 import { backupScript, copyFromFirst, replaceLineScript } from "./steps.js";
 import { tr, type DeployContext } from "./context.js";
+import { lackingPrincipals } from "./kerberos-admin.js";
 import type { Problem } from "./preflight.js";
 
 /*
@@ -18,23 +19,35 @@ const sha256 = (b: string | Uint8Array) => createHash("sha256").update(b).digest
 const SSHD_MARK = "/run/oar-ha-sshd-kerberos.digest";
 
 function source(ctx: DeployContext): KeytabEntry[] {
-  if (!ctx.kerberosKeytab) throw new OarHaError("OARHA103", "kerberos.keytab could not be read on this machine");
+  if (!ctx.kerberosKeytab) {
+    if (ctx.cluster.kerberos?.adminPrincipal) return []; // not extracted yet (dry run): every VIP entry is missing
+    throw new OarHaError("OARHA103", "kerberos.keytab could not be read on this machine");
+  }
   return parseKeytab(ctx.kerberosKeytab);
 }
 
-/** Read-only, before any change: the keytab holds every VIP principal, and no server holds a newer kvno. */
+/**
+ * Read-only, before any change: the keys on this machine hold every VIP principal (with
+ * adminPrincipal: or oar-ha can get the missing ones from the KDC), and no server holds a newer kvno.
+ */
 export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
   const c = ctx.cluster;
   const k = c.kerberos;
   if (!k) return [];
+  const admin = k.adminPrincipal !== undefined;
+  const file = k.keytab ?? "the keytab oar-ha extracted (next to the cluster file)";
   const out: Problem[] = [];
-  const file = k.keytab ?? "";
-  if (!k.keytab) return out; // adminPrincipal: refused by unsupported()
   let entries: KeytabEntry[];
   try {
     entries = source(ctx);
   } catch (e) {
-    return [...out, { host: "this machine", message: `kerberos.keytab ${file}: ${(e as Error).message}`, fix: "point kerberos.keytab at the keytab you exported (kadmin ktadd -k FILE -norandkey ...)" }];
+    return [{ host: "this machine", message: `${file}: ${(e as Error).message}`, fix: admin ? `remove ${file}: oar-ha extracts the keys again (-norandkey)` : "point kerberos.keytab at the keytab you exported (kadmin ktadd -k FILE -norandkey ...)" }];
+  }
+  if (admin) {
+    const lacking = lackingPrincipals(ctx);
+    if (lacking.length && !ctx.secrets.kerberos?.adminPassword) {
+      out.push({ host: "secrets file", message: `kerberos.adminPrincipal: oar-ha must get ${lacking.join(", ")} from the KDC, and the secrets file has no kerberos.adminPassword`, fix: `add "kerberos: { adminPassword: <${k.adminPrincipal}'s password> }" to the secrets file (mode 0600), or export the principals once yourself (ktadd -k FILE -norandkey ...) and set kerberos.keytab instead of adminPrincipal` });
+    }
   }
   for (const h of kerberosServers(c)) {
     for (const target of keytabTargets(c, h)) {
@@ -42,11 +55,13 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
       for (const p of target.principals) {
         const mine = kvnoOf(entries, p);
         if (mine === undefined) {
-          out.push({ host: "this machine", message: `${file} has no key for ${p}`, fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p}" (a plain ktadd re-keys it and breaks every keytab that has it)` });
+          if (!admin) out.push({ host: "this machine", message: `${file} has no key for ${p}`, fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p}" (a plain ktadd re-keys it and breaks every keytab that has it)` });
           continue;
         }
         const theirs = kvnoOf(current, p);
-        if (theirs !== undefined && theirs > mine) out.push({ host: h, message: `holds ${p} kvno ${theirs} in ${target.path}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p}") and re-run apply` });
+        if (theirs !== undefined && theirs > mine) {
+          out.push({ host: h, message: `holds ${p} kvno ${theirs} in ${target.path}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: admin ? `remove ${file}: the next apply extracts the current keys (-norandkey)` : `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p}") and re-run apply` });
+        }
       }
     }
   }

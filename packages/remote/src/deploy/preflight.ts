@@ -22,7 +22,6 @@ export function unsupported(c: Cluster): Problem[] {
   const out: Problem[] = [];
   if (c.storage.kind === "drbd") out.push({ host: "cluster file", message: "storage.kind drbd: apply does not drive DRBD yet (it needs the VM lab)", fix: "use storage.kind shared, or set up DRBD by hand and describe it as shared storage" });
   const k = c.kerberos;
-  if (k?.adminPrincipal) out.push({ host: "cluster file", message: "kerberos.adminPrincipal: this version does not extract the principals itself (OARHA715)", fix: "export them once (kadmin: ktadd -k FILE -norandkey host/<VIP name>) and set kerberos.keytab: FILE instead" });
   for (const s of k?.services ?? []) if (s.service === "HTTP") out.push({ host: "cluster file", message: "kerberos service HTTP: this version installs `host` (ssh -K) and `postgres` (gss logins), not the API's (OARHA715)", fix: "remove the HTTP entry to deploy now" });
   return out;
 }
