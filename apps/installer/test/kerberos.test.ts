@@ -61,12 +61,15 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     const wrong = join(root, "kerberos", "wrong.keytab");
     writeFileSync(wrong, Buffer.from(inHost("admin", "base64 -w0 /root/srv-a.keytab").out.trim(), "base64"), { mode: 0o600 });
     const file = join(root, "wrong.yaml");
-    writeFileSync(file, readFileSync(clusterFile, "utf8").replace(/keytab: .*/, `keytab: ${wrong}`));
+    // ... and names a second KDC that no host can resolve.
+    writeFileSync(file, readFileSync(clusterFile, "utf8").replace(/keytab: .*/, `keytab: ${wrong}`).replace(/- admin\.lab$/m, "- admin.lab\n    - kdc2.nowhere.lab"));
+    expect(readFileSync(file, "utf8")).toContain("kdc2.nowhere.lab");
     const before = ["srv-a", "srv-b"].map((h) => inHost(h, "sha256sum /etc/krb5.keytab /etc/krb5.conf; ls /etc/ssh/sshd_config.d/").out);
     const r = oarHa(["apply", file, "--secrets", join(root, "oar-ha.secrets.yaml"), "--yes"]);
     expect(r.code).not.toBe(0);
     expect(r.err).toContain("has no key for host/oar.lab@LAB");
     expect(r.err).toContain("-norandkey host/oar.lab@LAB");
+    for (const h of ["srv-a", "srv-b", "front"]) expect(r.err).toContain(`${h}: cannot resolve kdc2.nowhere.lab`);
     expect(r.err).toContain("nothing was changed");
     expect(["srv-a", "srv-b"].map((h) => inHost(h, "sha256sum /etc/krb5.keytab /etc/krb5.conf; ls /etc/ssh/sshd_config.d/").out)).toEqual(before);
   }, 300_000);

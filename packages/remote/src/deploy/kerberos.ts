@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { OarHaError, hostsWithRole, type Cluster } from "@oar-ha/core";
+import { OarHaError, hostsWithRole, splitCidr, type Cluster } from "@oar-ha/core";
 import { KRB, KeytabError, kerberosServers, keytabTargets, kvnoOf, mergeKeytab, missingEntries, parseKeytab, sshServers, vipKnownHostsLine, type KeytabEntry, type KeytabTarget } from "@oar-ha/kerberos-config";
 import { run, shq, type Transport } from "../transport.js";
 import type { Step } from "../executor.js";
@@ -49,6 +49,7 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
       out.push({ host: "secrets file", message: `kerberos.adminPrincipal: oar-ha must get ${lacking.join(", ")} from the KDC, and the secrets file has no kerberos.adminPassword`, fix: `add "kerberos: { adminPassword: <${k.adminPrincipal}'s password> }" to the secrets file (mode 0600), or export the principals once yourself (ktadd -k FILE -norandkey ...) and set kerberos.keytab instead of adminPrincipal` });
     }
   }
+  out.push(...(await nameProblems(ctx)));
   for (const h of kerberosServers(c)) {
     for (const target of keytabTargets(c, h)) {
       const current = (await hostKeytab(tr(ctx, h), target.path)).entries;
@@ -63,6 +64,29 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
           out.push({ host: h, message: `holds ${p} kvno ${theirs} in ${target.path}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: admin ? `remove ${file}: the next apply extracts the current keys (-norandkey)` : `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p}") and re-run apply` });
         }
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * Kerberos goes by names: every host that holds or asks for a VIP principal must resolve the
+ * KDCs, the admin server and the VIP names, and a VIP name to its VIP (a ticket for a name that
+ * leads elsewhere is refused there). Checked on the hosts, where it matters.
+ */
+async function nameProblems(ctx: DeployContext): Promise<Problem[]> {
+  const c = ctx.cluster;
+  const k = c.kerberos!;
+  const vips = new Map([c.vips.oar, ...(c.vips.db ? [c.vips.db] : [])].map((v) => [v.hostname, splitCidr(v.address).address]));
+  const names = [...new Set([...k.kdc, ...(k.adminServer ? [k.adminServer] : []), ...vips.keys()])];
+  const out: Problem[] = [];
+  for (const h of [...kerberosServers(c), ...kerberosFrontends(c)]) {
+    const r = await tr(ctx, h).exec(names.map((n) => `printf '%s %s\\n' ${shq(n)} "$(getent ahostsv4 ${shq(n)} | awk 'NR==1{print $1}')"`).join("\n"));
+    for (const line of r.stdout.split("\n").filter(Boolean)) {
+      const [name = "", address = ""] = line.trim().split(" ");
+      const want = vips.get(name);
+      if (!address) out.push({ host: h, message: `cannot resolve ${name} (kerberos ${want ? "VIP name" : "KDC"})`, fix: `add ${name} to DNS or to /etc/hosts on ${h}${want ? ` (as ${want})` : ""}` });
+      else if (want && address !== want) out.push({ host: h, message: `${name} resolves to ${address}, not to its VIP ${want}: tickets for ${name} would be presented to another host`, fix: `make ${name} resolve to ${want} (DNS or /etc/hosts on ${h})` });
     }
   }
   return out;
