@@ -16,6 +16,7 @@ PACKAGES=(
   tini nftables kmod                           # the lab: PID 1 of each host, fault injection, modprobe for agents
   oar-server oar-server-pgsql oar-server-mysql oar-node oar-user oar-user-pgsql oar-user-mysql   # OAR 2.5.9
   krb5-kdc krb5-admin-server krb5-user         # Kerberos (lab KDC)
+  apache2 libapache2-mod-auth-gssapi oar-restful-api curl   # the OAR API behind Apache with GSSAPI (kerberos HTTP)
   logrotate                                    # logrotate -d on the log-sync rules
 )
 

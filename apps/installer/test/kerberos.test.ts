@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /*
  * Kerberos on the namespace lab, through the bundled program: a real MIT KDC on the admin
- * host, host/oar.lab and postgres/oar.lab exported once into a keytab handed to oar-ha. oar-ha
+ * host, host/oar.lab, HTTP/oar.lab and postgres/oar.lab exported once into a keytab handed to oar-ha. oar-ha
  * itself logs in to every host with a Kerberos ticket only (ssh.transport: openssh-gssapi).
  * A user with a ticket logs in to the VIP name with GSSAPI only and strict host key checking,
- * and to PostgreSQL through the VIP with gss, before and after a crash of the active server,
+ * to an Apache location behind GSSAPI (as the OAR API would be) and to PostgreSQL through the
+ * VIP with gss, before and after a crash of the active server,
  * without touching known_hosts or tickets; re-applying never changes the kvno in the KDC;
  * uninstall gives each server its own keytab back. Needs root.
  */
@@ -38,6 +39,24 @@ const hosts = ["srv-a", "srv-b", "front", "admin"];
 /** As alice on the frontend: ssh to the VIP name, GSSAPI only, strict host keys, no prompt. */
 const sshK = () =>
   inHost("front", "su alice -c 'ssh -K -o PreferredAuthentications=gssapi-with-mic -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 oar.lab \"hostname; klist 2>/dev/null | grep -c krbtgt\"'");
+/**
+ * What a site puts in front of its API (not oar-ha's part): Apache with a location behind
+ * GSSAPI that uses the keytab oar-ha installed; the page says who logged in, and where.
+ */
+const whoami = '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n%s %s\\n" "$REMOTE_USER" "$(hostname)"\n';
+const siteConf = `ScriptAlias /krb /var/www/krb-whoami
+<Location /krb>
+  AuthType GSSAPI
+  AuthName "lab API"
+  GssapiCredStore keytab:/etc/apache2/oar-ha-http.keytab
+  GssapiLocalName On
+  Require valid-user
+</Location>
+`;
+const apacheSite = (h: string) =>
+  inHost(h, `set -e; cat > /var/www/krb-whoami; chmod 755 /var/www/krb-whoami; echo ${Buffer.from(siteConf).toString("base64")} | base64 -d > /etc/apache2/conf-available/site-krb.conf; a2enmod -q auth_gssapi cgid >/dev/null; a2enconf -q site-krb >/dev/null; apache2ctl configtest; apache2ctl start`, whoami);
+/** As alice on the frontend: the API's name with her ticket (SPNEGO), no password. */
+const curlNegotiate = () => inHost("front", "su alice -c 'curl -sS --fail --negotiate -u : http://oar.lab/krb'");
 /** As alice on the frontend: PostgreSQL through the VIP name, her ticket only (no password exists for her). */
 const psqlGss = () =>
   inHost("front", `su alice -c "psql -X -w 'host=oar.lab dbname=oar user=alice connect_timeout=10' -Atc 'select current_user, gss_authenticated, inet_server_addr() from pg_stat_gssapi where pid = pg_backend_pid()'"`);
@@ -98,9 +117,17 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
       expect(pg.out).toMatch(new RegExp(`^\\s*${pgKvno} postgres/oar\\.lab@LAB$`, "m"));
       expect(pg.out).not.toContain("host/");
     }
+    const httpKvno = kdcKvno("HTTP/oar.lab");
+    for (const h of ["srv-a", "srv-b"]) {
+      // Apache's keytab: HTTP/oar.lab only, read by www-data only.
+      const http = inHost(h, "stat -c %a:%U /etc/apache2/oar-ha-http.keytab; klist -k /etc/apache2/oar-ha-http.keytab");
+      expect(http.out).toMatch(/^600:www-data$/m);
+      expect(http.out).toMatch(new RegExp(`^\\s*${httpKvno} HTTP/oar\\.lab@LAB$`, "m"));
+      expect(http.out).not.toContain("host/");
+    }
     const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { checks: { name: string; ok: boolean; detail: string }[] };
     const kt = st.checks.filter((c) => c.name.startsWith("Kerberos keytab"));
-    expect(kt.map((c) => c.name).sort()).toEqual(["Kerberos keytab host/oar.lab@LAB", "Kerberos keytab postgres/oar.lab@LAB"]);
+    expect(kt.map((c) => c.name).sort()).toEqual(["Kerberos keytab HTTP/oar.lab@LAB", "Kerberos keytab host/oar.lab@LAB", "Kerberos keytab postgres/oar.lab@LAB"]);
     for (const c of kt) expect(c.ok, c.detail).toBe(true);
     // A second apply changes nothing, and the KDC's key versions never moved.
     const again = oarHa(["apply", clusterFile, "--yes", "--json"]);
@@ -120,6 +147,13 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     const active = holder()!;
     // Alice's database role (the site's business, not oar-ha's); it lives on the cluster storage.
     expect(inHost(active, `su postgres -c "psql -X -qc 'create role alice login'"`).code).toBe(0);
+    for (const h of ["srv-a", "srv-b"]) {
+      const a = apacheSite(h);
+      expect(a.code, a.out + a.err).toBe(0);
+    }
+    const webBefore = curlNegotiate();
+    expect(webBefore.code, webBefore.err).toBe(0);
+    expect(webBefore.out.trim()).toBe(`alice ${active}`);
     const pgBefore = psqlGss();
     expect(pgBefore.code, pgBefore.err).toBe(0);
     expect(pgBefore.out.trim()).toBe("alice|t|10.77.0.100");
@@ -138,6 +172,10 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
     expect(inHost("front", "cat /etc/ssh/ssh_known_hosts; cat ~alice/.ssh/known_hosts 2>/dev/null; su alice -c 'klist' | grep -v Valid").out).toBe(known);
     // Delegated: the ticket went along (-K), the session holds a TGT.
     expect(after.out.split("\n")[1]).not.toBe("0");
+    // The API's name on the survivor: the same ticket, SPNEGO again.
+    const webAfter = curlNegotiate();
+    expect(webAfter.code, webAfter.err).toBe(0);
+    expect(webAfter.out.trim()).toBe(`alice ${passive}`);
     // PostgreSQL through the VIP on the survivor: the same ticket, gss again.
     const pgAfter = psqlGss();
     expect(pgAfter.code, pgAfter.err).toBe(0);

@@ -18,6 +18,8 @@ export const KRB = {
   /** The VIP's host key, identical on both servers. */
   vipHostKey: "/etc/ssh/oar-ha/ssh_host_vip_ecdsa384_key",
   globalKnownHosts: "/etc/ssh/ssh_known_hosts",
+  /** HTTP/<VIP name> for the OAR API behind Apache (mod_auth_gssapi reads it as www-data). */
+  httpKeytab: "/etc/apache2/oar-ha-http.keytab",
   /** The servers' own host keys, as Debian's sshd would load them by default. */
   ownHostKeys: ["/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key"],
 } as const;
@@ -51,14 +53,16 @@ export interface KeytabTarget {
 
 /**
  * Where each VIP principal lives on `host`: the host service in /etc/krb5.keytab (root, next to
- * the server's own keys, for sshd), postgres in PostgreSQL's own keytab (the postgres user
- * cannot read /etc/krb5.keytab, and must not).
+ * the server's own keys, for sshd), postgres in PostgreSQL's own keytab and HTTP in Apache's
+ * (the postgres and www-data users cannot read /etc/krb5.keytab, and must not).
  */
 export function keytabTargets(c: Cluster, host: string): KeytabTarget[] {
   const wanted = principalsFor(c, host);
+  const of = (service: WantedPrincipal["service"]) => wanted.filter((p) => p.service === service).map((p) => p.principal);
   const targets: KeytabTarget[] = [
-    { path: KRB.keytab, owner: "root:root", principals: wanted.filter((p) => p.service !== "postgres").map((p) => p.principal) },
-    { path: pgKeytab(c), owner: "postgres:postgres", principals: wanted.filter((p) => p.service === "postgres").map((p) => p.principal) },
+    { path: KRB.keytab, owner: "root:root", principals: of("host") },
+    { path: pgKeytab(c), owner: "postgres:postgres", principals: of("postgres") },
+    { path: KRB.httpKeytab, owner: "www-data:www-data", principals: of("HTTP") },
   ];
   return targets.filter((t) => t.principals.length > 0);
 }

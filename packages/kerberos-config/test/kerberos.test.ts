@@ -32,6 +32,9 @@ describe("Kerberos files", () => {
       { path: "/etc/postgresql/15/main/krb5.keytab", owner: "postgres:postgres", principals: ["postgres/oar.example.org@EXAMPLE.ORG"] },
     ]);
     expect(keytabTargets(two, "front")).toEqual([]);
+    // HTTP/<VIP name> for the API: Apache's own keytab, read by www-data only.
+    const api = exampleCluster((x) => ({ ...both(x), kerberos: { ...both(x).kerberos!, services: [{ service: "HTTP", vip: "oar" }] } }));
+    expect(keytabTargets(api, "srv-b")).toEqual([{ path: "/etc/apache2/oar-ha-http.keytab", owner: "www-data:www-data", principals: ["HTTP/oar.example.org@EXAMPLE.ORG"] }]);
     // Four nodes: the OAR pair holds host/, the DB pair postgres/ under the DB VIP's name.
     const four = exampleCluster((x) => both(fourNode(x)));
     const db = four.nodes.find((n) => n.roles.includes("db"))!.name;

@@ -6,10 +6,10 @@ type HostRole = NonNullable<ClusterInput["hosts"]>[number]["roles"][number];
 
 type KerberosService = NonNullable<ClusterInput["kerberos"]>["services"][number];
 
-/** The lab's Kerberos services: ssh -K to the OAR VIP name, and gss logins to PostgreSQL through the DB VIP. */
+/** The lab's Kerberos services: ssh -K and the API (HTTP) on the OAR VIP name, gss logins to PostgreSQL through the DB VIP. */
 export function kerberosServices(s: LabSpec): KerberosService[] {
   const dbVip = s.servers === 4 ? ("db" as const) : ("oar" as const);
-  return [{ service: "host", vip: "oar" }, ...(s.database === "postgresql" ? [{ service: "postgres" as const, vip: dbVip }] : [])];
+  return [{ service: "host", vip: "oar" }, { service: "HTTP", vip: "oar" }, ...(s.database === "postgresql" ? [{ service: "postgres" as const, vip: dbVip }] : [])];
 }
 
 /** The principals the lab's admin exports once (service/<VIP name>). */

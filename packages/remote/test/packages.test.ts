@@ -27,21 +27,23 @@ describe("the packages each host needs", () => {
 });
 
 describe("what apply refuses before any change", () => {
-  it("DRBD storage and the parts of the kerberos section not installed yet, each with the fix; nothing for a supported cluster", async () => {
+  it("DRBD storage, with the fix; nothing for a supported cluster (every kerberos service)", async () => {
     const { unsupported } = await import("../src/deploy/preflight.js");
     expect(unsupported(exampleCluster()).map((p) => p.message)).toEqual([expect.stringContaining("drbd")]);
     const shared = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" } }));
     expect(unsupported(shared)).toEqual([]);
     const k = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/root/k.keytab", services: [{ service: "host", vip: "oar" }] } }));
-    // host and postgres, from a keytab or an admin principal, are installed; the HTTP service is not yet.
+    // Every Kerberos service, from a keytab or an admin principal, is installed.
     expect(unsupported(k)).toEqual([]);
-    const admin = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], adminPrincipal: "admin/admin", services: [{ service: "host", vip: "oar" }, { service: "postgres", vip: "oar" }] } }));
+    const admin = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], adminPrincipal: "admin/admin", services: [{ service: "host", vip: "oar" }, { service: "postgres", vip: "oar" }, { service: "HTTP", vip: "oar" }] } }));
     expect(unsupported(admin)).toEqual([]);
-    const later = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/k", services: [{ service: "host", vip: "oar" }, { service: "HTTP", vip: "oar" }] } }));
-    const p = unsupported(later);
-    expect(p.map((x) => x.message)).toEqual([expect.stringContaining("service HTTP")]);
-    expect(p[0]!.message).toContain("OARHA715");
-    expect(p[0]!.fix).toContain("remove the HTTP entry");
+  });
+
+  it("the HTTP service brings Apache and mod_auth_gssapi to the servers that hold HTTP/<VIP name>, and nowhere else", () => {
+    const c = exampleCluster((x) => ({ ...x, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/k", services: [{ service: "host", vip: "oar" }, { service: "HTTP", vip: "oar" }] } }));
+    for (const h of ["srv-a", "srv-b"]) expect(packagesFor(c, h)).toEqual(expect.arrayContaining(["apache2", "libapache2-mod-auth-gssapi", "krb5-user"]));
+    expect(packagesFor(c, "front")).not.toContain("apache2");
+    expect(packagesFor(exampleCluster(), "srv-a")).not.toContain("apache2");
   });
 });
 

@@ -65,7 +65,6 @@ export const catalogue = {
   KerberosServiceVip: entry("OARHA712", "A Kerberos service names a VIP the topology does not have"),
   KerberosPostgres: entry("OARHA713", "A postgres principal needs PostgreSQL"),
   KerberosDuplicate: entry("OARHA714", "A Kerberos service is listed twice"),
-  KerberosNotApplied: entry("OARHA715", "Part of the kerberos section is checked but not yet installed by apply"),
 
   SecretsInvalid: entry("OARHA801", "The secrets file is invalid"),
   SecretWeak: entry("OARHA802", "A secret is too short or too long"),

@@ -31,18 +31,5 @@ export function kerberosRules(c: Cluster): Issue[] {
       out.push(issue("KerberosPostgres", `kerberos.services[${i}].service`, `a postgres principal is for PostgreSQL gss authentication; this cluster runs ${c.database.engine}`, "remove this service (MySQL/MariaDB GSSAPI is not supported by oar-ha)"));
     }
   });
-  // What apply does not install yet: said at validate time, refused by apply before any change.
-  const pending = k.services.filter((s) => s.service === "HTTP").map((s) => `the ${s.service} service`);
-  if (pending.length) {
-    out.push(
-      issue(
-        "KerberosNotApplied",
-        "kerberos",
-        `this version validates but does not install ${pending.join(" and ")}: \`apply\` refuses to run with it`,
-        "remove the HTTP entry to deploy (host and postgres are installed)",
-        "warning",
-      ),
-    );
-  }
   return out;
 }

@@ -1,5 +1,5 @@
 import { logSyncPair } from "@oar-ha/log-sync";
-import { kerberosServers } from "@oar-ha/kerberos-config";
+import { kerberosServers, principalsFor } from "@oar-ha/kerberos-config";
 import { dbServers, hostsWithRole, oarServers, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
 import type { HostFacts } from "../facts.js";
 import type { Transport } from "../transport.js";
@@ -61,5 +61,7 @@ export function packagesFor(c: Cluster, host: string): string[] {
   if (hostsWithRole(c, "witness").some((h) => h.name === host)) out.add("corosync-qnetd");
   // Kerberos: klist/kinit on the servers holding VIP principals and on the frontends (the clients).
   if (c.kerberos && (kerberosServers(c).includes(host) || other?.roles.includes("frontend"))) out.add("krb5-user");
+  // The OAR API behind Apache with GSSAPI (the HTTP service): Apache and mod_auth_gssapi where HTTP/<VIP name> lives.
+  if (c.kerberos && principalsFor(c, host).some((p) => p.service === "HTTP")) ["apache2", "libapache2-mod-auth-gssapi"].forEach((p) => out.add(p));
   return [...out].sort();
 }

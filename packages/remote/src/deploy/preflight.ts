@@ -21,8 +21,6 @@ const tcp = (address: string, port: number): Promise<boolean> =>
 export function unsupported(c: Cluster): Problem[] {
   const out: Problem[] = [];
   if (c.storage.kind === "drbd") out.push({ host: "cluster file", message: "storage.kind drbd: apply does not drive DRBD yet (it needs the VM lab)", fix: "use storage.kind shared, or set up DRBD by hand and describe it as shared storage" });
-  const k = c.kerberos;
-  for (const s of k?.services ?? []) if (s.service === "HTTP") out.push({ host: "cluster file", message: "kerberos service HTTP: this version installs `host` (ssh -K) and `postgres` (gss logins), not the API's (OARHA715)", fix: "remove the HTTP entry to deploy now" });
   return out;
 }
 
