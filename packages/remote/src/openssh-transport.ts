@@ -4,11 +4,12 @@ import { shq, type ExecOptions, type ExecResult } from "./transport.js";
 
 /**
  * ssh's own failures before the remote command could start (nothing ran on the host): the port
- * closed for a moment (sshd re-executing itself on a reload), sshd shedding connections
- * (MaxStartups). Only these are retried; anything else is the command's own result.
+ * closed for a moment (sshd re-executing itself on a reload), sshd shedding connections before
+ * the key exchange (MaxStartups). Only these are retried. "Connection closed/reset by ..."
+ * alone is not: ssh says it too when a running session breaks, and the command may have run.
  */
 export const sshNeverStarted = (r: ExecResult): boolean =>
-  r.code === 255 && r.stdout === "" && /^(ssh: connect to host .*: Connection refused|kex_exchange_identification: .*|Connection (closed|reset) by \S+ port \d+)\s*$/m.test(r.stderr);
+  r.code === 255 && r.stdout === "" && /^(ssh: connect to host .*: Connection refused|kex_exchange_identification: .*)\s*$/m.test(r.stderr);
 
 const RETRIES = [250, 500, 1000, 2000, 4000];
 

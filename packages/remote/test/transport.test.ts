@@ -119,6 +119,7 @@ describe("openssh: ssh's own failures are retried, the command's never", () => {
     expect(sshNeverStarted(r(255, "kex_exchange_identification: Connection closed by remote host\nConnection closed by 10.0.0.1 port 22\n"))).toBe(true);
     expect(sshNeverStarted(r(255, "root@10.0.0.1: Permission denied (publickey).\n"))).toBe(false);
     expect(sshNeverStarted(r(255, "Connection to 10.0.0.1 closed by remote host.\n"))).toBe(false);
+    expect(sshNeverStarted(r(255, "Connection reset by 10.0.0.1 port 22\n"))).toBe(false);
     expect(sshNeverStarted(r(255, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n", "partial"))).toBe(false);
     expect(sshNeverStarted(r(1, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n"))).toBe(false);
   });
