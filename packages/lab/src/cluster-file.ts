@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { ClusterInput } from "@oar-ha/core";
-import { labServers, type LabSpec } from "./spec.js";
+import { LAB_VIP_NAMES, labServers, type LabSpec } from "./spec.js";
 
 type HostRole = NonNullable<ClusterInput["hosts"]>[number]["roles"][number];
 
@@ -13,7 +13,7 @@ export function kerberosServices(s: LabSpec): KerberosService[] {
 }
 
 /** The principals the lab's admin exports once (service/<VIP name>). */
-export const kerberosPrincipals = (s: LabSpec): string[] => kerberosServices(s).map((k) => `${k.service}/${k.vip === "db" ? "oardb.lab" : "oar.lab"}`);
+export const kerberosPrincipals = (s: LabSpec): string[] => kerberosServices(s).map((k) => `${k.service}/${LAB_VIP_NAMES[k.vip]}`);
 
 /** With the lab KDC: each host's own principal is host/<name>.lab (for `ssh.transport: openssh-gssapi`). */
 const gssapi = (s: LabSpec, name: string) => (s.kerberos ? { ssh: { gssapiName: `${name}.lab` } } : {});
@@ -40,8 +40,8 @@ export function labCluster(s: LabSpec): ClusterInput {
       ...(s.witness && s.manager === "pacemaker" ? s.hosts.filter((h) => h.role === "admin").map((h) => ({ name: h.name, address: h.address, roles: ["witness"] satisfies HostRole[], ...gssapi(s, h.name) })) : []),
     ],
     vips: {
-      oar: { address: `${s.vips.oar}/${s.prefix}`, hostname: "oar.lab" },
-      ...(four ? { db: { address: `${s.vips.db}/${s.prefix}`, hostname: "oardb.lab" } } : {}),
+      oar: { address: `${s.vips.oar}/${s.prefix}`, hostname: LAB_VIP_NAMES.oar },
+      ...(four ? { db: { address: `${s.vips.db}/${s.prefix}`, hostname: LAB_VIP_NAMES.db } } : {}),
     },
     // This kernel has no DRBD: the lab's storage is a directory of the machine that every
     // server sees, bind-mounted by the cluster manager on the active server only.

@@ -119,6 +119,9 @@ export function labHost(s: LabSpec, name: string): LabHost {
   return h;
 }
 
+/** The lab's VIP names (the cluster file's vips.*.hostname, /etc/hosts, the Kerberos principals). */
+export const LAB_VIP_NAMES = { oar: "oar.lab", db: "oardb.lab" } as const;
+
 /** /etc/hosts for every lab host: hosts and VIP names resolve inside the lab. */
 export function labEtcHosts(s: LabSpec): string {
   const lines = [
@@ -126,8 +129,8 @@ export function labEtcHosts(s: LabSpec): string {
     "::1\tlocalhost ip6-localhost ip6-loopback",
     `${s.adminAddress}\tlab-admin-machine`,
     ...s.hosts.map((h) => `${h.address}\t${h.name}.lab ${h.name}`),
-    `${s.vips.oar}\toar.lab oar`,
-    `${s.vips.db}\toardb.lab oardb`,
+    `${s.vips.oar}\t${LAB_VIP_NAMES.oar} oar`,
+    `${s.vips.db}\t${LAB_VIP_NAMES.db} oardb`,
   ];
   return lines.join("\n") + "\n";
 }
