@@ -132,7 +132,10 @@ describe("a two-server lab", () => {
     expect(reboot.stdout).toContain("Success");
     await waitFor("srv-b back", () => initPid(s, h) !== undefined && initPid(s, h) !== pid, 20_000);
     expect(initPid(s, h)).not.toBe(pid);
-    expect(ssh(up, "srv-b", "hostname").status).toBe(0);
+    // A new init is not yet a booted host: the fence agent answers once the power is back
+    // on, and sshd starts after that (CI once ran ssh in between).
+    await waitFor("srv-b's sshd", async () => reach(s, "srv-a", "srv-b", 22), 20_000, 250);
+    expect(ssh(up, "srv-b", "hostname").stdout.trim()).toBe("srv-b");
   });
 
   it("finds processes by name", () => {
