@@ -170,7 +170,9 @@ describe("Kerberos on the lab: ssh -K to the VIP name across a crash", () => {
 
     expect(oarHa(["lab", "crash", active, "--root", root]).code).toBe(0);
     const passive = active === "srv-a" ? "srv-b" : "srv-a";
-    for (let i = 0; i < 120 && holder() !== passive; i++) await sleep(1000);
+    // Whole group up on the survivor, not just its VIP (the VIP starts before PostgreSQL).
+    const groupOn = () => (JSON.parse(oarHa(["status", clusterFile, "--json"]).out || "{}") as { manager?: { groups?: { holder?: string; running: boolean }[] } }).manager?.groups?.every((g) => g.running && g.holder === passive) === true;
+    for (let i = 0; i < 120 && !groupOn(); i++) await sleep(1000);
     const tgts = aliceReaches(passive);
     // Nobody touched known_hosts or the tickets in between.
     expect(inHost("front", "cat /etc/ssh/ssh_known_hosts; cat ~alice/.ssh/known_hosts 2>/dev/null; su alice -c 'klist' | grep -v Valid").out).toBe(known);
