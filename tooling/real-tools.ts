@@ -103,7 +103,7 @@ export function postgresCheck(confFile: string, hbaFile: string, version = "15")
   const asPg = (args: string[]) => run("runuser", ["-u", "postgres", "--", ...args]);
   const settings = asPg([`${bin}/postgres`, "-D", conf, "-C", "data_directory"]);
   const data = join(dir, "data");
-  const init = asPg([`${bin}/initdb`, "-D", data, "-A", "peer"]);
+  const init = asPg([`${bin}/initdb`, "-D", data, "--auth-local=peer", "--auth-host=scram-sha-256"]);
   if (init.code !== 0) return { settings, hba: init };
   copyFileSync(hbaFile, join(dir, "pg_hba.conf"));
   run("chown", ["postgres", join(dir, "pg_hba.conf")]);
@@ -127,8 +127,8 @@ export function shSyntax(file: string): Run {
   return run("sh", ["-n", file]);
 }
 
-/** A throw-away MariaDB server (own datadir and socket, no networking) for the time of `fn`. */
-export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>): Promise<T> {
+/** A throw-away MariaDB server (own datadir and socket; no networking unless `tcpPort`, then on 127.0.0.1 only) for the time of `fn`. */
+export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>, o: { tcpPort?: number } = {}): Promise<T> {
   const { spawn } = await import("node:child_process");
   const { existsSync } = await import("node:fs");
   const dir = tempDir("oar-ha-maria-");
@@ -138,7 +138,7 @@ export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly s
   // Own tmpdir: two bootstraps in parallel (turbo runs packages' tests at once) collide in /tmp.
   const inst = run("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, `--tmpdir=${dir}`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
   if (inst.code !== 0) throw new Error(`mariadb-install-db failed: ${inst.stderr}`);
-  const server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, `--tmpdir=${dir}`, `--socket=${sock}`, "--skip-networking", "--user=mysql", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
+  const server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, `--tmpdir=${dir}`, `--socket=${sock}`, ...(o.tcpPort ? ["--bind-address=127.0.0.1", `--port=${o.tcpPort}`] : ["--skip-networking"]), "--user=mysql", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
   try {
     for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
     return await fn((input, args = []) => run("mariadb", ["--no-defaults", "-S", sock, "-uroot", ...args], { input, timeoutMs: 60_000 }));
@@ -148,20 +148,24 @@ export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly s
   }
 }
 
-/** A throw-away PostgreSQL server (own data directory and socket, no TCP) for the time of `fn`; `psql` runs as postgres. */
-export async function withPostgres<T>(fn: (psql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>, version = "15"): Promise<T> {
+/**
+ * A throw-away PostgreSQL server (own data directory and socket; no TCP unless `tcpPort`, then
+ * on 127.0.0.1 only, password logins by scram) for the time of `fn`; `psql` runs as postgres.
+ */
+export async function withPostgres<T>(fn: (psql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>, o: { version?: string; tcpPort?: number } = {}): Promise<T> {
+  const version = o.version ?? "15";
   const bin = `/usr/lib/postgresql/${version}/bin`;
   const dir = tempDir("oar-ha-pgsql-");
   run("chown", ["-R", "postgres", dir]);
   const asPg = (args: string[], input?: string) => run("runuser", ["-u", "postgres", "--", ...args], { ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 });
   const data = join(dir, "data");
-  const init = asPg([`${bin}/initdb`, "-D", data, "-A", "peer"]);
+  const init = asPg([`${bin}/initdb`, "-D", data, "--auth-local=peer", "--auth-host=scram-sha-256"]);
   if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = "54331";
-  const start = asPg([`${bin}/pg_ctl`, "-D", data, "-o", `-c listen_addresses= -k ${dir} -p ${port}`, "-w", "-t", "30", "-l", join(dir, "log"), "start"]);
+  const start = asPg([`${bin}/pg_ctl`, "-D", data, "-o", `-c listen_addresses=${o.tcpPort ? "127.0.0.1" : ""} -k ${dir} -p ${o.tcpPort ?? port}`, "-w", "-t", "30", "-l", join(dir, "log"), "start"]);
   if (start.code !== 0) throw new Error(`postgres did not start: ${start.stderr}`);
   try {
-    return await fn((input, args = []) => asPg([`${bin}/psql`, "-h", dir, "-p", port, "-X", ...args], input));
+    return await fn((input, args = []) => asPg([`${bin}/psql`, "-h", dir, "-p", String(o.tcpPort ?? port), "-X", ...args], input));
   } finally {
     asPg([`${bin}/pg_ctl`, "-D", data, "-m", "immediate", "stop"]);
   }

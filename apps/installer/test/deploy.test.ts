@@ -172,6 +172,40 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect((JSON.parse(r.out) as { changed: string[] }).changed).toEqual([]);
   }, 300_000);
 
+  it("a secrets file the database was not made with is refused before any change, naming the account and the file", () => {
+    const deployed = snapshot();
+    const other = variant("othersecrets", (y) => y);
+    const sf = join(root, "othersecrets.secrets.yaml");
+    writeFileSync(sf, readFileSync(sf, "utf8").replace(/^dbPassword: .*$/m, "dbPassword: NotTheDatabasePassword7"), { mode: 0o600 });
+    const r = oarHa(["apply", other, "--yes"]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/nothing was changed/);
+    expect(r.err).toContain(`refuses oar with the password(s) of this secrets file (${sf})`);
+    expect(r.err).toContain("--secrets");
+    expect(r.err).not.toContain("NotTheDatabasePassword7");
+    // No secrets file at all: apply makes one (new passwords), and says so.
+    const fresh = join(root, "fresh.yaml");
+    writeFileSync(fresh, readFileSync(clusterFile, "utf8"));
+    const f = oarHa(["apply", fresh, "--yes"]);
+    expect(f.code).not.toBe(0);
+    expect(f.err).toMatch(/refuses oar and oar_ro with .*fresh\.secrets\.yaml, created by this run/);
+    expect(snapshot()).toEqual(deployed);
+  }, 120_000);
+
+  it.runIf(sc.badSituations)("with the cluster stopped, the wrong secrets file is named as soon as the database runs; the right one then converges", () => {
+    expect(oarHa(["uninstall", clusterFile, "--yes"]).code).toBe(0);
+    const r = oarHa(["apply", join(root, "othersecrets.yaml"), "--yes"]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain(`the cluster is not healthy: the OAR database refuses oar with the password(s) of this secrets file (${join(root, "othersecrets.secrets.yaml")})`);
+    // Said while waiting, not as the generic "not healthy after 240 s".
+    expect(r.err).not.toContain("after 240 s");
+    // OAR's start failed on every server: the right file alone must bring it back.
+    const back = oarHa(["apply", clusterFile, "--yes", "--json"]);
+    expect(back.code, back.err).toBe(0);
+    expect((JSON.parse(back.out) as { changed: string[] }).changed).toEqual(expect.arrayContaining(["cluster:failures"]));
+    expect(oarHa(["status", clusterFile]).code).toBe(0);
+  }, 600_000);
+
   it.runIf(sc.db === "postgresql")("a changed DB setting is applied and the DB restarted through the cluster manager; going back does the same", () => {
     const workMem = (holder: string) => inHost(holder, "runuser -u postgres -- psql -Atc 'show work_mem'").out.trim();
     const holder = () => (JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { vipHolder: string }).vipHolder;

@@ -27,7 +27,7 @@ export default defineCommand({
     try {
       const krb = kerberosInput(s.cluster, s.file);
       const r = await applyDeploy(
-        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...krb, log: (m) => process.stderr.write(`${m}\n`) },
+        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, secretsFile: s.secretsLabel, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...krb, log: (m) => process.stderr.write(`${m}\n`) },
         {
           dryRun: args["dry-run"] === true,
           emit: (e) => {

@@ -14,6 +14,8 @@ export interface Session extends RenderResult {
   /** Hosts that did not answer (only with `partial`). */
   readonly unreachable: readonly { host: string; error: string }[];
   readonly file: string;
+  /** The secrets file, as messages name it (said when this run created it). */
+  readonly secretsLabel: string;
   /** The log-sync agent program apply installs (undefined if this build has none). */
   readonly logSyncAgent?: Uint8Array;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export async function openSession(file: string, secretsFile: string | undefined,
     transports,
     unreachable,
     file,
+    secretsLabel: r.secretsCreated ? `${r.secretsFile}, created by this run: there was none` : r.secretsFile,
     ...(r.cluster.logSync.enabled ? { logSyncAgent: findLogSyncAgent() } : {}),
     close: async () => {
       await Promise.all([...transports.values()].map((t) => t.close()));

@@ -14,7 +14,7 @@ import { logSyncPair } from "@oar-ha/log-sync";
 import { sshServers } from "@oar-ha/kerberos-config";
 import { kdcExtractStep } from "./kerberos-admin.js";
 import { kerberosFrontends, kerberosProblems, keytabSteps, sshdReloadStep, vipHostKeyStep, vipKnownHostsStep } from "./kerberos.js";
-import { bootPolicyStep, cibStep, dbBootstrapStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
+import { bootPolicyStep, cibStep, dbBootstrapStep, failuresClearedStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
   readonly cluster: Cluster;
@@ -23,6 +23,8 @@ export interface DeployInput {
   readonly services: readonly ServicePolicy[];
   readonly transports: ReadonlyMap<string, Transport>;
   readonly log?: (message: string) => void;
+  /** Where the secrets came from (a path), named in messages. */
+  readonly secretsFile?: string;
   /** The log-sync agent program to install (the CLI finds it next to itself). */
   readonly logSyncAgent?: Uint8Array;
   /** The keytab file kerberos.keytab names (or, with adminPrincipal, the one extracted before), read by the CLI. */
@@ -42,7 +44,7 @@ async function context(i: DeployInput): Promise<DeployContext> {
       }),
     ),
   );
-  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}), ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}), ...(i.saveKerberosKeytab ? { saveKerberosKeytab: i.saveKerberosKeytab } : {}) };
+  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.secretsFile ? { secretsFile: i.secretsFile } : {}), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}), ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}), ...(i.saveKerberosKeytab ? { saveKerberosKeytab: i.saveKerberosKeytab } : {}) };
   ctx.clusterRunning = await clusterRunning(ctx);
   return ctx;
 }
@@ -86,7 +88,7 @@ export function deployPhases(ctx: DeployContext): Phase[] {
   } else {
     phases.push({ title: "cluster manager", parallel: true, steps: c.nodes.map((n) => heartbeatStartStep(ctx, n.name)) });
   }
-  phases.push({ title: "services whose configuration changed", parallel: false, steps: [restartStep(ctx, "db"), restartStep(ctx, "oar-server")] });
+  phases.push({ title: "services whose configuration changed", parallel: false, steps: [restartStep(ctx, "db"), restartStep(ctx, "oar-server"), ...(c.manager === "pacemaker" ? [failuresClearedStep(ctx)] : [])] });
   const pair = logSyncPair(c).map((n) => n.name);
   if (pair.length) {
     phases.push(

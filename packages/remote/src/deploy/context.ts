@@ -1,6 +1,6 @@
 import { logSyncPair } from "@oar-ha/log-sync";
 import { kerberosServers, principalsFor } from "@oar-ha/kerberos-config";
-import { dbServers, hostsWithRole, oarServers, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import { dbServers, hostsWithRole, oarServers, pgVersion, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
 import type { HostFacts } from "../facts.js";
 import type { Transport } from "../transport.js";
 
@@ -14,6 +14,8 @@ export interface DeployContext {
   /** The cluster already ran when apply started (a re-run): changed service files need restarts. */
   clusterRunning: boolean;
   readonly log: (message: string) => void;
+  /** Where the secrets came from (a path), for messages only. */
+  readonly secretsFile?: string;
   /** The log-sync agent program (one JS file) to install on the OAR servers; absent: log-sync cannot be installed. */
   readonly logSyncAgent?: Uint8Array;
   /**
@@ -52,7 +54,8 @@ export function packagesFor(c: Cluster, host: string): string[] {
     if (c.fencing.kind === "sbd") out.add("sbd");
   }
   if (dbServers(c).some((n) => n.name === host)) out.add(pg ? "postgresql" : "mariadb-server");
-  if (oarServers(c).some((n) => n.name === host)) ["oar-server", pg ? "oar-server-pgsql" : "oar-server-mysql"].forEach((p) => out.add(p));
+  // The DB client too: OAR's own oar-database calls it, and apply checks OAR's accounts with it from here.
+  if (oarServers(c).some((n) => n.name === host)) ["oar-server", pg ? "oar-server-pgsql" : "oar-server-mysql", pg ? `postgresql-client-${pgVersion(c)}` : "mariadb-client"].forEach((p) => out.add(p));
   // The log-sync agent is a Node program (Debian 12's nodejs is 18: the agent is built for it).
   if (logSyncPair(c).some((n) => n.name === host)) ["nodejs", "openssh-client"].forEach((p) => out.add(p));
   const other = c.hosts.find((h) => h.name === host);

@@ -1,6 +1,8 @@
 import { createConnection } from "node:net";
 import { OarHaError, dbServers, serviceGroups, splitCidr, type Cluster } from "@oar-ha/core";
 import { allHosts, packagesFor, tr, type DeployContext } from "./context.js";
+import { dbLoginRefusals, secretsMismatch } from "./db-login.js";
+import { managerState } from "./manager-state.js";
 
 export interface Problem {
   readonly host: string;
@@ -55,6 +57,11 @@ export async function preflight(ctx: DeployContext, o: { clusterRunning: boolean
       for (const h of allHosts(c)) if (ctx.facts.get(h)?.addresses.includes(vip)) out.push({ host: h, message: `already holds the VIP ${vip}`, fix: "remove that address from the host, or choose a free VIP" });
       if ((await tcp(vip, 22)) || (await tcp(vip, ctx.cluster.oar.serverPort))) out.push({ host: "network", message: `something already answers on the VIP ${vip}`, fix: "choose a free address for the VIP" });
     }
+  }
+  if (o.clusterRunning) {
+    // The database keeps the passwords it was made with; oar.conf would get this file's.
+    const { host, refused } = await dbLoginRefusals(ctx, await managerState(c, ctx.t));
+    if (refused.length) out.push({ host, ...secretsMismatch(refused, ctx.secretsFile) });
   }
   const s = c.storage;
   for (const n of dbServers(c)) {

@@ -7,6 +7,7 @@ import type { Step } from "../executor.js";
 import { mysqlCreateSql, oarSchemaFiles, pgCreateSql } from "./oar-database.js";
 import { markPendingScript, restartNeeded } from "./restart.js";
 import { describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
+import { dbLoginRefusals, secretsMismatch } from "./db-login.js";
 import { startQdeviceScript } from "./witness.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
 
@@ -291,12 +292,42 @@ export function cibStep(ctx: DeployContext): Step {
   };
 }
 
+/**
+ * Pacemaker keeps a resource off every server where it failed (a start failure counts as
+ * INFINITY): after an apply that failed on a wrong configuration, fixing the files alone would
+ * leave it stopped. Failures recorded before this point are history of a configuration apply
+ * has just replaced, so they are cleared (crm_resource --cleanup: only resources with
+ * failures); a failure that recurs is reported by the health wait that follows.
+ */
+export function failuresClearedStep(ctx: DeployContext): Step {
+  const host = ctx.cluster.nodes[0]?.name ?? "";
+  return {
+    id: "cluster:failures",
+    host,
+    title: "no failed resource actions left from before",
+    check: async () => ((await crmStatus(ctx, host))?.failedActions ?? 0) === 0,
+    act: async () => {
+      await run(tr(ctx, host), "crm_resource --cleanup >/dev/null", { timeoutMs: 60_000 });
+    },
+  };
+}
+
 /** Waits until every service group runs whole on one server (a verification, not a change). */
 export async function waitHealthy(ctx: DeployContext, timeoutMs = 240_000): Promise<ManagerState> {
-  const { state, done } = await waitState(ctx.cluster, ctx.t, (x) => x.healthy, timeoutMs);
-  if (done) return state;
-  const where = ctx.cluster.manager === "pacemaker" ? "crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log" : "cl_status rscstatus and /var/log/ha-log";
-  throw new OarHaError("OARHA103", `the cluster is not healthy after ${timeoutMs / 1000} s: ${describeProblems(state)}\n  fix: look at ${where} on the servers`);
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const { state, done } = await waitState(ctx.cluster, ctx.t, (x) => x.healthy, Math.min(20_000, Math.max(0, end - Date.now())));
+    if (done) return state;
+    // OAR cannot start when the database refuses its accounts: say why now, not after the timeout.
+    const { refused } = await dbLoginRefusals(ctx, state);
+    if (refused.length) {
+      const m = secretsMismatch(refused, ctx.secretsFile);
+      throw new OarHaError("OARHA103", `the cluster is not healthy: ${m.message}\n  fix: ${m.fix}`);
+    }
+    if (Date.now() < end) continue;
+    const where = ctx.cluster.manager === "pacemaker" ? "crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log" : "cl_status rscstatus and /var/log/ha-log";
+    throw new OarHaError("OARHA103", `the cluster is not healthy after ${timeoutMs / 1000} s: ${describeProblems(state)}\n  fix: look at ${where} on the servers`);
+  }
 }
 
 /** Heartbeat 3 (haresources mode) running on a server; its runtime directories first (no systemd needed). */
