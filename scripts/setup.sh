@@ -19,6 +19,10 @@ PACKAGES=(
   apache2 libapache2-mod-auth-gssapi oar-restful-api curl   # the OAR API behind Apache with GSSAPI (kerberos HTTP)
   logrotate                                    # logrotate -d on the log-sync rules
 )
+# The VM suite (`npm run test:vm`, `bash scripts/setup.sh --vm`): qemu VMs with real DRBD.
+if [ "${1:-}" = "--vm" ]; then
+  PACKAGES+=(qemu-system-x86 qemu-utils debootstrap)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -11,3 +11,4 @@ export { exec, waitFor, type ExecResult, type ExecOptions } from "./exec.js";
 export { LAB_PACKAGES, missingPackages, ensurePackages } from "./packages.js";
 export * from "./faults.js";
 export { startKdc, kerberosDir, LAB_REALM, LAB_USER } from "./kdc.js";
+export { buildVmImage, startVm, crashVm, setVmLink, destroyVms, vmPair, vmSsh, vmRunning, vmLinkAddress, aptMirror, type Vm, type VmImage, type VmPairOptions } from "./vm.js";
