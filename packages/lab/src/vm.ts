@@ -141,7 +141,13 @@ const pidOf = (vm: Vm): number | undefined => {
   const f = join(vm.dir, "qemu.pid");
   if (!existsSync(f)) return undefined;
   const pid = Number(readFileSync(f, "utf8").trim());
-  return pid > 0 && existsSync(`/proc/${pid}`) ? pid : undefined;
+  // Only our qemu: a stale PID file whose number now belongs to another process is ignored.
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return pid > 0 && cmd.startsWith("qemu-system") && cmd.includes(vm.dir) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /** The VM's qemu process runs. */
