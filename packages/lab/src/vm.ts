@@ -44,13 +44,8 @@ export interface Vm {
   readonly dir: string;
 }
 
-function sh(script: string, timeoutMs: number): { code: number; out: string } {
-  const r = spawnSync("bash", ["-euo", "pipefail", "-c", script], { encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20 });
-  return { code: r.status ?? 1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
-}
-
-/** `sh` without blocking the event loop (debootstrap takes minutes). */
-function shAsync(script: string, timeoutMs: number): Promise<{ code: number; out: string }> {
+/** A bash script, without blocking the event loop (debootstrap takes minutes); the output's tail. */
+function sh(script: string, timeoutMs: number): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const p = spawn("bash", ["-euo", "pipefail", "-c", script], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -110,12 +105,12 @@ export async function buildVmImage(cacheDir: string, o: { mirror?: string; log?:
   const root = join(cacheDir, "rootfs");
   rmSync(root, { recursive: true, force: true });
   o.log?.(`debootstrap ${SUITE} from ${mirror} (about 90 s)`);
-  const boot = await shAsync(`debootstrap --variant=minbase --include=${PACKAGES.join(",")} ${SUITE} ${root} ${mirror}`, 900_000);
+  const boot = await sh(`debootstrap --variant=minbase --include=${PACKAGES.join(",")} ${SUITE} ${root} ${mirror}`, 900_000);
   if (boot.code !== 0) throw new OarHaError("OARHA103", `debootstrap failed:\n${boot.out.split("\n").slice(-15).join("\n")}\n  fix: apt-get install debootstrap; the mirror ${mirror} must be reachable`);
   for (const [f, text] of Object.entries(networkFiles())) writeFileSync(join(root, "etc/systemd/network", f), text);
   rmSync(img.key, { force: true });
   rmSync(`${img.key}.pub`, { force: true });
-  const conf = await shAsync(
+  const conf = await sh(
     `ssh-keygen -q -t ed25519 -N '' -C oar-ha-vm-lab -f ${img.key}
 r=${root}
 install -d -m 700 $r/root/.ssh && install -m 600 ${img.key}.pub $r/root/.ssh/authorized_keys
@@ -181,10 +176,10 @@ export async function startVm(img: VmImage, vm: Vm, o: VmPairOptions): Promise<v
   const overlay = join(vm.dir, "root.qcow2");
   const data = join(vm.dir, "data.img");
   if (!existsSync(overlay)) {
-    const r = sh(`qemu-img create -q -f qcow2 -F raw -b ${img.image} ${overlay}`, 60_000);
+    const r = await sh(`qemu-img create -q -f qcow2 -F raw -b ${img.image} ${overlay}`, 60_000);
     if (r.code !== 0) throw new OarHaError("OARHA103", `qemu-img: ${r.out}`);
   }
-  if (!existsSync(data)) sh(`truncate -s ${o.dataDiskMiB ?? 256}M ${data}`, 10_000);
+  if (!existsSync(data)) await sh(`truncate -s ${o.dataDiskMiB ?? 256}M ${data}`, 10_000);
   const link = o.linkPortBase ?? 22301;
   const mine = link + vm.index - 1;
   const peer = link + (vm.index === 1 ? 1 : 0);
