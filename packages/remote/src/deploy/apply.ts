@@ -6,7 +6,7 @@ import type { Transport } from "../transport.js";
 import { allHosts, packagesFor, type DeployContext } from "./context.js";
 import { oarNodeServiceStep, oarNodesStep } from "./oar-nodes.js";
 import { failOnProblems, preflight } from "./preflight.js";
-import { managerState } from "./manager-state.js";
+import { clusterRunning, managerState } from "./manager-state.js";
 import { restartStep } from "./restart.js";
 import { qdeviceCertStep, qnetdStep } from "./witness.js";
 import { logSyncAgentStep, logSyncRunStep, logSyncTrustStep } from "./log-sync.js";
@@ -45,7 +45,6 @@ async function context(i: DeployInput): Promise<DeployContext> {
     ),
   );
   const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.secretsFile ? { secretsFile: i.secretsFile } : {}), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}), ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}), ...(i.saveKerberosKeytab ? { saveKerberosKeytab: i.saveKerberosKeytab } : {}) };
-  ctx.clusterRunning = await clusterRunning(ctx);
   return ctx;
 }
 
@@ -55,11 +54,6 @@ export async function planDeploy(i: DeployInput): Promise<FileChange[]> {
   return planFiles(i.files, ctx.facts);
 }
 
-/** The cluster already runs (a re-run): its VIPs are ours, not a conflict. */
-async function clusterRunning(ctx: DeployContext): Promise<boolean> {
-  const st = await managerState(ctx.cluster, ctx.t);
-  return st.groups.some((g) => g.holder !== undefined) && st.nodes.some((n) => n.online);
-}
 
 /** The phases of a deploy, in order. Each step checks before it acts: a re-run does only what is missing. */
 export function deployPhases(ctx: DeployContext): Phase[] {
@@ -121,7 +115,9 @@ export interface DeployResult extends RunResult {
 export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {}): Promise<DeployResult> {
   const t0 = Date.now();
   const ctx = await context(i);
-  failOnProblems([...(await preflight(ctx, { clusterRunning: ctx.clusterRunning })), ...(await kerberosProblems(ctx))]);
+  const atStart = await managerState(ctx.cluster, ctx.t);
+  ctx.clusterRunning = clusterRunning(atStart);
+  failOnProblems([...(await preflight(ctx, atStart)), ...(await kerberosProblems(ctx))]);
   const r1 = await runPhases(deployPhases(ctx), o);
   if (o.dryRun) return { ...r1, seconds: (Date.now() - t0) / 1000 };
   o.emit?.({ type: "phase", title: "waiting until every resource runs" });

@@ -151,6 +151,9 @@ export async function waitState(c: Cluster, t: ReadonlyMap<string, Transport>, d
   }
 }
 
+/** The cluster already runs (a re-run): its VIPs are ours, not a conflict. */
+export const clusterRunning = (s: ManagerState): boolean => s.groups.some((g) => g.holder !== undefined) && s.nodes.some((n) => n.online);
+
 /** Where the group that runs the OAR server / the DB is now. */
 export const holderOf = (s: ManagerState, what: "oar" | "db"): string | undefined => s.groups.find((g) => g.id === "all" || g.id === what)?.holder;
 

@@ -2,7 +2,7 @@ import { createConnection } from "node:net";
 import { OarHaError, dbServers, serviceGroups, splitCidr, type Cluster } from "@oar-ha/core";
 import { allHosts, packagesFor, tr, type DeployContext } from "./context.js";
 import { dbLoginRefusals, secretsMismatch } from "./db-login.js";
-import { managerState } from "./manager-state.js";
+import { clusterRunning, type ManagerState } from "./manager-state.js";
 
 export interface Problem {
   readonly host: string;
@@ -30,7 +30,8 @@ export function unsupported(c: Cluster): Problem[] {
  * Read-only checks before the first change. Every problem is collected, then apply stops
  * with all of them at once (and nothing changed) if there is any.
  */
-export async function preflight(ctx: DeployContext, o: { clusterRunning: boolean }): Promise<Problem[]> {
+export async function preflight(ctx: DeployContext, atStart: ManagerState): Promise<Problem[]> {
+  const running = clusterRunning(atStart);
   const c = ctx.cluster;
   const out: Problem[] = [...unsupported(c)];
   for (const h of allHosts(c)) {
@@ -51,16 +52,16 @@ export async function preflight(ctx: DeployContext, o: { clusterRunning: boolean
     }
     if (versions.size > 1) out.push({ host: "servers", message: `${p} versions differ: ${[...versions].map(([v, hs]) => `${v} on ${hs.join(",")}`).join("; ")}`, fix: `install the same ${p} version on every server` });
   }
-  if (!o.clusterRunning) {
+  if (!running) {
     for (const g of serviceGroups(c)) {
       const vip = splitCidr(g.vip.address).address;
       for (const h of allHosts(c)) if (ctx.facts.get(h)?.addresses.includes(vip)) out.push({ host: h, message: `already holds the VIP ${vip}`, fix: "remove that address from the host, or choose a free VIP" });
       if ((await tcp(vip, 22)) || (await tcp(vip, ctx.cluster.oar.serverPort))) out.push({ host: "network", message: `something already answers on the VIP ${vip}`, fix: "choose a free address for the VIP" });
     }
   }
-  if (o.clusterRunning) {
+  if (running) {
     // The database keeps the passwords it was made with; oar.conf would get this file's.
-    const { host, refused } = await dbLoginRefusals(ctx, await managerState(c, ctx.t));
+    const { host, refused } = await dbLoginRefusals(ctx, atStart);
     if (refused.length) out.push({ host, ...secretsMismatch(refused, ctx.secretsFile) });
   }
   const s = c.storage;
