@@ -103,7 +103,7 @@ export function postgresCheck(confFile: string, hbaFile: string, version = "15")
   const asPg = (args: string[]) => run("runuser", ["-u", "postgres", "--", ...args]);
   const settings = asPg([`${bin}/postgres`, "-D", conf, "-C", "data_directory"]);
   const data = join(dir, "data");
-  const init = asPg([`${bin}/initdb`, "-D", data, "--auth-local=peer", "--auth-host=scram-sha-256"]);
+  const init = asPg([`${bin}/initdb`, "-D", data, "-A", "peer"]);
   if (init.code !== 0) return { settings, hba: init };
   copyFileSync(hbaFile, join(dir, "pg_hba.conf"));
   run("chown", ["postgres", join(dir, "pg_hba.conf")]);
@@ -161,11 +161,11 @@ export async function withPostgres<T>(fn: (psql: (input: string, args?: readonly
   const data = join(dir, "data");
   const init = asPg([`${bin}/initdb`, "-D", data, "--auth-local=peer", "--auth-host=scram-sha-256"]);
   if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = "54331";
-  const start = asPg([`${bin}/pg_ctl`, "-D", data, "-o", `-c listen_addresses=${o.tcpPort ? "127.0.0.1" : ""} -k ${dir} -p ${o.tcpPort ?? port}`, "-w", "-t", "30", "-l", join(dir, "log"), "start"]);
+  const port = String(o.tcpPort ?? 54331);
+  const start = asPg([`${bin}/pg_ctl`, "-D", data, "-o", `-c listen_addresses=${o.tcpPort ? "127.0.0.1" : ""} -k ${dir} -p ${port}`, "-w", "-t", "30", "-l", join(dir, "log"), "start"]);
   if (start.code !== 0) throw new Error(`postgres did not start: ${start.stderr}`);
   try {
-    return await fn((input, args = []) => asPg([`${bin}/psql`, "-h", dir, "-p", String(o.tcpPort ?? port), "-X", ...args], input));
+    return await fn((input, args = []) => asPg([`${bin}/psql`, "-h", dir, "-p", port, "-X", ...args], input));
   } finally {
     asPg([`${bin}/pg_ctl`, "-D", data, "-m", "immediate", "stop"]);
   }
