@@ -21,7 +21,7 @@ PACKAGES=(
 )
 # The VM suite (`npm run test:vm`, `bash scripts/setup.sh --vm`): qemu VMs with real DRBD.
 if [ "${1:-}" = "--vm" ]; then
-  PACKAGES+=(qemu-system-x86 qemu-utils debootstrap)
+  PACKAGES+=(qemu-system-x86 qemu-utils debootstrap fdisk)
 fi
 
 missing=()

@@ -1,8 +1,8 @@
 import type { Options } from "tsup";
 
 /**
- * The one build config every package spreads. Templates (`.hbs`) are bundled as
- * text so a published package never reads its own files at run time.
+ * The one build config every package spreads. Templates (`.hbs`) and host-side scripts
+ * (`.sh`, `.pl`, `.service`) are bundled as text so a published package never reads its own files at run time.
  */
 export function tsupBase(overrides: Options = {}): Options {
   return {
@@ -14,7 +14,7 @@ export function tsupBase(overrides: Options = {}): Options {
     sourcemap: false,
     clean: true,
     treeshake: true,
-    loader: { ".hbs": "text" },
+    loader: { ".hbs": "text", ".sh": "text", ".pl": "text", ".service": "text" },
     ...overrides,
   };
 }

@@ -18,6 +18,27 @@ export const kerberosPrincipals = (s: LabSpec): string[] => kerberosServices(s).
 /** With the lab KDC: each host's own principal is host/<name>.lab (for `ssh.transport: openssh-gssapi`). */
 const gssapi = (s: LabSpec, name: string) => (s.kerberos ? { ssh: { gssapiName: `${name}.lab` } } : {});
 
+/**
+ * Shared storage by default: this kernel has no DRBD, so the storage is a directory of the
+ * machine that every server sees, bind-mounted by the cluster manager on the active server
+ * only. With --drbd, real DRBD on the VMs' data disks (/dev/vdb1, or the lab's VG on it, or a
+ * loop file on the root disk).
+ */
+export function labStorage(s: LabSpec): ClusterInput["storage"] {
+  const d = s.drbd;
+  if (!d) return { kind: "shared", device: `${s.root}/shared`, filesystem: "none" };
+  const backing =
+    d.backing === "partition"
+      ? { kind: "partition" as const, device: LAB_DATA_PARTITION }
+      : d.backing === "lvm"
+        ? { kind: "lvm" as const, volumeGroup: d.volumeGroup, size: d.size }
+        : { kind: "loop" as const, size: d.size };
+  return { kind: "drbd", backing };
+}
+
+/** The data disk's one partition inside each lab VM. */
+export const LAB_DATA_PARTITION = "/dev/vdb1";
+
 /** The cluster file for a lab: lab hosts exactly as if they were real servers. */
 export function labCluster(s: LabSpec): ClusterInput {
   const servers = labServers(s);
@@ -43,9 +64,7 @@ export function labCluster(s: LabSpec): ClusterInput {
       oar: { address: `${s.vips.oar}/${s.prefix}`, hostname: LAB_VIP_NAMES.oar },
       ...(four ? { db: { address: `${s.vips.db}/${s.prefix}`, hostname: LAB_VIP_NAMES.db } } : {}),
     },
-    // This kernel has no DRBD: the lab's storage is a directory of the machine that every
-    // server sees, bind-mounted by the cluster manager on the active server only.
-    storage: { kind: "shared", device: `${s.root}/shared`, filesystem: "none" },
+    storage: labStorage(s),
     fencing:
       s.manager === "pacemaker"
         ? { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" }
@@ -61,9 +80,11 @@ export function labCluster(s: LabSpec): ClusterInput {
 
 export function labClusterYaml(s: LabSpec): string {
   return (
-    "# oar-ha lab cluster: written by `oar-ha lab up`. The hosts are network namespaces on this machine,\n" +
-    "# reached over SSH exactly like real servers. Storage is SHARED (a directory of the machine\n" +
-    "# bind-mounted on the active server), not DRBD: this kernel has no DRBD module.\n" +
+    "# oar-ha lab cluster: written by `oar-ha lab up`. The hosts are network namespaces (and qemu VMs\n" +
+    "# where DRBD needs a kernel of their own) on this machine, reached over SSH exactly like real servers.\n" +
+    (s.drbd
+      ? `# Storage is real DRBD on the DB servers' VMs (backing: ${s.drbd.backing}).\n`
+      : "# Storage is SHARED (a directory of the machine bind-mounted on the active server), not DRBD:\n# this kernel has no DRBD module (lab up --drbd gives VMs with real DRBD).\n") +
     (s.manager === "heartbeat" ? "# Heartbeat labs run without fencing: the lab fence device is a Pacemaker STONITH agent.\n" : "") +
     stringify(labCluster(s), { lineWidth: 0 })
   );

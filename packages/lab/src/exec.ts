@@ -1,4 +1,5 @@
 import { spawn, type SpawnOptions } from "node:child_process";
+import { createConnection } from "node:net";
 import { OarHaError } from "@oar-ha/core";
 
 export interface ExecResult {
@@ -56,4 +57,18 @@ export async function waitFor(what: string, probe: () => Promise<boolean> | bool
     if (Date.now() > end) throw new OarHaError("OARHA103", `timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/** A TCP connection to address:port succeeds within the timeout. */
+export function tcpOpen(address: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: address, port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once("connect", () => done(true));
+    sock.once("error", () => done(false));
+  });
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { OarHaError } from "@oar-ha/core";
 import { exec } from "./exec.js";
-import { hostPids } from "./host.js";
+import { execIn, hostPids } from "./host.js";
+import { vmMonitor } from "./vm.js";
 import { crashHost, powerOnHost } from "./lab.js";
 import { setPort } from "./network.js";
 import { labHost, type LabSpec } from "./spec.js";
@@ -30,7 +31,10 @@ export interface DropRule {
 const TABLE = "ohl_faults";
 
 async function nft(s: LabSpec, host: string, script: string): Promise<void> {
-  await exec("ip", ["netns", "exec", labHost(s, host).netns, "nft", "-f", "-"], { input: script });
+  const h = labHost(s, host);
+  // A VM's firewall is its own kernel's, reached over SSH; a namespace host's, from its netns.
+  if (h.vm) await execIn(s, h, "nft -f -", { input: script });
+  else await exec("ip", ["netns", "exec", h.netns, "nft", "-f", "-"], { input: script });
 }
 
 async function ensureTable(s: LabSpec, host: string): Promise<void> {
@@ -70,13 +74,21 @@ export async function addLoss(s: LabSpec, host: string, percent: number): Promis
  * call then fails and says so rather than pretending (the VM lab has it).
  */
 export async function addDelay(s: LabSpec, host: string, ms: number): Promise<void> {
-  const r = await exec("ip", ["netns", "exec", labHost(s, host).netns, "tc", "qdisc", "replace", "dev", "eth0", "root", "netem", "delay", `${ms}ms`], { check: false });
+  const h = labHost(s, host);
+  const r = h.vm
+    ? await execIn(s, h, `modprobe sch_netem 2>/dev/null; tc qdisc replace dev eth0 root netem delay ${Math.round(ms)}ms`, { check: false })
+    : await exec("ip", ["netns", "exec", h.netns, "tc", "qdisc", "replace", "dev", "eth0", "root", "netem", "delay", `${ms}ms`], { check: false });
   if (r.code !== 0) throw new OarHaError("OARHA103", `cannot add delay: ${r.stderr.trim()} (this kernel has no sch_netem; loss and drops work, delay needs the VM lab)`);
 }
 
 /** Removes every drop, loss and delay rule of the host. */
 export async function heal(s: LabSpec, host: string): Promise<void> {
-  const ns = labHost(s, host).netns;
+  const h = labHost(s, host);
+  if (h.vm) {
+    await execIn(s, h, `nft delete table inet ${TABLE} 2>/dev/null; tc qdisc del dev eth0 root 2>/dev/null; true`);
+    return;
+  }
+  const ns = h.netns;
   await exec("ip", ["netns", "exec", ns, "nft", "delete", "table", "inet", TABLE], { check: false });
   await exec("ip", ["netns", "exec", ns, "tc", "qdisc", "del", "dev", "eth0", "root"], { check: false });
 }
@@ -101,8 +113,17 @@ export function findProcesses(s: LabSpec, host: string, name: string): number[] 
   return hostPids(s, labHost(s, host)).filter((p) => (/[/ ]/.test(name) ? cmdline(p).includes(name) : comm(p) === name || cmdline(p).split(" ")[0]?.endsWith(`/${name}`)));
 }
 
-/** kill -SIGNAL of the named process(es) inside a host; returns the pids signalled. */
-export function killProcess(s: LabSpec, host: string, name: string, signal: NodeJS.Signals = "SIGKILL"): number[] {
+/** kill -SIGNAL of the named process(es) inside a host; returns the pids signalled (a VM's own PIDs for a VM). */
+export async function killProcess(s: LabSpec, host: string, name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<number[]> {
+  const h = labHost(s, host);
+  if (h.vm) {
+    if (!/^[A-Za-z0-9_.:/ -]+$/.test(name)) throw new OarHaError("OARHA901", `process name "${name}": letters, digits and . _ : / - only`);
+    const match = /[/ ]/.test(name) ? `-f '${name}'` : `-x '${name}'`;
+    const r = await execIn(s, h, `p=$(pgrep ${match}) || exit 3; kill -${signal.replace(/^SIG/, "")} $p; echo $p`, { check: false });
+    if (r.code === 3) throw new OarHaError("OARHA103", `no process "${name}" on ${host}`);
+    if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: kill ${name}: ${r.stderr.trim()}`);
+    return r.stdout.trim().split(/\s+/).map(Number);
+  }
   const pids = findProcesses(s, host, name);
   if (pids.length === 0) throw new OarHaError("OARHA103", `no process "${name}" on ${host}`);
   for (const p of pids) process.kill(p, signal);
@@ -110,9 +131,14 @@ export function killProcess(s: LabSpec, host: string, name: string, signal: Node
 }
 
 /** Freeze every process of a host (the kernel still answers TCP handshakes: a realistic hang). */
-export function freeze(s: LabSpec, host: string): void {
-  for (const p of hostPids(s, labHost(s, host))) process.kill(p, "SIGSTOP");
+export async function freeze(s: LabSpec, host: string): Promise<void> {
+  const h = labHost(s, host);
+  // A VM stops whole (qemu's `stop`: its clock and every CPU), the truest hang there is.
+  if (h.vm) await vmMonitor(s, h, "stop");
+  else for (const p of hostPids(s, h)) process.kill(p, "SIGSTOP");
 }
-export function thaw(s: LabSpec, host: string): void {
-  for (const p of hostPids(s, labHost(s, host))) process.kill(p, "SIGCONT");
+export async function thaw(s: LabSpec, host: string): Promise<void> {
+  const h = labHost(s, host);
+  if (h.vm) await vmMonitor(s, h, "cont");
+  else for (const p of hostPids(s, h)) process.kill(p, "SIGCONT");
 }

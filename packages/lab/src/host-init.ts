@@ -55,12 +55,20 @@ exec /bin/sh -c "\${SSH_ORIGINAL_COMMAND:-/bin/bash --noprofile --norc}"
  * Like the real one, `start` returns once the domain runs (its PID 1), not when its services
  * are up; states are read from the host's PID 1 directly (no program start per question).
  */
-export function fakeVirsh(root: string, cli: readonly string[], servers: readonly string[]): string {
+export function fakeVirsh(root: string, cli: readonly string[], servers: readonly { name: string; vm: boolean }[]): string {
   const lab = `${cli.map((x) => `'${x}'`).join(" ")} lab --root '${root}'`;
+  const vms = servers.filter((x) => x.vm).map((x) => x.name);
   return `#!/bin/sh
 # virsh stand-in for fence_virsh: lab servers are the "domains".
-# A host runs when the pid in its init.pid is tini inside the host's network namespace.
+# A namespace host runs when the pid in its init.pid is tini inside the host's network namespace;
+# a VM host when the pid in its qemu.pid is a qemu started on its disks.
 state() {
+  case " ${vms.join(" ")} " in
+    *" $1 "*)
+      p=$(cat "${root}/hosts/$1/qemu.pid" 2>/dev/null)
+      if [ -n "$p" ] && tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q "^qemu-system.*${root}/hosts/$1/"; then echo running; else echo "shut off"; fi
+      return ;;
+  esac
   p=$(cat "${root}/hosts/$1/init.pid" 2>/dev/null)
   if [ -n "$p" ] && [ "$(cat /proc/$p/comm 2>/dev/null)" = tini ] && [ "$(readlink /proc/$p/ns/net 2>/dev/null)" = "net:[$(stat -c %i /run/netns/${NS_PREFIX}$1 2>/dev/null)]" ]; then echo running; else echo "shut off"; fi
 }
@@ -68,7 +76,7 @@ case "$1" in
   list)
     printf ' Id   Name      State\\n----------------------------\\n'
     i=1
-    for d in ${servers.join(" ")}; do printf ' %s    %s    %s\\n' "$i" "$d" "$(state "$d")"; i=$((i + 1)); done ;;
+    for d in ${servers.map((x) => x.name).join(" ")}; do printf ' %s    %s    %s\\n' "$i" "$d" "$(state "$d")"; i=$((i + 1)); done ;;
   domstate) state "$2" ;;
   start) ${lab} power-on "$2" --no-wait >/dev/null && echo "Domain $2 started" ;;
   destroy) ${lab} crash "$2" >/dev/null && echo "Domain $2 destroyed" ;;

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
 import { join } from "node:path";
 import { OarHaError } from "@oar-ha/core";
-import { exec, waitFor, type ExecOptions, type ExecResult } from "./exec.js";
+import { exec, tcpOpen, waitFor, type ExecOptions, type ExecResult } from "./exec.js";
+import { VM_CACHE, buildVmImage, crashVmHost, startVmHost, vmPid } from "./vm.js";
 import type { LabHost, LabSpec } from "./spec.js";
 
 /*
@@ -33,7 +33,7 @@ export function initPid(s: LabSpec, h: LabHost): number | undefined {
   }
 }
 
-export const isRunning = (s: LabSpec, h: LabHost): boolean => initPid(s, h) !== undefined;
+export const isRunning = (s: LabSpec, h: LabHost): boolean => (h.vm ? vmPid(s, h) : initPid(s, h)) !== undefined;
 
 function childrenOf(pid: number): number[] {
   try {
@@ -45,21 +45,13 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-function tcpOpen(address: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = createConnection({ host: address, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once("connect", () => done(true));
-    sock.once("error", () => done(false));
-  });
-}
-
 /** Starts a host; waits for its sshd unless `waitSshd` is false (a power-on: the OS boots on its own). */
 export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000, waitSshd = true): Promise<number> {
+  if (h.vm) {
+    // A VM boots a real kernel under software emulation: minutes, not the namespace's 20 s.
+    await startVmHost(s, h, await buildVmImage(VM_CACHE), { wait: waitSshd, timeoutMs: Math.max(timeoutMs, 300_000) });
+    return vmPid(s, h) ?? 0;
+  }
   if (isRunning(s, h)) return initPid(s, h) ?? 0;
   const dir = hostDir(s, h);
   const log = openSync(join(dir, "console.log"), "a");
@@ -90,8 +82,9 @@ export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000, waitSshd 
   return tini;
 }
 
-/** Every process of the host's PID namespace (seen from the machine). */
+/** Every process of the host's PID namespace (seen from the machine; none for a VM: they live in its kernel). */
 export function hostPids(s: LabSpec, h: LabHost): number[] {
+  if (h.vm) return [];
   const pid = initPid(s, h);
   if (!pid) return [];
   let ns: string;
@@ -114,6 +107,7 @@ export function hostPids(s: LabSpec, h: LabHost): number[] {
 
 /** SIGKILL to the host's PID 1: the kernel ends every process of the host at once. */
 export async function kill(s: LabSpec, h: LabHost): Promise<void> {
+  if (h.vm) return crashVmHost(s, h);
   const pid = initPid(s, h);
   if (!pid) return;
   const before = hostPids(s, h);
@@ -124,6 +118,16 @@ export async function kill(s: LabSpec, h: LabHost): Promise<void> {
 
 /** Runs a shell command inside a host, as root, with a clean environment. */
 export function execIn(s: LabSpec, h: LabHost, script: string, o: ExecOptions = {}): Promise<ExecResult> {
+  if (h.vm) {
+    // A VM is entered the way an admin would: SSH as root with the lab's key, its pinned host key.
+    if (!isRunning(s, h)) throw new OarHaError("OARHA103", `lab host ${h.name} is not running`);
+    return exec(
+      "ssh",
+      ["-i", join(s.root, "admin", "id_ed25519"), "-o", `UserKnownHostsFile=${join(s.root, "admin", "known_hosts")}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+        "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", `root@${h.address}`, "/bin/sh", "-c", shq(script)],
+      o,
+    );
+  }
   const pid = initPid(s, h);
   if (!pid) throw new OarHaError("OARHA103", `lab host ${h.name} is not running`);
   return exec(
@@ -134,4 +138,7 @@ export function execIn(s: LabSpec, h: LabHost, script: string, o: ExecOptions = 
   );
 }
 
-export { tcpOpen };
+export { tcpOpen } from "./exec.js";
+
+/** A word quoted for sh. */
+export const shq = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;

@@ -4,13 +4,16 @@ import { join } from "node:path";
 import { OarHaError, completeSecrets, serializeSecrets } from "@oar-ha/core";
 import { labClusterYaml } from "./cluster-file.js";
 import { exec, sleep } from "./exec.js";
-import { boot, hostDir, initPid, isRunning, kill } from "./host.js";
+import { boot, execIn, hostDir, initPid, isRunning, kill } from "./host.js";
 import { LAB_DEPLOYER, LAB_REALM, startKdc } from "./kdc.js";
 import { HOST_INIT, fakeVirsh, fenceShell } from "./host-init.js";
 import { ensureKey, knownHostsLines } from "./keys.js";
 import { configureHost, createHostNetns, createSwitch, deconfigureHost, labNamespaces } from "./network.js";
 import { ensurePackages } from "./packages.js";
 import { DEFAULT_ROOT, labEtcHosts, labHost, labServers, labSpec, type LabHost, type LabOptions, type LabSpec } from "./spec.js";
+import { LAB_DATA_PARTITION } from "./cluster-file.js";
+import { VM_CACHE, buildVmImage, vmPid, writeVmSeed } from "./vm.js";
+import { claimLab, labOwner, releaseLab } from "./owner.js";
 
 export interface UpOptions extends LabOptions {
   /** How to run this program's CLI (the fence device calls `lab crash|power-on`), e.g. [node, oar-ha.js]. */
@@ -55,12 +58,31 @@ async function preflight(s: LabSpec): Promise<void> {
   if (process.getuid?.() !== 0) throw new OarHaError("OARHA103", "the lab needs root (network, mount and PID namespaces)\n  fix: run as root");
   const probe = await exec("unshare", ["--net", "--mount", "--pid", "--fork", "true"], { check: false });
   if (probe.code !== 0) throw new OarHaError("OARHA103", `namespaces are not available here: ${probe.stderr.trim()}\n  fix: run on a Linux machine (or VM) where root may create namespaces`);
+  if (s.drbd) {
+    for (const tool of ["qemu-system-x86_64", "qemu-img", "debootstrap", "mkfs.ext4", "sfdisk"]) {
+      const r = await exec("sh", ["-c", `command -v ${tool}`], { check: false });
+      if (r.code !== 0) throw new OarHaError("OARHA103", `lab up --drbd needs ${tool}, which is not installed\n  fix: apt-get install qemu-system-x86 qemu-utils debootstrap fdisk (or bash scripts/setup.sh --vm)`);
+    }
+    if (!existsSync("/dev/net/tun")) throw new OarHaError("OARHA103", "lab up --drbd needs /dev/net/tun (the VMs' NICs are taps on the lab switch)\n  fix: modprobe tun");
+  }
   // Never shadow a network the machine really uses.
   const routes = (await exec("ip", ["-4", "route", "show"])).stdout;
   for (const net of [s.subnet, s.secondarySubnet]) {
     const clash = routes.split("\n").find((l) => l.startsWith(net) && !l.includes(s.adminLink));
     if (clash) throw new OarHaError("OARHA103", `the machine already routes ${net} (${clash.trim()})\n  fix: choose another --subnet / --secondary-subnet`);
   }
+}
+
+/** A VM's identity on its seed disk; returns its host keys (for known_hosts). */
+function prepareVm(s: LabSpec, h: LabHost, adminPub: string, fenceKey: string, fenceHostPub: string): Promise<string[]> {
+  return writeVmSeed(s, h, {
+    adminPub,
+    etcHosts: labEtcHosts(s),
+    files: {
+      "etc/oar-ha/fence_lab_key": { content: fenceKey, mode: 0o600 },
+      "root/.ssh/known_hosts": { content: `[${s.fence.address}]:${s.fence.port} ${fenceHostPub.split(" ").slice(0, 2).join(" ")}\n`, mode: 0o600 },
+    },
+  });
 }
 
 function prepareHost(s: LabSpec, h: LabHost, adminPub: string, fenceKey: string, fenceHostPub: string): void {
@@ -91,7 +113,7 @@ async function startFence(s: LabSpec, cli: readonly string[]): Promise<void> {
   await ensureKey(join(dir, "host_key"), "oar-ha-lab-fence-host");
   write(join(dir, "authorized_keys"), `${clientPub}\n`, 0o600);
   write(join(dir, "shell"), fenceShell(s.root), 0o755);
-  write(join(dir, "bin/virsh"), fakeVirsh(s.root, cli, labServers(s).map((h) => h.name)), 0o755);
+  write(join(dir, "bin/virsh"), fakeVirsh(s.root, cli, labServers(s).map((h) => ({ name: h.name, vm: h.vm === true }))), 0o755);
   write(
     join(dir, "sshd_config"),
     [
@@ -128,12 +150,19 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   const log = o.log ?? (() => undefined);
   const s = labSpec(o);
   await preflight(s);
+  // Never over another root's running lab: namespace names are global to the machine.
+  const owner = await labOwner();
+  if (owner && owner !== s.root) {
+    throw new OarHaError("OARHA103", `a lab is running under ${owner}; lab names and addresses are global to this machine, so a second one cannot run beside it (and this one will not tear it down)\n  fix: oar-ha lab down --root ${owner}, then lab up again (or use that lab)`);
+  }
   if (o.installPackages ?? true) await ensurePackages(log);
   await labDown(s.root, { log, keepData: false });
+  const img = s.drbd ? await buildVmImage(VM_CACHE, { log }) : undefined;
   log(`lab root ${s.root}`);
   mkdirSync(join(s.root, "admin"), { recursive: true, mode: 0o700 });
   mkdirSync(join(s.root, "shared"), { recursive: true });
   write(join(s.root, "lab.json"), JSON.stringify(s, null, 2) + "\n");
+  await claimLab(s.root);
   write(join(s.root, "host-init.sh"), HOST_INIT, 0o755);
   const paths = labPaths(s.root);
   const adminPub = await ensureKey(paths.sshKey, "oar-ha-lab-admin");
@@ -142,18 +171,24 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   await ensureKey(join(fenceDir, "client_key"), "oar-ha-lab-fence-client");
   const fenceHostPub = await ensureKey(join(fenceDir, "host_key"), "oar-ha-lab-fence-host");
   const fenceKey = readFileSync(join(fenceDir, "client_key"), "utf8");
-  for (const h of s.hosts) prepareHost(s, h, adminPub, fenceKey, fenceHostPub);
+  const vmKeys = new Map<string, string[]>();
+  for (const h of s.hosts) {
+    if (h.vm) vmKeys.set(h.name, await prepareVm(s, h, adminPub, fenceKey, fenceHostPub));
+    else prepareHost(s, h, adminPub, fenceKey, fenceHostPub);
+  }
 
   log("network: switch, bridges, links");
   await createSwitch(s);
-  for (const h of s.hosts) {
+  for (const h of s.hosts.filter((x) => !x.vm)) {
     await createHostNetns(s, h);
     await configureHost(s, h);
   }
-  log(`booting ${s.hosts.map((h) => h.name).join(", ")}`);
+  const vms = s.hosts.filter((h) => h.vm);
+  log(`booting ${s.hosts.map((h) => h.name).join(", ")}${vms.length ? ` (${vms.map((h) => h.name).join(", ")}: qemu VMs under software emulation, a few minutes; image ${img?.image ?? ""})` : ""}`);
   await Promise.all(s.hosts.map((h) => boot(s, h)));
 
   const known = s.hosts.flatMap((h) => {
+    if (h.vm) return knownHostsLines([h.name, `${h.name}.lab`, h.address], vmKeys.get(h.name) ?? []);
     const dir = join(hostDir(s, h), "upper/etc/ssh");
     const pubs = readdirSync(dir).filter((f) => /^ssh_host_.*_key\.pub$/.test(f)).sort().map((f) => readFileSync(join(dir, f), "utf8").trim());
     return knownHostsLines([h.name, `${h.name}.lab`, h.address], pubs);
@@ -164,6 +199,11 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
     `# ssh -F ${paths.sshConfig} srv-a\nHost ${s.hosts.map((h) => h.name).join(" ")}\n  User root\n  IdentityFile ${paths.sshKey}\n  UserKnownHostsFile ${paths.knownHosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n` +
       s.hosts.map((h) => `Host ${h.name}\n  HostName ${h.address}\n`).join(""),
   );
+  if (s.drbd?.backing === "lvm") {
+    // What an LVM site has before oar-ha comes: a volume group with room (oar-ha makes its LV in it).
+    const vg = s.drbd.volumeGroup;
+    for (const h of vms) await execIn(s, h, `vgs ${vg} >/dev/null 2>&1 || { pvcreate -q ${LAB_DATA_PARTITION} && vgcreate -q ${vg} ${LAB_DATA_PARTITION}; }`, { timeoutMs: 120_000 });
+  }
   await startFence(s, o.cli);
   if (s.kerberos) await startKdc(s, log);
   write(paths.clusterFile, labClusterYaml(s));
@@ -184,6 +224,13 @@ export interface DownOptions {
  */
 export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise<void> {
   const log = o.log ?? (() => undefined);
+  const owner = await labOwner();
+  if (owner && owner !== root) {
+    // Another root's lab runs: its namespaces carry the same global names. Touch none of them.
+    log(`a lab is running under ${owner}: left as it is; only ${root} is removed`);
+    if (!o.keepData && existsSync(join(root, "lab.json"))) rmSync(root, { recursive: true, force: true });
+    return;
+  }
   let spec: LabSpec | undefined;
   try {
     spec = loadLab(root);
@@ -228,6 +275,7 @@ export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise
     await exec("umount", ["/run/netns"], { check: false });
     rmSync("/run/netns", { recursive: true, force: true });
   }
+  await releaseLab(root);
   if (!o.keepData && existsSync(join(root, "lab.json"))) rmSync(root, { recursive: true, force: true });
 }
 
@@ -236,6 +284,8 @@ export interface HostStatus {
   readonly role: string;
   readonly address: string;
   readonly running: boolean;
+  /** A qemu VM (initPid is then its qemu's PID). */
+  readonly vm?: boolean;
   readonly initPid?: number;
 }
 
@@ -245,8 +295,8 @@ export function labStatus(root = DEFAULT_ROOT): { spec: LabSpec; hosts: HostStat
     spec,
     paths: labPaths(root),
     hosts: spec.hosts.map((h) => {
-      const pid = initPid(spec, h);
-      return { name: h.name, role: h.role, address: h.address, running: pid !== undefined, ...(pid ? { initPid: pid } : {}) };
+      const pid = h.vm ? vmPid(spec, h) : initPid(spec, h);
+      return { name: h.name, role: h.role, address: h.address, running: pid !== undefined, ...(h.vm ? { vm: true } : {}), ...(pid ? { initPid: pid } : {}) };
     }),
   };
 }
@@ -255,13 +305,18 @@ export function labStatus(root = DEFAULT_ROOT): { spec: LabSpec; hosts: HostStat
 export async function crashHost(s: LabSpec, name: string): Promise<void> {
   const h = labHost(s, name);
   await kill(s, h);
-  await deconfigureHost(s, h);
+  // A VM's taps vanish with its qemu; a namespace host's addresses must be flushed by hand.
+  if (!h.vm) await deconfigureHost(s, h);
 }
 
 /** Powers a host on; with `wait: false` it returns once the host's PID 1 runs, as `virsh start` or IPMI do. */
 export async function powerOnHost(s: LabSpec, name: string, o: { wait?: boolean } = {}): Promise<void> {
   const h = labHost(s, name);
   if (isRunning(s, h)) return;
+  if (h.vm) {
+    await boot(s, h, 300_000, o.wait ?? true);
+    return;
+  }
   write(join(hostDir(s, h), "upper/etc/hosts"), labEtcHosts(s));
   await configureHost(s, h);
   await boot(s, h, 20_000, o.wait ?? true);

@@ -21,7 +21,16 @@ export interface LabOptions {
   readonly witness?: boolean;
   /** A real MIT KDC on the admin host, realm LAB, and a kerberos section in the cluster file. */
   readonly kerberos?: boolean;
+  /**
+   * Real DRBD: the DB-holding servers are qemu VMs (a kernel of their own) on the same lab
+   * networks, and the cluster file puts the database on DRBD over this backing store of each
+   * VM's data disk: `partition` (/dev/vdb1), `lvm` (a volume group on it) or `loop` (an image file).
+   */
+  readonly drbd?: DrbdBacking;
 }
+
+export type DrbdBacking = "partition" | "lvm" | "loop";
+export const DRBD_BACKINGS: readonly DrbdBacking[] = ["partition", "lvm", "loop"];
 
 export type LabRole = "server" | "frontend" | "admin";
 
@@ -37,6 +46,20 @@ export interface LabHost {
   readonly switchPorts: readonly string[];
   /** Ordinal of the server (0-based) for four-node role assignment. */
   readonly serverIndex?: number;
+  /** A qemu VM (its switch ports are taps) rather than a namespace host. */
+  readonly vm?: boolean;
+}
+
+/** The VM side of a DRBD lab: backing kind, each VM's data disk and memory. */
+export interface LabDrbd {
+  readonly backing: DrbdBacking;
+  /** The data disk (/dev/vdb, one partition /dev/vdb1) of each VM. */
+  readonly diskMiB: number;
+  readonly memoryMiB: number;
+  /** The volume group the lab makes on /dev/vdb1 for `lvm` backing (what a site would have before oar-ha). */
+  readonly volumeGroup: string;
+  /** Size of the DRBD backing volume or loop file. */
+  readonly size: string;
 }
 
 export interface LabSpec {
@@ -58,6 +81,8 @@ export interface LabSpec {
   readonly fence: { readonly address: string; readonly port: number };
   readonly vips: { readonly oar: string; readonly db: string };
   readonly hosts: readonly LabHost[];
+  /** Present when the lab's DB servers are VMs with real DRBD. */
+  readonly drbd?: LabDrbd;
 }
 
 export const NS_PREFIX = "ohl-";
@@ -83,11 +108,15 @@ export function labSpec(o: LabOptions = {}): LabSpec {
   if (net.join(".") === net2.join(".")) throw new OarHaError("OARHA901", "--subnet and --secondary-subnet must differ");
   const a = (n: number) => [...net, n].join(".");
   const b = (n: number) => [...net2, n].join(".");
+  if (o.drbd !== undefined && !DRBD_BACKINGS.includes(o.drbd)) throw new OarHaError("OARHA901", `--drbd ${String(o.drbd)}: use one of ${DRBD_BACKINGS.join(", ")}`);
+  if (o.drbd && o.kerberos) throw new OarHaError("OARHA901", "--drbd and --kerberos together are not offered yet: the VM image has no Kerberos client\n  fix: use one of them");
   const hosts: LabHost[] = [];
   const letters = "abcd";
   for (let i = 0; i < servers; i++) {
     const name = `srv-${letters[i] ?? String(i)}`;
-    hosts.push({ name, role: "server", index: i, serverIndex: i, netns: `${NS_PREFIX}${name}`, address: a(11 + i), secondary: b(11 + i), switchPorts: [`ohl${i}s0`, `ohl${i}s1`] });
+    // The DB-holding servers need a kernel of their own for DRBD: two-node, both; four-node, the DB pair.
+    const vm = o.drbd !== undefined && (servers === 2 || i >= 2);
+    hosts.push({ name, role: "server", index: i, serverIndex: i, netns: `${NS_PREFIX}${name}`, address: a(11 + i), secondary: b(11 + i), switchPorts: [`ohl${i}s0`, `ohl${i}s1`], ...(vm ? { vm: true } : {}) });
   }
   hosts.push({ name: "front", role: "frontend", index: 8, netns: `${NS_PREFIX}front`, address: a(20), switchPorts: ["ohl8s0"] });
   hosts.push({ name: "admin", role: "admin", index: 9, netns: `${NS_PREFIX}admin`, address: a(2), switchPorts: ["ohl9s0"] });
@@ -108,6 +137,7 @@ export function labSpec(o: LabOptions = {}): LabSpec {
     fence: { address: a(2), port: 2222 },
     vips: { oar: a(100), db: a(101) },
     hosts,
+    ...(o.drbd ? { drbd: { backing: o.drbd, diskMiB: 1024, memoryMiB: 1536, volumeGroup: "vg0", size: "512M" } } : {}),
   };
 }
 

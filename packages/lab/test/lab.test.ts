@@ -94,17 +94,17 @@ describe("a two-server lab", () => {
   });
 
   it("kills a named process inside a host only", async () => {
-    const pids = killProcess(s, "srv-b", "/usr/sbin/sshd -p 2200");
+    const pids = await killProcess(s, "srv-b", "/usr/sbin/sshd -p 2200");
     expect(pids.length).toBeGreaterThan(0);
     await waitFor("port 2200 closed", async () => !(await reach(s, "srv-a", "srv-b", 2200)), 5_000);
     expect(await reach(s, "srv-a", "srv-b", 22)).toBe(true);
   });
 
-  it("a frozen host still completes TCP handshakes but answers nothing; thawed, it answers", () => {
-    freeze(s, "front");
+  it("a frozen host still completes TCP handshakes but answers nothing; thawed, it answers", async () => {
+    await freeze(s, "front");
     const r = ssh(up, "front", "true");
     expect(r.status).not.toBe(0);
-    thaw(s, "front");
+    await thaw(s, "front");
     expect(ssh(up, "front", "true").status).toBe(0);
   });
 
@@ -136,6 +136,17 @@ describe("a two-server lab", () => {
     // on, and sshd starts after that (CI once ran ssh in between).
     await waitFor("srv-b's sshd", async () => reach(s, "srv-a", "srv-b", 22), 20_000, 250);
     expect(ssh(up, "srv-b", "hostname").stdout.trim()).toBe("srv-b");
+  });
+
+  it("a lab under another root neither starts beside it nor tears it down (two roots)", async () => {
+    const other = "/mnt/oar-ha-lab-test-other";
+    await expect(labUp({ root: other, servers: 2, cli, installPackages: false })).rejects.toThrow(`a lab is running under ${root}`);
+    expect(existsSync(other), "the refused lab up wrote nothing").toBe(false);
+    const before = labLeftovers();
+    // `lab down --root OTHER` (what npm run bench's teardown does) must leave this lab alone.
+    await labDown(other);
+    expect(labLeftovers()).toEqual(before);
+    for (const h of s.hosts) expect(ssh(up, h.name, "hostname").stdout.trim()).toBe(h.name);
   });
 
   it("finds processes by name", () => {

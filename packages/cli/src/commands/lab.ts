@@ -36,6 +36,7 @@ export default defineCommand({
     manager: { type: "string", description: "up: pacemaker | heartbeat", default: "pacemaker" },
     witness: { type: "boolean", description: "up (pacemaker): the admin host is a corosync-qnetd quorum witness (default; --no-witness for none)", default: true },
     kerberos: { type: "boolean", description: "up: a real MIT KDC on the admin host (realm LAB), host/oar.lab exported once, a kerberos section in the cluster file" },
+    drbd: { type: "string", description: "up: real DRBD: the DB servers are qemu VMs, the database on DRBD over partition | lvm | loop" },
     "skip-install": { type: "boolean", description: "up: never run apt-get (fail if a package is missing)" },
     "keep-data": { type: "boolean", description: "down: keep host disks, keys and the cluster file" },
     link: { type: "string", description: "cable: 0 (main) or 1 (second link)", default: "0" },
@@ -63,6 +64,7 @@ export default defineCommand({
           manager: args.manager as LabOptions["manager"],
           witness: args.manager === "pacemaker" && args.witness !== false,
           kerberos: args.kerberos === true,
+          ...(args.drbd !== undefined ? { drbd: args.drbd as NonNullable<LabOptions["drbd"]> } : {}),
         };
         if (!["postgresql", "mysql", "mariadb"].includes(String(o.database))) usage("--db must be postgresql, mysql or mariadb");
         if (!["pacemaker", "heartbeat"].includes(String(o.manager))) usage("--manager must be pacemaker or heartbeat");
@@ -133,7 +135,7 @@ export default defineCommand({
         await heal(loadLab(root), host());
         return EXIT.ok;
       case "kill": {
-        const pids = killProcess(loadLab(root), host(), args.arg ?? usage("lab kill HOST PROCESS"));
+        const pids = await killProcess(loadLab(root), host(), args.arg ?? usage("lab kill HOST PROCESS"));
         process.stderr.write(`killed ${pids.join(" ")}\n`);
         return EXIT.ok;
       }
