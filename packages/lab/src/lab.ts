@@ -151,7 +151,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   const s = labSpec(o);
   await preflight(s);
   // Never over another root's running lab: namespace names are global to the machine.
-  const owner = await labOwner();
+  const owner = labOwner();
   if (owner && owner !== s.root) {
     throw new OarHaError("OARHA103", `a lab is running under ${owner}; lab names and addresses are global to this machine, so a second one cannot run beside it (and this one will not tear it down)\n  fix: oar-ha lab down --root ${owner}, then lab up again (or use that lab)`);
   }
@@ -162,7 +162,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   mkdirSync(join(s.root, "admin"), { recursive: true, mode: 0o700 });
   mkdirSync(join(s.root, "shared"), { recursive: true });
   write(join(s.root, "lab.json"), JSON.stringify(s, null, 2) + "\n");
-  await claimLab(s.root);
+  claimLab(s.root);
   write(join(s.root, "host-init.sh"), HOST_INIT, 0o755);
   const paths = labPaths(s.root);
   const adminPub = await ensureKey(paths.sshKey, "oar-ha-lab-admin");
@@ -224,7 +224,7 @@ export interface DownOptions {
  */
 export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise<void> {
   const log = o.log ?? (() => undefined);
-  const owner = await labOwner();
+  const owner = labOwner();
   if (owner && owner !== root) {
     // Another root's lab runs: its namespaces carry the same global names. Touch none of them.
     log(`a lab is running under ${owner}: left as it is; only ${root} is removed`);
@@ -275,7 +275,7 @@ export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise
     await exec("umount", ["/run/netns"], { check: false });
     rmSync("/run/netns", { recursive: true, force: true });
   }
-  await releaseLab(root);
+  releaseLab(root);
   if (!o.keepData && existsSync(join(root, "lab.json"))) rmSync(root, { recursive: true, force: true });
 }
 

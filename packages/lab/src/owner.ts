@@ -15,21 +15,21 @@ export const OWNER_FILE = process.env.OAR_HA_LAB_OWNER_FILE ?? "/run/oar-ha-lab/
  * The root of the lab that runs on this machine, if any: recorded, its lab.json present, and
  * its switch namespace alive. A stale record (its lab gone) counts as none.
  */
-export async function labOwner(): Promise<string | undefined> {
+export function labOwner(): string | undefined {
   if (!existsSync(OWNER_FILE)) return undefined;
   const root = readFileSync(OWNER_FILE, "utf8").trim();
   const alive = root !== "" && existsSync(join(root, "lab.json")) && existsSync(`/run/netns/${NS_PREFIX}switch`);
   return alive ? root : undefined;
 }
 
-export async function claimLab(root: string): Promise<void> {
+export function claimLab(root: string): void {
   mkdirSync(join(OWNER_FILE, ".."), { recursive: true });
   writeFileSync(OWNER_FILE, `${root}\n`);
 }
 
 /** Drops the record if it names `root` (or nothing alive). */
-export async function releaseLab(root: string): Promise<void> {
+export function releaseLab(root: string): void {
   if (!existsSync(OWNER_FILE)) return;
   const owner = readFileSync(OWNER_FILE, "utf8").trim();
-  if (owner === root || (await labOwner()) === undefined) rmSync(OWNER_FILE, { force: true });
+  if (owner === root || labOwner() === undefined) rmSync(OWNER_FILE, { force: true });
 }
