@@ -13,11 +13,12 @@ PACKAGES=(
   fence-agents sbd                             # fence_ipmilan, fence_virsh, fence_sbd
   postgresql mariadb-server                    # postgres -C, pg_hba check, mariadbd --help --verbose
   openssh-server openssh-client iproute2 util-linux procps   # namespaces (unshare, ip), sshd per lab host
-  tini nftables kmod                           # the lab: PID 1 of each host, fault injection, modprobe for agents
+  tini nftables kmod chrony                    # the lab: PID 1 of each host, fault injection, modprobe for agents, time server for VMs
   oar-server oar-server-pgsql oar-server-mysql oar-node oar-user oar-user-pgsql oar-user-mysql   # OAR 2.5.9
   krb5-kdc krb5-admin-server krb5-user         # Kerberos (lab KDC)
   apache2 libapache2-mod-auth-gssapi oar-restful-api curl   # the OAR API behind Apache with GSSAPI (kerberos HTTP)
   logrotate                                    # logrotate -d on the log-sync rules
+  shellcheck                                   # every host-side script is checked
 )
 # The VM suite (`npm run test:vm`, `bash scripts/setup.sh --vm`): qemu VMs with real DRBD.
 if [ "${1:-}" = "--vm" ]; then

@@ -8,7 +8,7 @@ export { labCluster, labClusterYaml } from "./cluster-file.js";
 export { labUp, labDown, labStatus, loadLab, labPaths, crashHost, powerOnHost, type UpOptions, type UpResult, type DownOptions, type LabPaths, type HostStatus } from "./lab.js";
 export { execIn, hostPids, isRunning, initPid, tcpOpen } from "./host.js";
 export { exec, waitFor, type ExecResult, type ExecOptions } from "./exec.js";
-export { LAB_PACKAGES, missingPackages, ensurePackages } from "./packages.js";
+export { LAB_PACKAGES, LAB_VM_PACKAGES, missingPackages, ensurePackages } from "./packages.js";
 export * from "./faults.js";
 export { startKdc, kerberosDir, LAB_REALM, LAB_USER } from "./kdc.js";
 export { buildVmImage, startVmHost, crashVmHost, vmPid, vmMonitor, aptMirror, VM_CACHE, type VmImage } from "./vm.js";

@@ -9,7 +9,7 @@ import { LAB_DEPLOYER, LAB_REALM, startKdc } from "./kdc.js";
 import { HOST_INIT, fakeVirsh, fenceShell } from "./host-init.js";
 import { ensureKey, knownHostsLines } from "./keys.js";
 import { configureHost, createHostNetns, createSwitch, deconfigureHost, labNamespaces } from "./network.js";
-import { ensurePackages } from "./packages.js";
+import { LAB_PACKAGES, LAB_VM_PACKAGES, ensurePackages, missingPackages } from "./packages.js";
 import { DEFAULT_ROOT, labEtcHosts, labHost, labServers, labSpec, type LabHost, type LabOptions, type LabSpec } from "./spec.js";
 import { LAB_DATA_PARTITION } from "./cluster-file.js";
 import { VM_CACHE, buildVmImage, vmPid, writeVmSeed } from "./vm.js";
@@ -58,13 +58,7 @@ async function preflight(s: LabSpec): Promise<void> {
   if (process.getuid?.() !== 0) throw new OarHaError("OARHA103", "the lab needs root (network, mount and PID namespaces)\n  fix: run as root");
   const probe = await exec("unshare", ["--net", "--mount", "--pid", "--fork", "true"], { check: false });
   if (probe.code !== 0) throw new OarHaError("OARHA103", `namespaces are not available here: ${probe.stderr.trim()}\n  fix: run on a Linux machine (or VM) where root may create namespaces`);
-  if (s.drbd) {
-    for (const tool of ["qemu-system-x86_64", "qemu-img", "debootstrap", "mkfs.ext4", "sfdisk"]) {
-      const r = await exec("sh", ["-c", `command -v ${tool}`], { check: false });
-      if (r.code !== 0) throw new OarHaError("OARHA103", `lab up --drbd needs ${tool}, which is not installed\n  fix: apt-get install qemu-system-x86 qemu-utils debootstrap fdisk (or bash scripts/setup.sh --vm)`);
-    }
-    if (!existsSync("/dev/net/tun")) throw new OarHaError("OARHA103", "lab up --drbd needs /dev/net/tun (the VMs' NICs are taps on the lab switch)\n  fix: modprobe tun");
-  }
+  if (s.drbd && !existsSync("/dev/net/tun")) throw new OarHaError("OARHA103", "lab up --drbd needs /dev/net/tun (the VMs' NICs are taps on the lab switch)\n  fix: modprobe tun");
   // Never shadow a network the machine really uses.
   const routes = (await exec("ip", ["-4", "route", "show"])).stdout;
   for (const net of [s.subnet, s.secondarySubnet]) {
@@ -81,6 +75,7 @@ function prepareVm(s: LabSpec, h: LabHost, adminPub: string, fenceKey: string, f
     files: {
       "etc/oar-ha/fence_lab_key": { content: fenceKey, mode: 0o600 },
       "root/.ssh/known_hosts": { content: `[${s.fence.address}]:${s.fence.port} ${fenceHostPub.split(" ").slice(0, 2).join(" ")}\n`, mode: 0o600 },
+      "etc/chrony/chrony.conf": { content: vmChronyConf(s), mode: 0o644 },
     },
   });
 }
@@ -138,6 +133,26 @@ async function startFence(s: LabSpec, cli: readonly string[]): Promise<void> {
   await exec("ip", ["netns", "exec", admin.netns, "/usr/sbin/sshd", "-f", join(dir, "sshd_config"), "-E", join(dir, "sshd.log")]);
 }
 
+/**
+ * The lab's time server, for the VMs: their emulated clocks drift by whole seconds (a TSC
+ * calibrated under emulation, CPU starvation), and apply refuses hosts 5 s off, as it should
+ * on a real site. chronyd in the admin host's network namespace serves this machine's clock
+ * (-x: it never sets it), the VMs follow it with chrony; namespace hosts share the clock.
+ */
+async function startNtp(s: LabSpec): Promise<void> {
+  const dir = join(s.root, "ntp");
+  mkdirSync(dir, { recursive: true });
+  write(
+    join(dir, "chrony.conf"),
+    [`bindaddress ${labHost(s, "admin").address}`, `allow ${s.subnet}`, "local stratum 8", "cmdport 0", `pidfile ${dir}/chronyd.pid`, `driftfile ${dir}/drift`, ""].join("\n"),
+  );
+  await exec("ip", ["netns", "exec", labHost(s, "admin").netns, "/usr/sbin/chronyd", "-x", "-f", join(dir, "chrony.conf")]);
+}
+
+/** chrony in a VM: the lab's time server only, stepping any offset over half a second. */
+export const vmChronyConf = (s: LabSpec): string =>
+  `# oar-ha lab: the machine's clock, served from the admin host\nserver ${labHost(s, "admin").address} iburst minpoll 1 maxpoll 3\nmakestep 0.5 -1\ndriftfile /var/lib/chrony/chrony.drift\n`;
+
 export interface UpResult {
   readonly spec: LabSpec;
   readonly paths: LabPaths;
@@ -155,7 +170,11 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   if (owner && owner !== s.root) {
     throw new OarHaError("OARHA103", `a lab is running under ${owner}; lab names and addresses are global to this machine, so a second one cannot run beside it (and this one will not tear it down)\n  fix: oar-ha lab down --root ${owner}, then lab up again (or use that lab)`);
   }
-  if (o.installPackages ?? true) await ensurePackages(log);
+  if (o.installPackages ?? true) await ensurePackages(log, s.drbd ? [...LAB_PACKAGES, ...LAB_VM_PACKAGES] : LAB_PACKAGES);
+  if (s.drbd) {
+    const missing = await missingPackages(LAB_VM_PACKAGES);
+    if (missing.length) throw new OarHaError("OARHA103", `lab up --drbd needs ${missing.join(" ")}, not installed\n  fix: apt-get install ${missing.join(" ")} (or bash scripts/setup.sh --vm)`);
+  }
   await labDown(s.root, { log, keepData: false });
   const img = s.drbd ? await buildVmImage(VM_CACHE, { log }) : undefined;
   log(`lab root ${s.root}`);
@@ -183,6 +202,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
     await createHostNetns(s, h);
     await configureHost(s, h);
   }
+  if (s.hosts.some((h) => h.vm)) await startNtp(s);
   const vms = s.hosts.filter((h) => h.vm);
   log(`booting ${s.hosts.map((h) => h.name).join(", ")}${vms.length ? ` (${vms.map((h) => h.name).join(", ")}: qemu VMs under software emulation, a few minutes; image ${img?.image ?? ""})` : ""}`);
   await Promise.all(s.hosts.map((h) => boot(s, h)));
@@ -243,6 +263,12 @@ export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise
     const pid = Number(readFileSync(fencePid, "utf8").trim());
     if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "sshd") process.kill(pid, "SIGKILL");
     rmSync(fencePid, { force: true });
+  }
+  const ntpPid = join(root, "ntp", "chronyd.pid");
+  if (existsSync(ntpPid)) {
+    const pid = Number(readFileSync(ntpPid, "utf8").trim());
+    if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "chronyd") process.kill(pid, "SIGKILL");
+    rmSync(ntpPid, { force: true });
   }
   if (spec) for (const h of spec.hosts) if (isRunning(spec, h)) await kill(spec, h);
   const namespaces = await labNamespaces();

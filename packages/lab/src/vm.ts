@@ -26,7 +26,7 @@ import SEED_UNIT from "./scripts/ohl-seed.service";
 const BASE = ["linux-image-amd64", "systemd-sysv", "udev", "kmod", "iproute2", "openssh-server", "e2fsprogs", "procps", "util-linux", "coreutils"];
 /** The HA stack on a DB-holding server, for every manager and database the lab offers (apply installs nothing). */
 const STACK = [
-  "drbd-utils", "lvm2", "nftables", "psmisc", "fdisk", "openssh-client", "logrotate", "curl",
+  "drbd-utils", "lvm2", "nftables", "psmisc", "fdisk", "openssh-client", "logrotate", "curl", "chrony",
   "corosync", "corosync-qdevice", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents",
   "heartbeat", "cluster-glue",
   "postgresql", "postgresql-client-15", "mariadb-server", "mariadb-client",

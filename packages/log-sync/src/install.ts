@@ -17,8 +17,12 @@ import logrotateTpl from "./templates/logrotate.hbs";
  */
 
 export const LOG_SYNC = {
-  /** The agent program (one file, bundled for Node 18, Debian 12's nodejs; not from a Debian package, so under /usr/local). */
-  agent: "/usr/local/lib/oar-ha/oar-ha-log-sync.js",
+  /**
+   * The agent program (one file, bundled for Node 18, Debian 12's nodejs; not from a Debian package,
+   * so under /usr/local). `.mjs`: it is an ES module, and Node 18 reads a `.js` file without a
+   * package.json nearby as CommonJS (found on the VM lab: the agent died at its first `import`).
+   */
+  agent: "/usr/local/lib/oar-ha/oar-ha-log-sync.mjs",
   node: "/usr/bin/node",
   /** A hard bound on the agent's and the receiver's heap: a log shipper never eats the OAR server's memory. */
   nodeFlags: ["--max-old-space-size=64"],

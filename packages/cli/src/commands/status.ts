@@ -14,7 +14,7 @@ export default defineCommand({
     const s = await openSession(args.file, args.secrets, false);
     try {
       const st = await clusterStatus(s.cluster, s.transports);
-      if (args.json) json({ healthy: st.healthy, vipHolder: st.vipHolder ?? null, checks: st.checks, manager: { name: st.manager.manager, nodes: st.manager.nodes, groups: st.manager.groups }, resources: st.manager.crm?.resources ?? [] });
+      if (args.json) json({ healthy: st.healthy, vipHolder: st.vipHolder ?? null, checks: st.checks, manager: { name: st.manager.manager, nodes: st.manager.nodes, groups: st.manager.groups }, resources: st.manager.crm?.resources ?? [], ...(st.drbd ? { drbd: st.drbd } : {}) });
       else {
         const w = Math.max(...st.checks.map((c) => c.name.length));
         for (const c of st.checks) process.stdout.write(`${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(w)}  ${c.detail}\n`);

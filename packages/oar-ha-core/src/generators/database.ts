@@ -131,6 +131,9 @@ export function bootPolicy(c: Cluster): ServicePolicy[] {
   const reason = `started by ${c.manager} on the active server only`;
   return [
     ...dbServers(c).map((n) => ({ host: n.name, service: db, boot: "disabled" as const, reason })),
+    // Pacemaker's drbd agent brings the resource up; Heartbeat's drbddisk only promotes, so
+    // there DRBD's own service keeps the passive connected (Secondary) from boot on.
+    ...(c.storage.kind === "drbd" && c.manager === "pacemaker" ? dbServers(c).map((n) => ({ host: n.name, service: "drbd", boot: "disabled" as const, reason: "brought up by Pacemaker's drbd agent (promotable clone)" })) : []),
     ...oarServers(c).map((n) => ({ host: n.name, service: "oar-server", boot: "disabled" as const, reason })),
   ];
 }

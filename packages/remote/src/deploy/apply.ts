@@ -1,4 +1,4 @@
-import { hostsWithRole, witness, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import { dbServers, hostsWithRole, witness, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
 import { gatherFacts } from "../facts.js";
 import { planFiles, type FileChange } from "../plan.js";
 import { runPhases, type ApplyEvent, type Phase, type RunResult } from "../executor.js";
@@ -14,6 +14,7 @@ import { logSyncPair } from "@oar-ha/log-sync";
 import { sshServers } from "@oar-ha/kerberos-config";
 import { kdcExtractStep } from "./kerberos-admin.js";
 import { kerberosFrontends, kerberosProblems, keytabSteps, sshdReloadStep, vipHostKeyStep, vipKnownHostsStep } from "./kerberos.js";
+import { drbdBackingStep, drbdInitialSyncStep, drbdMetadataStep, drbdPreflight, drbdUpStep } from "./drbd.js";
 import { bootPolicyStep, cibStep, dbBootstrapStep, failuresClearedStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
 
 export interface DeployInput {
@@ -55,6 +56,17 @@ export async function planDeploy(i: DeployInput): Promise<FileChange[]> {
 }
 
 
+/** DRBD under the database: backing store, metadata, resource up on both DB servers, initial sync. */
+function drbdPhases(ctx: DeployContext): Phase[] {
+  const db = dbServers(ctx.cluster).map((n) => n.name);
+  return [
+    { title: "DRBD backing store", parallel: true, steps: db.map((h) => drbdBackingStep(ctx, h)) },
+    { title: "DRBD metadata", parallel: true, steps: db.map((h) => drbdMetadataStep(ctx, h)) },
+    { title: "DRBD resource up", parallel: true, steps: db.map((h) => drbdUpStep(ctx, h)) },
+    { title: "DRBD initial sync", parallel: false, steps: [drbdInitialSyncStep(ctx)] },
+  ];
+}
+
 /** The phases of a deploy, in order. Each step checks before it acts: a re-run does only what is missing. */
 export function deployPhases(ctx: DeployContext): Phase[] {
   const c = ctx.cluster;
@@ -70,6 +82,7 @@ export function deployPhases(ctx: DeployContext): Phase[] {
     ...(c.kerberos ? [{ title: "Kerberos keytabs", parallel: true, steps: keytabSteps(ctx) }] : []),
     { title: "no boot-time start outside the cluster manager", parallel: true, steps: ctx.services.map((s) => bootPolicyStep(ctx, s.host, s.service)) },
     { title: "oar SSH keys", parallel: false, steps: [oarKeysStep(ctx)] },
+    ...(c.storage.kind === "drbd" ? drbdPhases(ctx) : []),
     { title: "OAR database", parallel: false, steps: [dbBootstrapStep(ctx)] },
   ];
   const w = witness(c);
@@ -117,7 +130,7 @@ export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: 
   const ctx = await context(i);
   const atStart = await managerState(ctx.cluster, ctx.t);
   ctx.clusterRunning = clusterRunning(atStart);
-  failOnProblems([...(await preflight(ctx, atStart)), ...(await kerberosProblems(ctx))]);
+  failOnProblems([...(await preflight(ctx, atStart)), ...(await kerberosProblems(ctx)), ...(await drbdPreflight(ctx))]);
   const r1 = await runPhases(deployPhases(ctx), o);
   if (o.dryRun) return { ...r1, seconds: (Date.now() - t0) / 1000 };
   o.emit?.({ type: "phase", title: "waiting until every resource runs" });

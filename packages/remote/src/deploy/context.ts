@@ -51,6 +51,7 @@ export function packagesFor(c: Cluster, host: string): string[] {
       if (hostsWithRole(c, "witness").length) out.add("corosync-qdevice");
     } else ["heartbeat", "cluster-glue", "resource-agents", "kmod"].forEach((p) => out.add(p));
     if (c.storage.kind === "drbd") out.add("drbd-utils");
+    if (c.storage.kind === "drbd" && c.storage.backing.kind === "lvm" && dbServers(c).some((n) => n.name === host)) out.add("lvm2");
     if (c.fencing.kind === "sbd") out.add("sbd");
   }
   if (dbServers(c).some((n) => n.name === host)) out.add(pg ? "postgresql" : "mariadb-server");

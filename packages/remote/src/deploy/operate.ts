@@ -1,10 +1,12 @@
-import { OarHaError, hostsWithRole, oarServers, serviceGroups, witness, type Cluster } from "@oar-ha/core";
+import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, witness, type Cluster } from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
 import { logSyncPair } from "@oar-ha/log-sync";
 import { logSyncStatus, stopLogSyncScript } from "./log-sync.js";
 import { sshServers } from "@oar-ha/kerberos-config";
 import { RELOAD_SSHD, keytabStatus } from "./kerberos.js";
+import { drbdProblems, drbdStates, drbdStorage, type DrbdState } from "./drbd.js";
+import { backingDevice } from "@oar-ha/drbd-config";
 import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
 
 /*
@@ -24,6 +26,24 @@ export interface ClusterStatus {
   readonly manager: ManagerState;
   /** The server that holds the OAR VIP. */
   readonly vipHolder?: string;
+  /** Per DB server, when the database is on DRBD. */
+  readonly drbd?: readonly DrbdState[];
+}
+
+/** One line per DB server: role, connection, disks, out-of-sync amount; unhealthy with the reason. */
+function drbdChecks(states: readonly DrbdState[], serving: boolean): Check[] {
+  const problems = drbdProblems(states, serving);
+  const checks = states.map((x) => {
+    const mine = problems.filter((p) => p.startsWith(`${x.host}: `)).map((p) => p.slice(x.host.length + 2));
+    const detail =
+      x.role === "none" || x.role === "unknown"
+        ? mine.join("; ")
+        : `${x.role}/${x.peerRole ?? "?"} ${x.cstate ?? "?"} ${x.disk ?? "?"}/${x.peerDisk ?? "?"}, ${x.outOfSyncKiB ?? 0} KiB out of sync${mine.length ? `: ${mine.join("; ")}` : ""}`;
+    return { name: `DRBD ${x.host}`, ok: mine.length === 0, detail };
+  });
+  const cluster = problems.filter((p) => !states.some((x) => p.startsWith(`${x.host}: `)));
+  if (cluster.length) checks.push({ name: "DRBD roles", ok: false, detail: cluster.join("; ") });
+  return checks;
 }
 
 /** Health of the whole stack, each check with a sentence; `healthy` when every check passes. */
@@ -66,7 +86,9 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   checks.push({ name: "OAR configuration", ok: bad.length === 0, detail: bad.length ? bad.join("; ") : `every host points at ${c.vips.oar.hostname}` });
   for (const s of await logSyncStatus(c, t)) checks.push(logSyncCheck(s));
   if (c.kerberos) checks.push(...keytabChecks(await keytabStatus(c, t)));
-  return { healthy: checks.every((x) => x.ok), checks, manager: m, ...(vipHolder ? { vipHolder } : {}) };
+  const drbd = c.storage.kind === "drbd" ? await drbdStates(c, t) : undefined;
+  if (drbd) checks.push(...drbdChecks(drbd, m.groups.some((g) => (g.id === "all" || g.id === "db") && g.holder !== undefined)));
+  return { healthy: checks.every((x) => x.ok), checks, manager: m, ...(vipHolder ? { vipHolder } : {}), ...(drbd ? { drbd } : {}) };
 }
 
 /** Every server holds every VIP principal, 0600 root, at the same kvno on all of them. */
@@ -102,6 +124,16 @@ function logSyncCheck(s: Awaited<ReturnType<typeof logSyncStatus>>[number]): Che
   const detail = s.lagBytes ? `${kib} KiB behind for ${Math.round(behind)} s${gaps}` : `caught up${gaps}`;
   return { name, ok: behind < LOG_SYNC_BEHIND_OK_S, detail };
 }
+
+/**
+ * Shell: oar-ha's own state removed, except what holds or describes the database's data: a
+ * DRBD loop file under /var/lib/oar-ha and the records that the DRBD metadata and the database
+ * on it are this cluster's (a later apply takes them up again instead of refusing them).
+ */
+const KEEP_DATA = `[ -d /var/lib/oar-ha ] || exit 0
+find /var/lib/oar-ha/state -mindepth 1 ! -name 'drbd-*.md' ! -name '.oar-ha-db-created-*' -exec rm -rf {} + 2>/dev/null || true
+find /var/lib/oar-ha -mindepth 1 -maxdepth 1 ! -name state ! -name '*.img' -exec rm -rf {} +
+rmdir /var/lib/oar-ha/state /var/lib/oar-ha 2>/dev/null || true`;
 
 const HB_STANDBY = "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d/hb_standby ] && exec $d/hb_standby all; done; echo 'hb_standby not found' >&2; exit 1";
 
@@ -207,9 +239,14 @@ done < ${MANAGED_LIST}
 if [ -f ${STATE_DIR}/boot-disabled ]; then
   sort -u ${STATE_DIR}/boot-disabled | while read -r s; do update-rc.d "$s" enable >/dev/null 2>&1 || true; if [ -d /run/systemd/system ]; then systemctl enable --quiet "$s" || true; fi; done
 fi
-rm -rf /var/lib/oar-ha`,
+${KEEP_DATA}`,
     );
     restored.push(...r.stdout.split("\n").filter(Boolean).map((l) => `${h}: ${l}`));
+  }
+  const d = drbdStorage(c);
+  if (d) {
+    const where = d.backing.kind === "loop" ? `${d.backing.file} (attached to ${backingDevice(d)} until the next boot)` : backingDevice(d);
+    log(`the database stays on DRBD resource ${d.resource}: backing store ${where} on ${dbServers(c).map((n) => n.name).join(" and ")}, metadata and data untouched; oar-ha apply takes it up again, and only wipefs/drbdadm wipe-md by hand would erase it`);
   }
   // sshd still runs with the Kerberos drop-in and the VIP key it read: it re-reads what is back.
   for (const h of c.kerberos ? sshServers(c) : []) {

@@ -22,7 +22,7 @@ const tcp = (address: string, port: number): Promise<boolean> =>
 /** What this version validates but cannot deploy yet: refused before any change, never half-done. */
 export function unsupported(c: Cluster): Problem[] {
   const out: Problem[] = [];
-  if (c.storage.kind === "drbd") out.push({ host: "cluster file", message: "storage.kind drbd: apply does not drive DRBD yet (it needs the VM lab)", fix: "use storage.kind shared, or set up DRBD by hand and describe it as shared storage" });
+  if (c.storage.kind === "drbd" && c.storage.version === "9") out.push({ host: "cluster file", message: "storage.version 9: apply drives DRBD 8.4 (Debian 12's kernel module) only", fix: "use version 8.4 (the default), or set DRBD 9 up by hand and describe it as shared storage" });
   return out;
 }
 
@@ -66,7 +66,8 @@ export async function preflight(ctx: DeployContext, atStart: ManagerState): Prom
   }
   const s = c.storage;
   for (const n of dbServers(c)) {
-    const dev = s.kind === "shared" ? s.device : s.backing.kind === "partition" ? s.backing.device : undefined;
+    // DRBD's backing store is probed in depth by drbdPreflight (missing, holding data, no room).
+    const dev = s.kind === "shared" ? s.device : undefined;
     if (!dev) continue;
     const r = await tr(ctx, n.name).exec(`test -e '${dev}'`);
     if (r.code !== 0) out.push({ host: n.name, message: `storage ${dev} does not exist`, fix: "attach the device (or fix storage.device) before apply" });

@@ -142,11 +142,23 @@ chown oar:oar ${OAR_SSH}/authorized_keys; chmod 600 ${OAR_SSH}/authorized_keys`)
   };
 }
 
-function mountCommand(ctx: DeployContext): string {
+/**
+ * Shell: the cluster storage mounted on MP here (`mp` may be "$d" for a temporary directory).
+ * DRBD: this server becomes Primary first and the filesystem is made once (a device with none).
+ */
+function mountCommand(ctx: DeployContext, mp = shq(ctx.cluster.storage.mountPoint), readOnly = false): string {
   const s = ctx.cluster.storage;
-  if (s.kind !== "shared") throw new OarHaError("OARHA103", "apply does not drive DRBD yet (the VM lab issue brings it): use storage.kind shared, or prepare DRBD by hand");
-  const mp = shq(s.mountPoint);
-  return s.filesystem === "none" ? `mount --bind ${shq(s.device)} ${mp}` : `mount -t ${s.filesystem} ${shq(s.device)} ${mp}`;
+  if (s.kind === "drbd") {
+    const res = shq(s.resource);
+    return `drbdadm primary ${res} && { blkid -p ${shq(s.device)} >/dev/null 2>&1 || mkfs -t ${s.filesystem} -q ${shq(s.device)} </dev/null; } && mount -t ${s.filesystem}${readOnly ? " -o ro" : ""} ${shq(s.device)} ${mp}`;
+  }
+  return s.filesystem === "none" ? `mount --bind ${shq(s.device)} ${mp}` : `mount -t ${s.filesystem}${readOnly ? " -o ro" : ""} ${shq(s.device)} ${mp}`;
+}
+
+/** Shell: the storage released again (DRBD: back to Secondary, the cluster manager decides). */
+function releaseCommand(ctx: DeployContext, mp = shq(ctx.cluster.storage.mountPoint)): string {
+  const s = ctx.cluster.storage;
+  return s.kind === "drbd" ? `umount ${mp}; drbdadm secondary ${shq(s.resource)}` : `umount ${mp}`;
 }
 
 /** Marker written on the cluster storage once the OAR database exists: it is never created twice. */
@@ -172,7 +184,9 @@ export function dbBootstrapStep(ctx: DeployContext): Step {
       const st = await managerState(c, ctx.t);
       if (st.groups.some((g) => (g.id === "all" || g.id === "db") && g.running)) return true;
       if (s.kind === "shared" && s.filesystem === "none") return (await tr(ctx, host).exec(`test -e ${shq(`${s.device}/${DB_MARKER}`)}`)).code === 0;
-      const r = await tr(ctx, host).exec(`set -e; d=$(mktemp -d); ${mountCommand(ctx).replace(shq(mp), '"$d"')} -o ro; trap 'umount "$d"; rmdir "$d"' EXIT; test -e "$d/${DB_MARKER}"`);
+      // DRBD: looking would mean promoting; the host keeps its own record of the creation.
+      if (s.kind === "drbd") return (await tr(ctx, host).exec(`test -e ${shq(`${STATE_DIR}/${DB_MARKER}-${s.resource}`)}`)).code === 0;
+      const r = await tr(ctx, host).exec(`set -e; d=$(mktemp -d); ${mountCommand(ctx, '"$d"', true)}; trap 'umount "$d"; rmdir "$d"' EXIT; test -e "$d/${DB_MARKER}"`);
       return r.code === 0;
     },
     act: async () => {
@@ -192,7 +206,7 @@ export function dbBootstrapStep(ctx: DeployContext): Step {
 [ -e ${shq(`${data}/PG_VERSION`)} ] || runuser -u postgres -- /usr/lib/postgresql/${v}/bin/initdb -D ${shq(data)} -E UTF8 --auth-local=peer --auth-host=scram-sha-256 >/dev/null </dev/null
 install -d -o postgres -g postgres -m 2775 /run/postgresql
 pg_ctlcluster ${v} main status >/dev/null 2>&1 </dev/null || pg_ctlcluster --skip-systemctl-redirect ${v} main start </dev/null
-trap 'pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast; umount ${shq(mp)}' EXIT
+trap 'pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast; ${releaseCommand(ctx).replace(/'/g, "'\\''")}' EXIT
 exists=$(runuser -u postgres -- psql -Atc "select 1 from pg_database where datname='${c.database.name}'" </dev/null)
 # The "creating" marker is written before the creation starts and replaced by the "created" one
 # after it succeeded: a database found next to it is what an interrupted run left half done, and
@@ -206,7 +220,7 @@ fi`
 install -d -o mysql -g mysql /run/mysqld
 [ -S /run/mysqld/mysqld.sock ] || (setsid /usr/sbin/mariadbd --datadir=${shq(data)} --user=mysql --socket=/run/mysqld/mysqld.sock --pid-file=/run/mysqld/bootstrap.pid --skip-networking </dev/null >/dev/null 2>&1 &)
 for i in $(seq 1 100); do [ -S /run/mysqld/mysqld.sock ] && break; sleep 0.1; done
-trap 'mariadb-admin -uroot --socket=/run/mysqld/mysqld.sock shutdown; umount ${shq(mp)}' EXIT
+trap 'mariadb-admin -uroot --socket=/run/mysqld/mysqld.sock shutdown; ${releaseCommand(ctx).replace(/'/g, "'\\''")}' EXIT
 exists=$(mariadb -uroot -N -e "show databases like '${c.database.name}'" </dev/null)
 if [ -e ${shq(`${mp}/${DB_CREATING}`)} ]; then
   mariadb -uroot -e "drop database if exists ${c.database.name}; drop user if exists '${c.database.user}'@'%', '${c.database.user}'@'localhost', '${c.database.readOnlyUser}'@'%', '${c.database.readOnlyUser}'@'localhost'"
@@ -226,7 +240,7 @@ else
   echo "the OAR database ${c.database.name} already exists: kept as it is" >&2
 fi
 ${pg ? "" : "mariadb -uroot < /etc/oar-ha/mysql-grants.sql"}
-: > ${shq(`${mp}/${DB_MARKER}`)}; rm -f ${shq(`${mp}/${DB_CREATING}`)}; sync`,
+: > ${shq(`${mp}/${DB_MARKER}`)}; rm -f ${shq(`${mp}/${DB_CREATING}`)}; sync${s.kind === "drbd" ? `\nmkdir -p ${STATE_DIR}; : > ${shq(`${STATE_DIR}/${DB_MARKER}-${s.resource}`)}` : ""}`,
         { timeoutMs: 300_000, stdin: pg ? pgCreateSql(c, ctx.secrets, schema) : mysqlCreateSql(c, ctx.secrets, schema) },
       );
     },
