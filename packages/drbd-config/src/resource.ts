@@ -91,6 +91,7 @@ export function renderDrbdFiles(c: Cluster, secrets: Secrets): RenderedFile[] {
       file,
       fileDir: file.slice(0, file.lastIndexOf("/")) || "/",
       loop: loopDevice(s),
+      loopMinor: 100 + s.minor,
       resource: s.resource,
     });
     for (const n of servers) {
