@@ -5,7 +5,7 @@ import type { Cluster } from "@oar-ha/core";
  * each needs. Pure: which scenario applies to which cluster and target, and why not.
  */
 
-export type ScenarioId = "F01" | "F02" | "F03" | "N01" | "N02" | "N04" | "N05" | "S01" | "S02" | "S03" | "S04" | "S05" | "S07";
+export type ScenarioId = "F01" | "F02" | "F03" | "N01" | "N02" | "N03" | "N04" | "N05" | "S01" | "S02" | "S03" | "S04" | "S05" | "S07" | "D04";
 
 export type Target = "lab" | "ssh";
 
@@ -18,6 +18,10 @@ export interface Scenario {
   readonly noOutage?: boolean;
   /** Needs the lab's host-level faults (crash, cables, firewall): not offered over SSH on real servers. */
   readonly labOnly: boolean;
+  /** About DRBD itself: only on a cluster whose database is on DRBD. */
+  readonly drbd?: boolean;
+  /** The outage is the expected, safe outcome (reported, not a failure): the service must come back once the fault is undone. */
+  readonly outageAccepted?: boolean;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -26,6 +30,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: "F03", title: "orderly switchover", expected: "clean handover, no fencing, lost = 0", labOnly: false },
   { id: "N01", title: "full partition between the servers", expected: "one survivor, one VIP holder, never two", labOnly: true },
   { id: "N02", title: "cluster traffic cut, other traffic alive", expected: "one survivor, one VIP holder (fencing decides)", labOnly: true },
+  { id: "N03", title: "replication link cut, then the primary dies", expected: "the stale peer is never promoted (outage accepted and reported until the primary is back); lost = 0", labOnly: true, drbd: true, outageAccepted: true },
   { id: "N04", title: "one of two cluster links down", expected: "no membership change, no failover", noOutage: true, labOnly: true },
   { id: "N05", title: "DB port dropped for 5 s on the DB server", expected: "OAR and clients reconnect; acknowledged rows present", labOnly: true },
   { id: "S01", title: "kill -9 of Almighty", expected: "detected within the monitor interval, restarted in place", labOnly: false },
@@ -34,6 +39,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: "S04", title: "reserved job across a server crash", expected: "the reservation survives and ends", labOnly: true },
   { id: "S05", title: "kill -9 of the cluster daemon on the active server", expected: "respawn or fencing; resources recovered", labOnly: true },
   { id: "S07", title: "a resource stop fails", expected: "escalates to fencing before starting elsewhere", labOnly: true },
+  { id: "D04", title: "hard power-off of the DRBD primary during writes", expected: "every acknowledged commit present on the promoted peer (protocol C); the returning server resyncs from its bitmap", labOnly: true, drbd: true },
 ];
 
 export const scenario = (id: string): Scenario | undefined => SCENARIOS.find((s) => s.id === id.toUpperCase());
@@ -44,6 +50,8 @@ export const scenario = (id: string): Scenario | undefined => SCENARIOS.find((s)
  * so S01/S02/S03 would "pass" only by accident; oar-ha says so instead of running them.
  */
 export function notApplicable(s: Scenario, c: Cluster, target: Target): string | undefined {
+  if (s.drbd && c.storage.kind !== "drbd") return "about DRBD, and this cluster's database is on shared storage";
+  if (s.id === "N03" && c.manager !== "pacemaker") return "needs DRBD resource-level fencing (crm-fence-peer), which oar-ha sets up with Pacemaker only";
   if (target === "ssh" && s.labOnly) return "needs host-level fault injection (crash, cables, firewall): offered in the lab only, never on real servers over SSH";
   if (c.manager === "heartbeat" && ["S01", "S02", "S03"].includes(s.id))
     return "Heartbeat's haresources mode does not monitor resources: a killed service stays dead until an admin acts (use Pacemaker for service-level recovery)";

@@ -141,7 +141,32 @@ export function markdown(r: DrillReport, svgFile: string): string {
     "",
     `![outage per scenario](${svgFile})`,
     "",
+    ...drbdSection(r.runs),
     ...(r.skipped.length ? ["## Not run, and why", "", ...r.skipped.map((s) => `- **${s.scenario}**: ${s.why}`), ""] : []),
     ...(failures.length ? ["## Failed runs", "", ...failures, ""] : ["Every run passed its checks and its audit.", ""]),
   ].join("\n");
+}
+
+/** Per run on DRBD: Primaries seen, the returning server's resync, the online verify (D05). */
+function drbdSection(runs: readonly DrillRun[]): string[] {
+  const on = runs.filter((x) => x.drbd);
+  if (!on.length) return [];
+  const row = (x: DrillRun) => {
+    const d = x.drbd!;
+    const resync = d.resync ? `${d.resync.host}: ${d.resync.kib} KiB${d.resync.seconds !== undefined ? ` in ${d.resync.seconds} s` : ""}` : "none";
+    const verify = d.verify ? `${d.verify.outOfSyncKiB} KiB (${d.verify.seconds.toFixed(0)} s)` : "not run";
+    return `| ${x.scenario} | ${x.run} | ${d.maxPrimaries} | ${d.primaries.join(" → ") || "none"} | ${resync} | ${verify} |`;
+  };
+  return [
+    "## DRBD",
+    "",
+    "Primaries sampled every second through the run (never more than one); the returning server's",
+    "resync as its kernel logged it (from the bitmap: only what changed while it was away); the",
+    "online verify after the run compares every block's checksum over the link (D05: must be 0).",
+    "",
+    "| scenario | run | most Primaries at once | Primary | resync | verify out of sync |",
+    "|---|---|---|---|---|---|",
+    ...on.map(row),
+    "",
+  ];
 }

@@ -4,6 +4,7 @@ import { connectHost, groupSuffix, holderOf, managerState, shq, switchover, type
 import { clusterPorts, notApplicable, type Scenario, type Target } from "./catalogue.js";
 import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
+import { drbdAfterRun, drbdSampler, type DrbdRunFacts } from "./drbd.js";
 import { AGENT, AGENT_PATH, agentConfig, clearJobs, oarsubLoop, parseLogs } from "./workload.js";
 
 /*
@@ -52,6 +53,8 @@ export interface DrillRun {
   readonly audit: readonly AuditCheck[];
   readonly passed: boolean;
   readonly problems: readonly string[];
+  /** When the database is on DRBD: Primaries seen, the returning server's resync, the online verify (D05). */
+  readonly drbd?: DrbdRunFacts;
 }
 
 const isRunning = (l: LabSpec, name: string): boolean => hostRunning(l, labHost(l, name));
@@ -195,8 +198,10 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
   const nothing = (): Promise<void> => Promise.resolve();
   switch (s.id) {
     case "F01":
+    case "D04":
     case "F02": {
-      const victim = s.id === "F01" ? dbHolder : passive;
+      // D04 is F01 where the storage is DRBD: a qemu SIGKILL loses what the guest had not flushed.
+      const victim = s.id === "F02" ? passive : dbHolder;
       await crash(needLab(), victim);
       return { victim, undo: () => powerOn(needLab(), victim) };
     }
@@ -214,6 +219,23 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
         }
       }
       return { victim: dbHolder, undo: async () => { for (const n of c.nodes) if (isRunning(l, n.name)) await heal(l, n.name); } };
+    }
+    case "N03": {
+      // The replication link (the second link) of the primary cut: DRBD's fence-peer handler
+      // marks the peer Outdated (a constraint keeps it from promotion), the primary writes on
+      // alone, then dies. The survivor must not be promoted with stale data.
+      const l = needLab();
+      await pullCable(l, dbHolder, 1);
+      const end = now() + 90;
+      for (;;) {
+        const r = await must(env, passive).exec(`drbdadm dstate ${shq(c.storage.kind === "drbd" ? c.storage.resource : "")}`, { timeoutMs: 10_000 }).catch(() => undefined);
+        if (r?.stdout.startsWith("Outdated")) break;
+        if (now() > end) throw new OarHaError("OARHA103", `N03: ${passive}'s DRBD disk did not become Outdated within 90 s of the link cut (${r?.stdout.trim() ?? "no answer"}): resource-level fencing is not working`);
+        await sleep(1000);
+      }
+      await sleep(5000);
+      await crash(l, dbHolder);
+      return { victim: dbHolder, undo: async () => { await powerOn(l, dbHolder); await plugCable(l, dbHolder, 1); } };
     }
     case "N04": {
       const l = needLab();
@@ -361,6 +383,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const boot0 = s.id === "S07" ? await bootMark(env, holderOf(st0, "oar") ?? "") : undefined;
   const offsets = await logOffsets(env);
   const t0 = now();
+  const sampler = drbdSampler(c, env.transports, t0);
   log(`${s.id} run ${run}: injecting`);
   const { victim, undo } = await inject(env, s, st0, lab);
   // Detection: the first time the manager's view differs from the healthy one (polled).
@@ -376,7 +399,8 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
       else await sleep(500);
     }
   })();
-  const back = await waitServiceBack(env, t0, 150, ["F01", "F02", "S04", "S07"].includes(s.id) ? victim : undefined);
+  // N03's survivor must wait for the dead primary: the lab's fencing powers it back on (a VM boots in a minute or two).
+  const back = await waitServiceBack(env, t0, s.id === "N03" ? 420 : 150, ["F01", "F02", "D04", "N03", "S04", "S07"].includes(s.id) ? victim : undefined);
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);
@@ -410,6 +434,13 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const outage = !back || db.seconds === undefined || oar.seconds === undefined ? undefined : Math.max(db.seconds, oar.seconds);
   const l = loss(logs, rows, jobs);
   const checks = [...(await audit(env)), await logAudit(env, s, offsets)];
+  const samples = await sampler.stop();
+  const drbd = c.storage.kind === "drbd" ? await drbdAfterRun(c, env.transports, victim, samples, log) : undefined;
+  if (drbd) checks.push(...drbd.checks);
+  if (drbd && s.id === "N03" && victim) {
+    const stale = drbd.facts.primaries.filter((h) => h !== victim);
+    checks.push({ name: "N03: the stale peer was never promoted", ok: stale.length === 0, detail: stale.length ? `${stale.join(", ")} became Primary with outdated data` : `only ${victim} was ever Primary` });
+  }
   const stAfter = await managerState(c, env.transports);
   const problems: string[] = [];
   if (outage === undefined) problems.push("the service did not come back");
@@ -442,5 +473,6 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
     audit: checks,
     passed: problems.length === 0,
     problems,
+    ...(drbd ? { drbd: drbd.facts } : {}),
   };
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { parseDrbdKernelLog } from "@oar-ha/remote";
+import { primariesSeen } from "../src/drbd.js";
 import { loss, oarsubLatency, schedulerBack, parseLogs, probeOutage, summarize, table, outageSvg, markdown, notApplicable, SCENARIOS, type DrillRun } from "../src/index.js";
 import { exampleCluster } from "@oar-ha/core/testing";
 
@@ -99,5 +101,32 @@ describe("which scenarios apply", () => {
     const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
     expect(notApplicable(SCENARIOS.find((s) => s.id === "S07")!, hb, "lab")).toMatch(/fencing/);
     expect(notApplicable(SCENARIOS.find((s) => s.id === "S04")!, hb, "lab")).toBeUndefined();
+  });
+  it("offers the DRBD scenarios only where the database is on DRBD, N03 only with Pacemaker's resource-level fencing", () => {
+    const shared = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/mapper/san0" } }));
+    const drbd = SCENARIOS.filter((s) => s.drbd).map((s) => s.id);
+    expect(drbd).toEqual(["N03", "D04"]);
+    for (const id of drbd) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, shared, "lab")).toMatch(/shared storage/);
+    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    expect(notApplicable(SCENARIOS.find((s) => s.id === "N03")!, hb, "lab")).toMatch(/crm-fence-peer/);
+    expect(notApplicable(SCENARIOS.find((s) => s.id === "D04")!, hb, "lab")).toBeUndefined();
+  });
+});
+
+describe("DRBD facts of a drill (pure)", () => {
+  it("counts the most Primaries at once and who was Primary", () => {
+    expect(primariesSeen([{ t: 0, primaries: ["srv-a"] }, { t: 1, primaries: [] }, { t: 2, primaries: ["srv-b"] }])).toEqual({ max: 1, hosts: ["srv-a", "srv-b"] });
+    expect(primariesSeen([{ t: 0, primaries: ["srv-a", "srv-b"] }]).max).toBe(2);
+    expect(primariesSeen([])).toEqual({ max: 0, hosts: [] });
+  });
+  it("reads the returning server's resync and the verify from the kernel log", () => {
+    const dmesg = [
+      "[   41.2] block drbd0: Began resync as SyncTarget (will sync 1204 KB [301 bits set]).",
+      "[   43.9] block drbd0: Resync done (total 2 sec; paused 0 sec; 602 K/sec)",
+      "[  101.0] block drbd0: Online verify done (total 37 sec; paused 0 sec; 14168 K/sec)",
+      "[  101.0] block drbd0: Online verify found 3 4k block out of sync!",
+    ].join("\n");
+    expect(parseDrbdKernelLog(dmesg)).toEqual({ resyncKiB: 1204, resyncSeconds: 2, verifySeconds: 37, verifyOutOfSyncBlocks: 3 });
+    expect(parseDrbdKernelLog("")).toEqual({});
   });
 });

@@ -20,5 +20,5 @@ export { activeOarServer } from "./deploy/oar-nodes.js";
 export { clusterStatus, switchover, uninstall, type ClusterStatus, type Check } from "./deploy/operate.js";
 export { logSources, readSource, follower, type LogSource } from "./logs.js";
 export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
-export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, type DrbdState } from "./deploy/drbd.js";
+export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdState, type VerifyResult } from "./deploy/drbd.js";
 export { hostScript, keyValues } from "./host-script.js";

@@ -155,6 +155,8 @@ export interface DrbdState {
   readonly outOfSyncKiB?: number;
   /** Resync progress (percent), while one runs. */
   readonly syncPercent?: number;
+  /** Online verify progress (percent), while one runs. */
+  readonly verifyPercent?: number;
   readonly finish?: string;
   readonly splitBrain?: boolean;
 }
@@ -174,6 +176,7 @@ export function parseDrbdState(host: string, text: string): DrbdState {
     peerDisk,
     ...(v.oos_kib ? { outOfSyncKiB: Number(v.oos_kib) } : {}),
     ...(v.sync ? { syncPercent: Number(v.sync) } : {}),
+    ...(v.verify ? { verifyPercent: Number(v.verify) } : {}),
     ...(v.finish ? { finish: v.finish } : {}),
     ...(v.splitbrain ? { splitBrain: true } : {}),
   };
@@ -213,16 +216,26 @@ export function drbdProblems(states: readonly DrbdState[], serving: boolean): st
   return out;
 }
 
-/** The resource up (attached, connecting) on a DB server; under a running cluster, the manager's job. */
+/**
+ * The resource up (attached, connecting) on a DB server. Pacemaker's drbd agent owns it once
+ * the cluster runs. Heartbeat's drbddisk only promotes and demotes: there DRBD's own boot
+ * service brings the resource up (Secondary, connected) before Heartbeat, on every boot.
+ */
 export function drbdUpStep(ctx: DeployContext, host: string): Step {
   const s = drbdStorage(ctx.cluster)!;
+  const hb = ctx.cluster.manager === "heartbeat";
+  const bootEnabled = "ls /etc/rc[2345].d/S*drbd >/dev/null 2>&1 || { [ -d /run/systemd/system ] && systemctl is-enabled --quiet drbd 2>/dev/null; }";
   return {
     id: `${host}:drbd:up`,
     host,
-    title: `DRBD resource ${s.resource} up`,
-    check: async () => ctx.clusterRunning || (await drbdState(tr(ctx, host), host, s)).role !== "none",
+    title: `DRBD resource ${s.resource} up${hb ? ", and at boot" : ""}`,
+    check: async () => {
+      if (hb && (await tr(ctx, host).exec(bootEnabled)).code !== 0) return false;
+      return ctx.clusterRunning || (await drbdState(tr(ctx, host), host, s)).role !== "none";
+    },
     act: async () => {
-      await run(tr(ctx, host), `modprobe drbd && drbdadm adjust ${shq(s.resource)}`, { timeoutMs: 60_000 });
+      const boot = hb ? "\nupdate-rc.d drbd enable >/dev/null 2>&1 || true\nif [ -d /run/systemd/system ]; then systemctl enable --quiet drbd; fi" : "";
+      await run(tr(ctx, host), `set -e\nmodprobe drbd\ndrbdadm role ${shq(s.resource)} >/dev/null 2>&1 || drbdadm adjust ${shq(s.resource)}${boot}`, { timeoutMs: 60_000 });
     },
   };
 }
@@ -281,4 +294,58 @@ export function drbdInitialSyncStep(ctx: DeployContext, timeoutMs = 3_600_000): 
       for (const h of servers) if ((await drbdState(tr(ctx, h), h, s)).role === "Primary") await run(tr(ctx, h), `drbdadm secondary ${shq(s.resource)}`);
     },
   };
+}
+
+/** What the kernel logged about a resync and an online verify (pure; dmesg text of one server). */
+export function parseDrbdKernelLog(text: string): { resyncKiB?: number; resyncSeconds?: number; verifySeconds?: number; verifyOutOfSyncBlocks?: number } {
+  const began = [...text.matchAll(/Began resync as SyncTarget \(will sync (\d+) KB/g)].at(-1);
+  const done = [...text.matchAll(/Resync done \(total (\d+) sec/g)].at(-1);
+  const verify = [...text.matchAll(/Online verify done \(total (\d+) sec/g)].at(-1);
+  const found = [...text.matchAll(/Online verify found (\d+) 4k block/g)].at(-1);
+  return {
+    ...(began ? { resyncKiB: Number(began[1]) } : {}),
+    ...(done ? { resyncSeconds: Number(done[1]) } : {}),
+    ...(verify ? { verifySeconds: Number(verify[1]) } : {}),
+    ...(found ? { verifyOutOfSyncBlocks: Number(found[1]) } : {}),
+  };
+}
+
+export interface VerifyResult {
+  readonly host: string;
+  /** KiB DRBD marked out of sync by the verify (0: both sides hold the same bytes). */
+  readonly outOfSyncKiB: number;
+  readonly seconds: number;
+}
+
+/**
+ * DRBD online verify: every block's checksum compared over the link, from the Primary (or the
+ * first server). Refused unless both sides are Connected and UpToDate. Blocks found different
+ * are only marked (oos); a disconnect/connect resyncs them from the Primary.
+ */
+export async function onlineVerify(c: Cluster, t: ReadonlyMap<string, Transport>, o: { log?: (m: string) => void; timeoutMs?: number } = {}): Promise<VerifyResult> {
+  const s = drbdStorage(c);
+  if (!s) throw new OarHaError("OARHA103", "the cluster's database is not on DRBD (storage.kind): nothing to verify");
+  const states = await drbdStates(c, t);
+  const bad = drbdProblems(states, false).filter((p) => !p.startsWith("no DRBD Primary"));
+  if (bad.length) throw new OarHaError("OARHA103", `DRBD is not ready for an online verify: ${bad.join("; ")}\n  fix: wait for the resync, or oar-ha status for what is wrong`);
+  const host = states.find((x) => x.role === "Primary")?.host ?? states[0]?.host ?? "";
+  const tr = t.get(host);
+  if (!tr) throw new OarHaError("OARHA103", `no connection to ${host}`);
+  const before = (await drbdState(tr, host, s)).outOfSyncKiB ?? 0;
+  const t0 = Date.now();
+  await run(tr, `drbdadm verify ${shq(s.resource)}`, { timeoutMs: 60_000 });
+  const end = t0 + (o.timeoutMs ?? 3_600_000);
+  let shown = -1;
+  for (;;) {
+    await sleep(1000);
+    const x = await drbdState(tr, host, s);
+    if (x.cstate === "Connected") {
+      const oos = x.outOfSyncKiB ?? 0;
+      return { host, outOfSyncKiB: Math.max(0, oos - before), seconds: (Date.now() - t0) / 1000 };
+    }
+    if (!/^Verify/.test(x.cstate ?? "")) throw new OarHaError("OARHA103", `${host}: the online verify stopped: DRBD ${x.cstate ?? x.role}\n  fix: oar-ha status; run the verify again once Connected`);
+    if (Date.now() > end) throw new OarHaError("OARHA103", `${host}: the online verify did not finish in ${(o.timeoutMs ?? 3_600_000) / 1000} s (it goes on in the kernel: drbdadm status)`);
+    const p = Math.floor(x.verifyPercent ?? 0);
+    if (p !== shown && p % 10 === 0) o.log?.(`DRBD ${s.resource}: online verify ${(shown = p)}%`);
+  }
 }

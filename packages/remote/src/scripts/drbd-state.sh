@@ -15,5 +15,6 @@ minor=$(drbdadm sh-minor "$RES" 2>/dev/null)
 block=$(awk -v m="$minor:" '$1 == m { on = 1; print; next } on && /^ *[0-9]+:/ { on = 0 } on { print }' /proc/drbd 2>/dev/null)
 echo "oos_kib=$(printf '%s\n' "$block" | sed -n 's/.* oos:\([0-9]*\).*/\1/p' | head -1)"
 echo "sync=$(printf '%s\n' "$block" | sed -n "s/.*sync'ed: *\([0-9.]*\)%.*/\1/p" | head -1)"
+echo "verify=$(printf '%s\n' "$block" | sed -n 's/.*verified: *\([0-9.]*\)%.*/\1/p' | head -1)"
 echo "finish=$(printf '%s\n' "$block" | sed -n 's/.*finish: \([0-9:]*\).*/\1/p' | head -1)"
 if dmesg 2>/dev/null | grep -q "block drbd$minor: Split-Brain detected but unresolved"; then echo "splitbrain=unresolved"; fi

@@ -1,0 +1,72 @@
+import { dbServers, type Cluster } from "@oar-ha/core";
+import { drbdState, drbdStorage, onlineVerify, parseDrbdKernelLog, type Transport } from "@oar-ha/remote";
+import type { AuditCheck } from "./run.js";
+
+/*
+ * What a drill adds when the database is on DRBD: a sampler of the DRBD roles through the run
+ * (the audit's "never two Primaries"), the returning server's resync (from its kernel log),
+ * and an online verify after the run (D05: 0 blocks out of sync).
+ */
+
+export interface DrbdSample {
+  /** Seconds from T0. */
+  readonly t: number;
+  readonly primaries: readonly string[];
+}
+
+export interface DrbdRunFacts {
+  /** Most Primaries seen at once during the run (1 expected; 0 during a takeover). */
+  readonly maxPrimaries: number;
+  /** Every server that was Primary at some point, in order of first appearance. */
+  readonly primaries: readonly string[];
+  readonly resync?: { readonly host: string; readonly kib: number; readonly seconds?: number };
+  readonly verify?: { readonly host: string; readonly outOfSyncKiB: number; readonly seconds: number };
+}
+
+/** Samples every DB server's DRBD role about once a second until stopped (unreachable servers count as not Primary). */
+export function drbdSampler(c: Cluster, transports: ReadonlyMap<string, Transport>, t0: number): { stop: () => Promise<DrbdSample[]> } {
+  const s = drbdStorage(c);
+  const samples: DrbdSample[] = [];
+  let on = s !== undefined;
+  const loop = (async () => {
+    while (on && s) {
+      const states = await Promise.all(dbServers(c).map((n) => drbdState(transports.get(n.name), n.name, s)));
+      samples.push({ t: Date.now() / 1000 - t0, primaries: states.filter((x) => x.role === "Primary").map((x) => x.host) });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  return {
+    stop: async () => {
+      on = false;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+/** The most Primaries at once, and who was Primary (pure). */
+export function primariesSeen(samples: readonly DrbdSample[]): { max: number; hosts: string[] } {
+  const hosts: string[] = [];
+  for (const x of samples) for (const h of x.primaries) if (!hosts.includes(h)) hosts.push(h);
+  return { max: Math.max(0, ...samples.map((x) => x.primaries.length)), hosts };
+}
+
+/** After the run: the returning server's resync, and an online verify (D05). */
+export async function drbdAfterRun(c: Cluster, transports: ReadonlyMap<string, Transport>, victim: string | undefined, samples: readonly DrbdSample[], log: (m: string) => void): Promise<{ facts: DrbdRunFacts; checks: AuditCheck[] }> {
+  const seen = primariesSeen(samples);
+  const checks: AuditCheck[] = [{ name: "DRBD: never two Primaries", ok: seen.max <= 1, detail: `${samples.length} samples, at most ${seen.max} Primary at once (${seen.hosts.join(" then ") || "none"})` }];
+  let resync: DrbdRunFacts["resync"];
+  if (victim && dbServers(c).some((n) => n.name === victim)) {
+    const r = await transports.get(victim)?.exec("dmesg", { timeoutMs: 20_000 }).catch(() => undefined);
+    const k = parseDrbdKernelLog(r?.stdout ?? "");
+    if (k.resyncKiB !== undefined) resync = { host: victim, kib: k.resyncKiB, ...(k.resyncSeconds !== undefined ? { seconds: k.resyncSeconds } : {}) };
+  }
+  let verify: DrbdRunFacts["verify"];
+  try {
+    verify = await onlineVerify(c, transports, { log });
+    checks.push({ name: "D05 DRBD online verify: 0 out of sync", ok: verify.outOfSyncKiB === 0, detail: `from ${verify.host}: ${verify.outOfSyncKiB} KiB out of sync, ${verify.seconds.toFixed(0)} s` });
+  } catch (e) {
+    checks.push({ name: "D05 DRBD online verify: 0 out of sync", ok: false, detail: (e as Error).message.split("\n")[0] ?? "" });
+  }
+  return { facts: { maxPrimaries: seen.max, primaries: seen.hosts, ...(resync ? { resync } : {}), ...(verify ? { verify } : {}) }, checks };
+}
