@@ -30,7 +30,7 @@ const STACK = [
   "corosync", "corosync-qdevice", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents",
   "heartbeat", "cluster-glue",
   "postgresql", "postgresql-client-15", "mariadb-server", "mariadb-client",
-  "oar-server", "oar-server-pgsql", "oar-server-mysql", "nodejs",
+  "oar-server", "oar-server-pgsql", "oar-server-mysql", "oar-user", "oar-user-pgsql", "oar-user-mysql", "nodejs",
 ];
 const SUITE = "bookworm";
 const IMAGE_SIZE = "6G";

@@ -27,9 +27,11 @@ describe("the packages each host needs", () => {
 });
 
 describe("what apply refuses before any change", () => {
-  it("DRBD storage, with the fix; nothing for a supported cluster (every kerberos service)", async () => {
+  it("DRBD 9 only (apply drives Debian 12's 8.4), with the fix; nothing for a supported cluster (DRBD 8.4, every kerberos service)", async () => {
     const { unsupported } = await import("../src/deploy/preflight.js");
-    expect(unsupported(exampleCluster()).map((p) => p.message)).toEqual([expect.stringContaining("drbd")]);
+    expect(unsupported(exampleCluster())).toEqual([]);
+    const v9 = exampleCluster((x) => ({ ...x, storage: { kind: "drbd", version: "9", backing: { kind: "lvm", volumeGroup: "vg0", size: "20G" } } }));
+    expect(unsupported(v9).map((p) => p.message)).toEqual(["storage.version 9: apply drives DRBD 8.4 (Debian 12's kernel module) only"]);
     const shared = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" } }));
     expect(unsupported(shared)).toEqual([]);
     const k = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], keytab: "/root/k.keytab", services: [{ service: "host", vip: "oar" }] } }));
@@ -37,6 +39,12 @@ describe("what apply refuses before any change", () => {
     expect(unsupported(k)).toEqual([]);
     const admin = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/sdb" }, kerberos: { realm: "EXAMPLE.ORG", kdc: ["kdc.example.org"], adminPrincipal: "admin/admin", services: [{ service: "host", vip: "oar" }, { service: "postgres", vip: "oar" }, { service: "HTTP", vip: "oar" }] } }));
     expect(unsupported(admin)).toEqual([]);
+  });
+
+  it("OAR servers get OAR's user tools (apply asks oarnodes there), LVM backing brings lvm2 to the DB servers only", () => {
+    const c = exampleCluster();
+    for (const h of ["srv-a", "srv-b"]) expect(packagesFor(c, h)).toEqual(expect.arrayContaining(["oar-user", "oar-user-pgsql", "drbd-utils", "lvm2"]));
+    expect(packagesFor(c, "front")).not.toContain("lvm2");
   });
 
   it("the HTTP service brings Apache and mod_auth_gssapi to the servers that hold HTTP/<VIP name>, and nowhere else", () => {

@@ -56,7 +56,10 @@ export function packagesFor(c: Cluster, host: string): string[] {
   }
   if (dbServers(c).some((n) => n.name === host)) out.add(pg ? "postgresql" : "mariadb-server");
   // The DB client too: OAR's own oar-database calls it, and apply checks OAR's accounts with it from here.
-  if (oarServers(c).some((n) => n.name === host)) ["oar-server", pg ? "oar-server-pgsql" : "oar-server-mysql", pg ? `postgresql-client-${pgVersion(c)}` : "mariadb-client"].forEach((p) => out.add(p));
+  // OAR's user tools (oarnodes, oarstat): apply asks oarnodes which nodes OAR knows, and an admin
+  // on the server expects them (without them that check failed on every re-apply: found on the VM lab).
+  if (oarServers(c).some((n) => n.name === host))
+    ["oar-server", pg ? "oar-server-pgsql" : "oar-server-mysql", pg ? `postgresql-client-${pgVersion(c)}` : "mariadb-client", "oar-user", pg ? "oar-user-pgsql" : "oar-user-mysql"].forEach((p) => out.add(p));
   // The log-sync agent is a Node program (Debian 12's nodejs is 18: the agent is built for it).
   if (logSyncPair(c).some((n) => n.name === host)) ["nodejs", "openssh-client"].forEach((p) => out.add(p));
   const other = c.hosts.find((h) => h.name === host);

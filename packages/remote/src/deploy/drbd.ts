@@ -217,25 +217,36 @@ export function drbdProblems(states: readonly DrbdState[], serving: boolean): st
 }
 
 /**
- * The resource up (attached, connecting) on a DB server. Pacemaker's drbd agent owns it once
- * the cluster runs. Heartbeat's drbddisk only promotes and demotes: there DRBD's own boot
- * service brings the resource up (Secondary, connected) before Heartbeat, on every boot.
+ * The resource up (attached, connecting) on a DB server, running the resource file as it is
+ * now (`drbdadm adjust`: a changed option applies online). Pacemaker's drbd agent owns
+ * starting and stopping once the cluster runs: then only a resource that is up is adjusted.
+ * Heartbeat's drbddisk only promotes and demotes: there DRBD's own boot service brings the
+ * resource up (Secondary, connected) before Heartbeat, on every boot.
  */
 export function drbdUpStep(ctx: DeployContext, host: string): Step {
   const s = drbdStorage(ctx.cluster)!;
   const hb = ctx.cluster.manager === "heartbeat";
+  const res = shq(s.resource);
   const bootEnabled = "ls /etc/rc[2345].d/S*drbd >/dev/null 2>&1 || { [ -d /run/systemd/system ] && systemctl is-enabled --quiet drbd 2>/dev/null; }";
+  // The dry run prints the drbdsetup calls adjust would make (the shared secret among them): only its emptiness is read.
+  const current = `[ -z "$(drbdadm -d adjust ${res} 2>/dev/null)" ]`;
   return {
     id: `${host}:drbd:up`,
     host,
-    title: `DRBD resource ${s.resource} up${hb ? ", and at boot" : ""}`,
+    title: `DRBD resource ${s.resource} up, as configured${hb ? ", and at boot" : ""}`,
     check: async () => {
-      if (hb && (await tr(ctx, host).exec(bootEnabled)).code !== 0) return false;
-      return ctx.clusterRunning || (await drbdState(tr(ctx, host), host, s)).role !== "none";
+      const t = tr(ctx, host);
+      if (hb && (await t.exec(bootEnabled)).code !== 0) return false;
+      const up = (await drbdState(t, host, s)).role !== "none";
+      if (!up) return ctx.clusterRunning;
+      return (await t.exec(current)).code === 0;
     },
     act: async () => {
       const boot = hb ? "\nupdate-rc.d drbd enable >/dev/null 2>&1 || true\nif [ -d /run/systemd/system ]; then systemctl enable --quiet drbd; fi" : "";
-      await run(tr(ctx, host), `set -e\nmodprobe drbd\ndrbdadm role ${shq(s.resource)} >/dev/null 2>&1 || drbdadm adjust ${shq(s.resource)}${boot}`, { timeoutMs: 60_000 });
+      const up = ctx.clusterRunning ? `if drbdadm role ${res} >/dev/null 2>&1; then drbdadm adjust ${res}; fi` : `modprobe drbd\ndrbdadm adjust ${res}`;
+      const r = await tr(ctx, host).exec(`set -e\n${up}${boot}`, { timeoutMs: 60_000 });
+      // Never echo drbdadm's output here: its errors may quote the resource's options.
+      if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: drbdadm adjust ${s.resource} failed (exit ${String(r.code)})\n  fix: on ${host}, drbdadm adjust ${s.resource} shows why`);
     },
   };
 }
