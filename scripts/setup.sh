@@ -20,10 +20,9 @@ PACKAGES=(
   logrotate                                    # logrotate -d on the log-sync rules
   shellcheck                                   # every host-side script is checked
 )
-# The VM suite (`npm run test:vm`, `bash scripts/setup.sh --vm`): qemu VMs with real DRBD.
-if [ "${1:-}" = "--vm" ]; then
-  PACKAGES+=(qemu-system-x86 qemu-utils debootstrap fdisk)
-fi
+# Real DRBD in the lab (lab up --drbd: the DRBD smoke in npm test, npm run test:drbd): qemu VMs,
+# their image built by debootstrap, a data disk partitioned by sfdisk, their clocks kept by chrony.
+PACKAGES+=(qemu-system-x86 qemu-utils debootstrap fdisk chrony)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
