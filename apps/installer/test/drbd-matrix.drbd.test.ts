@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -36,11 +36,45 @@ const record = (setup: string, step: string, seconds: number, result: string) =>
   say(`${setup}: ${step} ${seconds.toFixed(0)} s: ${result}`);
 };
 
-const COMBOS = [
-  { name: "2-node PostgreSQL Pacemaker, DRBD on LVM", slug: "2node-pg-pacemaker-lvm", up: ["--drbd", "lvm"], drills: "F01,F02,F03,S02,N03,D04" },
-  { name: "2-node MariaDB Heartbeat, DRBD on a loop file", slug: "2node-mariadb-heartbeat-loop", up: ["--drbd", "loop", "--manager", "heartbeat", "--db", "mariadb"], drills: "F01,F02,F03,D04" },
-  { name: "4-node MariaDB Pacemaker, DRBD on a partition", slug: "4node-mariadb-pacemaker-partition", up: ["--drbd", "partition", "--servers", "4", "--db", "mariadb"], drills: "F01,F02,F03,S02,N03,D04" },
-] as const;
+interface Combo {
+  readonly name: string;
+  readonly slug: string;
+  readonly up: readonly string[];
+  readonly drills: string;
+  /** Kill the first apply 2 s after this phase starts; the next apply must converge. */
+  readonly killAt?: RegExp;
+  /** Data beyond the first MiB of one server's backing device: preflight lets it through, the initial sync must be a full one. */
+  readonly dirty?: { readonly host: string; readonly script: string };
+}
+
+const COMBOS: readonly Combo[] = [
+  { name: "2-node PostgreSQL Pacemaker, DRBD on LVM", slug: "2node-pg-pacemaker-lvm", up: ["--drbd", "lvm"], drills: "F01,F02,F03,S02,N03,D04", killAt: /^== DRBD initial sync/ },
+  { name: "2-node MariaDB Heartbeat, DRBD on a loop file", slug: "2node-mariadb-heartbeat-loop", up: ["--drbd", "loop", "--manager", "heartbeat", "--db", "mariadb"], drills: "F01,F02,F03,D04", killAt: /^== OAR database/ },
+  {
+    name: "4-node MariaDB Pacemaker, DRBD on a partition",
+    slug: "4node-mariadb-pacemaker-partition",
+    up: ["--drbd", "partition", "--servers", "4", "--db", "mariadb"],
+    drills: "F01,F02,F03,S02,N03,D04",
+    dirty: { host: "srv-d", script: "dd if=/dev/urandom of=/dev/vdb1 bs=1M count=1 seek=300 conv=notrunc,fsync status=none" },
+  },
+];
+
+/** Runs apply and SIGKILLs it 2 s after a line of its output matches `at`; true if it got there. */
+function applyKilledAt(at: RegExp): Promise<boolean> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let seen = false;
+    let buf = "";
+    p.stderr.on("data", (b: Buffer) => {
+      buf += b.toString();
+      if (!seen && buf.split("\n").some((l) => at.test(l))) {
+        seen = true;
+        setTimeout(() => p.kill("SIGKILL"), 2000);
+      }
+    });
+    p.once("close", () => resolve(seen));
+  });
+}
 
 afterAll(() => {
   oarHa(["lab", "down", "--root", root]);
@@ -63,18 +97,28 @@ afterAll(() => {
 });
 
 describe.each(COMBOS)("DRBD matrix: $name", (combo) => {
-  it("lab up, apply, status healthy, no-op re-apply, every DRBD drill passes with lost = 0 and verify 0 out of sync", () => {
+  it("lab up, apply, status healthy, no-op re-apply, every DRBD drill passes with lost = 0 and verify 0 out of sync", async () => {
     const up = oarHa(["lab", "up", "--root", root, ...combo.up]);
     expect(up.code, up.err).toBe(0);
     record(combo.name, "lab up (image cached)", up.seconds, "ok");
+    if (combo.dirty) {
+      const d = oarHa(["lab", "exec", combo.dirty.host, "--root", root, "--", "sh", "-c", combo.dirty.script]);
+      expect(d.code, d.err).toBe(0);
+    }
+    if (combo.killAt) {
+      const t0 = Date.now();
+      expect(await applyKilledAt(combo.killAt), `apply reached ${String(combo.killAt)}`).toBe(true);
+      record(combo.name, `apply killed at ${String(combo.killAt)}`, (Date.now() - t0) / 1000, "SIGKILL");
+    }
     const apply = oarHa(["apply", clusterFile, "--yes"]);
-    record(combo.name, "fresh apply", apply.seconds, apply.code === 0 ? "ok" : `exit ${apply.code}`);
+    record(combo.name, combo.killAt ? "apply after the killed one" : "fresh apply", apply.seconds, apply.code === 0 ? "ok" : `exit ${apply.code}`);
+    if (combo.dirty) expect(apply.err, "a backing device with data beyond its first MiB gets a full initial sync").toMatch(/full initial sync from srv-c/);
     expect(apply.code, apply.out + apply.err).toBe(0);
     const st = oarHa(["status", clusterFile]);
     record(combo.name, "status", st.seconds, st.code === 0 ? "healthy" : "UNHEALTHY");
     expect(st.code, st.out).toBe(0);
     const again = oarHa(["apply", clusterFile, "--yes"]);
-    const changed = /changed (\d+) step/.exec(again.out)?.[1] ?? "?";
+    const changed = /changed (\d+) step/.exec(again.err)?.[1] ?? "?";
     record(combo.name, "no-op re-apply", again.seconds, `${changed} step(s) changed; fresh/no-op ${(apply.seconds / again.seconds).toFixed(1)}x`);
     expect(again.code).toBe(0);
     expect(changed).toBe("0");

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,23 @@ function oarHa(args: string[], timeoutMs = 600_000) {
 }
 const inHost = (host: string, script: string) => oarHa(["lab", "exec", host, "--root", root, "--", "sh", "-c", script], 120_000);
 const say = (m: string) => process.stderr.write(`drbd smoke: ${m}\n`);
+
+/** Runs apply and SIGKILLs it 2 s after a line of its output matches `at`; true if it got there. */
+function applyKilledAt(at: RegExp): Promise<boolean> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let seen = false;
+    let buf = "";
+    p.stderr.on("data", (b: Buffer) => {
+      buf += b.toString();
+      if (!seen && buf.split("\n").some((l) => at.test(l))) {
+        seen = true;
+        setTimeout(() => p.kill("SIGKILL"), 2000);
+      }
+    });
+    p.once("close", () => resolve(seen));
+  });
+}
 
 /** A variant of the lab's cluster file next to it (same secrets), edited. */
 function variant(name: string, edit: (yaml: string) => string): string {
@@ -71,11 +88,15 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
     expect({ "srv-a": traces("srv-a"), "srv-b": traces("srv-b") }).toEqual(clean);
   });
 
-  it("applies: DRBD up, database on it, cluster healthy with DRBD's state in status", () => {
+  it("an apply killed during the DRBD metadata step, then run again, converges", async () => {
+    const killed = await applyKilledAt(/^== DRBD metadata/);
+    expect(killed, "the apply was killed in the DRBD metadata phase").toBe(true);
     const r = oarHa(["apply", clusterFile, "--yes"], 1_500_000);
     expect(r.code, r.out + r.err).toBe(0);
-    say(`fresh apply ${r.seconds.toFixed(0)} s`);
-    expect(r.out).toMatch(/DRBD metadata of oar-db on \/dev\/vg0\/oar-ha/);
+    say(`apply after the killed one ${r.seconds.toFixed(0)} s`);
+  });
+
+  it("applies: DRBD up, database on it, cluster healthy with DRBD's state in status", () => {
     const st = oarHa(["status", clusterFile, "--json"]);
     expect(st.code, st.out).toBe(0);
     const s = JSON.parse(st.out) as { drbd: { host: string; role: string; cstate: string; disk: string; peerDisk: string; outOfSyncKiB: number }[]; vipHolder: string };
@@ -95,7 +116,7 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
     const r = oarHa(["apply", clusterFile, "--yes"], 900_000);
     expect(r.code, r.out + r.err).toBe(0);
     say(`no-op re-apply ${r.seconds.toFixed(0)} s`);
-    expect(r.out).toMatch(/changed 0 step\(s\)/);
+    expect(r.err).toMatch(/changed 0 step\(s\)/);
     expect(inHost("srv-a", "dmesg | grep -c 'drbd0'").out.trim()).toBe(dmesgBefore);
   });
 

@@ -205,7 +205,9 @@ export async function startVmHost(s: LabSpec, h: LabHost, img: VmImage, o: { wai
     "-name", h.name, "-machine", "q35", "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", "1", "-m", String(s.drbd?.memoryMiB ?? 1536),
     "-kernel", img.kernel, "-initrd", img.initrd,
     "-append", `root=/dev/vda rw console=ttyS0 systemd.hostname=${h.name} net.ifnames=0 quiet`,
-    "-drive", `file=${join(d, "root.qcow2")},if=virtio,format=qcow2,cache=unsafe`,
+    // Flushes honoured (qcow2's own metadata too): a SIGKILL of qemu keeps what the guest flushed,
+    // as a power cut keeps what reached the disk (a loop-file backing store lives on this disk).
+    "-drive", `file=${join(d, "root.qcow2")},if=virtio,format=qcow2,cache=writeback`,
     // The data disk: every write the guest flushes reaches the file (DRBD's guarantees are tested on it).
     "-drive", `file=${join(d, "data.img")},if=virtio,format=raw,cache=directsync`,
     "-drive", `file=${join(d, "seed.img")},if=virtio,format=raw,readonly=on`,
