@@ -49,7 +49,7 @@ describe("log-sync install files", () => {
     expect(k.code, k.stderr).toBe(0);
     const pub = run("cat", [join(dir, "k.pub")]).stdout;
     const line = authorizedKeyLine(c, "srv-a", pub);
-    expect(line).toMatch(/^restrict,from="10\.0\.0\.11,192\.168\.10\.11",command="\/usr\/bin\/node --max-old-space-size=64 \/usr\/local\/lib\/oar-ha\/oar-ha-log-sync\.js receive --replica \/var\/log\/oar-ha\/oar\.log\.srv-a --rotate-mib 64 --keep 5" ssh-ed25519 \S+ oar-ha-log-sync@srv-a$/);
+    expect(line).toMatch(/^restrict,from="10\.0\.0\.11,192\.168\.10\.11",command="\/usr\/bin\/node --max-old-space-size=64 \/usr\/local\/lib\/oar-ha\/oar-ha-log-sync\.mjs receive --replica \/var\/log\/oar-ha\/oar\.log\.srv-a --rotate-mib 64 --keep 5" ssh-ed25519 \S+ oar-ha-log-sync@srv-a$/);
     writeFileSync(join(dir, "authorized_keys"), `${line}\n`);
     const r = run("ssh-keygen", ["-l", "-f", join(dir, "authorized_keys")]);
     expect(r.code, r.stderr).toBe(0);
