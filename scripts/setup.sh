@@ -19,6 +19,7 @@ PACKAGES=(
   apache2 libapache2-mod-auth-gssapi oar-restful-api curl   # the OAR API behind Apache with GSSAPI (kerberos HTTP)
   logrotate                                    # logrotate -d on the log-sync rules
   shellcheck                                   # every host-side script is checked
+  sysbench fio iperf3                          # oar-ha bench: its host scripts run here with the real tools
 )
 # Real DRBD in the lab (lab up --drbd: the DRBD smoke in npm test, npm run test:drbd): qemu VMs,
 # their image built by debootstrap, a data disk partitioned by sfdisk, their clocks kept by chrony.

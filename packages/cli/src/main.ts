@@ -15,6 +15,7 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   uninstall: { description: "Stop the cluster, restore every replaced file; data stays", load: () => import("./commands/uninstall.js").then((m) => m.default as CommandDef<ArgsDef>) },
   logs: { description: "oar.log of every OAR server merged in time order (--follow, --since, --job)", load: () => import("./commands/logs.js").then((m) => m.default as CommandDef<ArgsDef>) },
   drill: { description: "Break the cluster on purpose, measure outage and loss, audit", load: () => import("./commands/drill.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  bench: { description: "What DRBD costs the database: local vs DRBD vs saturated link (the 2009 benchmark)", load: () => import("./commands/bench.js").then((m) => m.default as CommandDef<ArgsDef>) },
   lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
 };
 
@@ -97,7 +98,8 @@ export async function main(argv: readonly string[], version: string): Promise<nu
   } catch (e) {
     if (isOarHaError(e)) {
       process.stderr.write(`error ${e.code} ${e.message}\n`);
-      return e.code === "OARHA103" ? EXIT.io : e.code === "OARHA102" ? EXIT.invalid : EXIT.usage;
+      // 4xx thrown by a command: the cluster is not in a state where it may act (refused, nothing done).
+      return e.code === "OARHA103" ? EXIT.io : e.code === "OARHA102" ? EXIT.invalid : /^OARHA4/.test(e.code) ? EXIT.refused : EXIT.usage;
     }
     if (e instanceof Error && e.name === "CommandError") {
       process.stderr.write(`error OARHA103 ${e.message}\n  the run stopped here; fix the cause and run the same command again: it resumes\n`);

@@ -31,6 +31,8 @@ const STACK = [
   "heartbeat", "cluster-glue",
   "postgresql", "postgresql-client-15", "mariadb-server", "mariadb-client",
   "oar-server", "oar-server-pgsql", "oar-server-mysql", "oar-user", "oar-user-pgsql", "oar-user-mysql", "nodejs",
+  // oar-ha bench (never installed by apply: bench asks a site to install them, and leaves nothing behind)
+  "sysbench", "fio", "iperf3",
 ];
 const SUITE = "bookworm";
 const IMAGE_SIZE = "6G";

@@ -42,6 +42,8 @@ export const catalogue = {
   BindMountNeedsShared: entry("OARHA402", "fstype none needs shared storage"),
   LoopFileOnMount: entry("OARHA403", "The loop file lies on the replicated mount"),
   MountPointUnsafe: entry("OARHA404", "The mount point is a system directory"),
+  DrbdNotReady: entry("OARHA405", "DRBD or the cluster is not in a state where the command may act"),
+  ToolMissing: entry("OARHA406", "A tool the command needs is not installed on a server"),
 
   CorosyncConsensus: entry("OARHA501", "corosync consensus is shorter than 1.2 x token"),
   TwoNodeWithFour: entry("OARHA502", "two_node set with more than two servers"),
