@@ -59,6 +59,10 @@ const COMBOS: readonly Combo[] = [
   },
 ];
 
+/** OAR_HA_DRBD_SETUPS=slug,slug (or "namespace" for the comparison run) runs part of the matrix. */
+const only = process.env.OAR_HA_DRBD_SETUPS?.split(",").map((x) => x.trim()).filter(Boolean);
+const chosen = only ? COMBOS.filter((c) => only.includes(c.slug)) : COMBOS;
+
 /** Runs apply and SIGKILLs it 2 s after a line of its output matches `at`; true if it got there. */
 function applyKilledAt(at: RegExp): Promise<boolean> {
   return new Promise((resolve) => {
@@ -84,7 +88,7 @@ afterAll(() => {
     [
       "# DRBD suite: step times",
       "",
-      `Written by \`npm run test:drbd\` on ${new Date().toISOString().slice(0, 10)}. The DB servers are qemu VMs under software`,
+      `Written by \`npm run test:drbd\` on ${new Date().toISOString().slice(0, 10)}${only ? ` (setups: ${only.join(", ")})` : ""}. The DB servers are qemu VMs under software`,
       "emulation (TCG, one vCPU each, on a 2-core machine): every figure here is several times what the",
       "same step takes on real servers; compare rows with each other, not with production.",
       "",
@@ -96,7 +100,7 @@ afterAll(() => {
   );
 });
 
-describe.each(COMBOS)("DRBD matrix: $name", (combo) => {
+describe.each(chosen)("DRBD matrix: $name", (combo) => {
   it("lab up, apply, status healthy, no-op re-apply, every DRBD drill passes with lost = 0 and verify 0 out of sync", async () => {
     const up = oarHa(["lab", "up", "--root", root, ...combo.up]);
     expect(up.code, up.err).toBe(0);
@@ -135,7 +139,7 @@ describe.each(COMBOS)("DRBD matrix: $name", (combo) => {
   });
 });
 
-describe("the namespace lab in the same run, for comparison", () => {
+describe.skipIf(only !== undefined && !only.includes("namespace"))("the namespace lab in the same run, for comparison", () => {
   it("F01 on shared storage (2-node PostgreSQL Pacemaker)", () => {
     const up = oarHa(["lab", "up", "--root", root]);
     expect(up.code, up.err).toBe(0);
