@@ -335,10 +335,10 @@ export interface VerifyResult {
  */
 export async function onlineVerify(c: Cluster, t: ReadonlyMap<string, Transport>, o: { log?: (m: string) => void; timeoutMs?: number } = {}): Promise<VerifyResult> {
   const s = drbdStorage(c);
-  if (!s) throw new OarHaError("OARHA103", "the cluster's database is not on DRBD (storage.kind): nothing to verify");
+  if (!s) throw new OarHaError("OARHA405", "the cluster's database is not on DRBD (storage.kind): nothing to verify\n  fix: verify compares DRBD's two copies; on shared storage the array checks its own");
   const states = await drbdStates(c, t);
   const bad = drbdProblems(states, false).filter((p) => !p.startsWith("no DRBD Primary"));
-  if (bad.length) throw new OarHaError("OARHA103", `DRBD is not ready for an online verify: ${bad.join("; ")}\n  fix: wait for the resync, or oar-ha status for what is wrong`);
+  if (bad.length) throw new OarHaError("OARHA405", `DRBD is not ready for an online verify: ${bad.join("; ")}\n  fix: wait for the resync, or oar-ha status for what is wrong`);
   const host = states.find((x) => x.role === "Primary")?.host ?? states[0]?.host ?? "";
   const tr = t.get(host);
   if (!tr) throw new OarHaError("OARHA103", `no connection to ${host}`);
