@@ -12,6 +12,7 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   status: { description: "Health of the deployed cluster (exit 1 when unhealthy)", load: () => import("./commands/status.js").then((m) => m.default as CommandDef<ArgsDef>) },
   switchover: { description: "Planned move to the other server, waiting until healthy", load: () => import("./commands/switchover.js").then((m) => m.default as CommandDef<ArgsDef>) },
   verify: { description: "DRBD online verify: every block compared between the servers", load: () => import("./commands/verify.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  "split-brain": { description: "Show a DRBD split brain side by side; --keep SERVER resolves it", load: () => import("./commands/split-brain.js").then((m) => m.default as CommandDef<ArgsDef>) },
   uninstall: { description: "Stop the cluster, restore every replaced file; data stays", load: () => import("./commands/uninstall.js").then((m) => m.default as CommandDef<ArgsDef>) },
   logs: { description: "oar.log of every OAR server merged in time order (--follow, --since, --job)", load: () => import("./commands/logs.js").then((m) => m.default as CommandDef<ArgsDef>) },
   drill: { description: "Break the cluster on purpose, measure outage and loss, audit", load: () => import("./commands/drill.js").then((m) => m.default as CommandDef<ArgsDef>) },

@@ -22,3 +22,4 @@ export { logSources, readSource, follower, type LogSource } from "./logs.js";
 export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
 export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdState, type VerifyResult } from "./deploy/drbd.js";
 export { hostScript, keyValues } from "./host-script.js";
+export { splitBrainReport, splitBrainRecover, splitBrainVerdict, type SplitBrainReport, type SplitBrainSide, type SplitBrainRecovery } from "./deploy/split-brain.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { exampleCluster } from "@oar-ha/core/testing";
 import type { DrbdStorage } from "@oar-ha/core";
-import { backingProblems, drbdProblems, hostScript, keyValues, parseDrbdState, sizeBytes, type DrbdState } from "../src/index.js";
+import { backingProblems, drbdProblems, hostScript, keyValues, parseDrbdState, sizeBytes, splitBrainVerdict, type DrbdState } from "../src/index.js";
 import PROBE from "../src/scripts/drbd-probe.sh";
 import CREATE_MD from "../src/scripts/drbd-create-md.sh";
 
@@ -135,5 +135,23 @@ describe("DRBD backing scripts on real files", () => {
       expect(r.stderr).toContain(why);
       expect(sum(p)).toBe(before);
     }
+  });
+});
+
+describe("split brain verdict (pure)", () => {
+  const st = (host: string, role: string, cstate: string, extra: object = {}) => ({ host, role, cstate, disk: "UpToDate", ...extra });
+  const expectVerdict = (states: DrbdState[], split: boolean, reason: RegExp) => {
+    const v = splitBrainVerdict(states);
+    expect(v.split).toBe(split);
+    expect(v.reason).toMatch(reason);
+  };
+  it("two Primaries, or DRBD's own unresolved split-brain flag, is a split brain", () => {
+    expectVerdict([st("a", "Primary", "StandAlone"), st("b", "Primary", "StandAlone")], true, /both servers are DRBD Primary \(a, b\)/);
+    expectVerdict([st("a", "Primary", "WFConnection"), st("b", "Secondary", "StandAlone", { splitBrain: true })], true, /kernel log of b/);
+  });
+  it("connected, merely disconnected, or unknown is not (and says which)", () => {
+    expectVerdict([st("a", "Primary", "Connected"), st("b", "Secondary", "Connected")], false, /connected/);
+    expectVerdict([st("a", "Primary", "WFConnection"), st("b", "Secondary", "WFConnection")], false, /reconnects by itself/);
+    expectVerdict([st("a", "Primary", "WFConnection"), { host: "b", role: "unknown" }], false, /cannot tell.*b/);
   });
 });

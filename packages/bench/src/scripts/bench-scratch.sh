@@ -50,7 +50,8 @@ cleanup() {
 
 setup() {
   mountpoint -q "$MP" || { echo "the database filesystem $MP is not mounted on this server (it is not the DRBD Primary)" >&2; exit 3; }
-  mkdir -p -m 0755 "$BASE" "$BASE/run"
+  mkdir -p "$BASE/run"
+  chmod 0755 "$BASE" "$BASE/run"
   if [ "$KIND" = lvm ]; then
     if lvs "$VG/$LV" >/dev/null 2>&1; then
       echo "a logical volume $VG/$LV exists that oar-ha bench did not create: rename or remove it" >&2
