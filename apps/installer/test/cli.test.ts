@@ -141,4 +141,23 @@ describe("oar-ha (bundled)", () => {
     expect(r.code).toBe(4);
     expect(readFileSync(join(dir, "precious.txt"), "utf8")).toBe("x");
   });
+  it("bench on real servers asks for --yes, saying how long it loads them; bad numbers are named; nothing is contacted", () => {
+    const dir = tmp();
+    expect(oarHa(["init", ...initFlags], dir).code).toBe(0);
+    const r = oarHa(["bench"], dir);
+    expect(r.code).toBe(2);
+    // Defaults: 3 runs x (60 s + 5) x 3 configurations + 2 x 30 s of fio = 645 s, about 11 min.
+    expect(r.err).toMatch(/error OARHA901 bench loads the DB servers for about 11 min/);
+    expect(r.err).toMatch(/fix: .*--yes/);
+    const n = oarHa(["bench", "--runs", "0", "--yes"], dir);
+    expect(n.code).toBe(2);
+    expect(n.err).toMatch(/--runs must be a whole number from 1 to 100 \(got 0\)/);
+    expect(oarHa(["bench", "--scratch-size", "lots", "--yes"], dir).err).toMatch(/--scratch-size must be a size like 800M/);
+  });
+
+  it("split-brain and bench are listed in the help", () => {
+    const r = oarHa(["--help"]);
+    expect(r.out).toMatch(/^  split-brain +Show a DRBD split brain/m);
+    expect(r.out).toMatch(/^  bench +What DRBD costs the database/m);
+  });
 });
