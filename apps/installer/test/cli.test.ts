@@ -155,9 +155,19 @@ describe("oar-ha (bundled)", () => {
     expect(oarHa(["bench", "--scratch-size", "lots", "--yes"], dir).err).toMatch(/--scratch-size must be a size like 800M/);
   });
 
+  it("command help off a terminal: no escape sequences, oar-ha in the usage line, the exit codes; help CMD and -V", () => {
+    const r = spawnSync(process.execPath, [bin, "validate", "--help"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "" } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("\x1b");
+    expect(r.stdout).toMatch(/^USAGE oar-ha validate /m);
+    expect(r.stdout).toMatch(/^Exit codes: 0 ok, /m);
+    expect(oarHa(["help", "validate"]).out).toBe(r.stdout);
+    expect(oarHa(["-V"])).toMatchObject({ code: 0, out: `${pkg.version}\n` });
+  });
+
   it("split-brain and bench are listed in the help", () => {
     const r = oarHa(["--help"]);
-    expect(r.out).toMatch(/^  split-brain +Show a DRBD split brain/m);
-    expect(r.out).toMatch(/^  bench +What DRBD costs the database/m);
+    expect(r.out).toMatch(/^ {2}split-brain +Show a DRBD split brain/m);
+    expect(r.out).toMatch(/^ {2}bench +What DRBD costs the database/m);
   });
 });

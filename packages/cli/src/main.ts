@@ -57,14 +57,37 @@ function unknownFlags(raw: readonly string[], def: ArgsDef): string[] {
     .filter((x) => !known.has(x) && !(x.startsWith("no-") && known.has(x.slice(3))));
 }
 
+const EXIT_LINE =
+  "Exit codes: 0 ok, 1 invalid input or unhealthy, 2 wrong usage, 3 a file or host could not be read or reached, 4 refused (it would overwrite files, or the cluster is not in a state where the command may act).";
+
+/** Colour only for a terminal: NO_COLOR turns it off, FORCE_COLOR on (https://no-color.org). */
+function colour(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== "0") return true;
+  return stream.isTTY === true;
+}
+
+/** A command's help: citty's usage with `oar-ha` in the usage line, the exit codes, no escape sequences off a terminal. */
+async function commandHelp(cmd: CommandDef<ArgsDef>): Promise<string> {
+  // eslint-disable-next-line no-control-regex
+  const ansi = /\x1b\[[0-9;]*m/g;
+  const text = (await renderUsage(cmd)).replace(/(USAGE(?:\x1b\[[0-9;]*m)*\s+(?:\x1b\[[0-9;]*m)*)/, "$1oar-ha ") + `\n\n${EXIT_LINE}\n`;
+  return colour(process.stdout) ? text : text.replace(ansi, "");
+}
+
 /** Runs the CLI and returns the exit code (the caller exits). */
 export async function main(argv: readonly string[], version: string): Promise<number> {
   const [name, ...rest] = argv;
+  const helpOf = name === "help" && rest[0] ? commands[rest[0]] : undefined;
+  if (helpOf) {
+    process.stdout.write(await commandHelp(await helpOf.load()));
+    return EXIT.ok;
+  }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(topHelp(version));
     return name ? EXIT.ok : EXIT.usage;
   }
-  if (name === "--version" || name === "-v") {
+  if (name === "--version" || name === "-v" || name === "-V") {
     process.stdout.write(`${version}\n`);
     return EXIT.ok;
   }
@@ -77,7 +100,7 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     const cmd = await entry.load();
     const def = (cmd.args ?? {}) as ArgsDef;
     if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write((await renderUsage(cmd)).replace(/^/, "oar-ha ") + "\n");
+      process.stdout.write(await commandHelp(cmd));
       return EXIT.ok;
     }
     // After `--` everything belongs to the command being wrapped (lab exec HOST -- CMD).
