@@ -165,6 +165,17 @@ describe("oar-ha (bundled)", () => {
     expect(oarHa(["-V"])).toMatchObject({ code: 0, out: `${pkg.version}\n` });
   });
 
+  it("the help's own init example works as printed (the manager defaults to pacemaker)", () => {
+    const help = oarHa(["--help"]).out;
+    const example = /^ {2}oar-ha (init (?:.*\\\n)*.*)$/m.exec(help)?.[1];
+    expect(example, "an init example in the help").toBeDefined();
+    const args = example!.replace(/\\\n/g, " ").split(/\s+/).filter(Boolean);
+    const dir = tmp();
+    const r = oarHa(args, dir);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(dir, "oar-ha.yaml"), "utf8")).toMatch(/^manager: pacemaker$/m);
+  });
+
   it("split-brain and bench are listed in the help", () => {
     const r = oarHa(["--help"]);
     expect(r.out).toMatch(/^ {2}split-brain +Show a DRBD split brain/m);

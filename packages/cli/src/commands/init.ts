@@ -11,7 +11,7 @@ export default defineCommand({
     out: { type: "string", description: "Cluster file to write", default: "oar-ha.yaml" },
     name: { type: "string", description: "Cluster name, e.g. oar-prod" },
     topology: { type: "string", description: "two-node | four-node" },
-    manager: { type: "string", description: "pacemaker | heartbeat" },
+    manager: { type: "string", description: "pacemaker | heartbeat (default pacemaker)" },
     db: { type: "string", description: "postgresql | mysql | mariadb" },
     nodes: { type: "string", description: "Servers: srv-a=10.0.0.11,srv-b=10.0.0.12 (four-node: 2 OAR then 2 DB)" },
     "oar-vip": { type: "string", description: "OAR VIP: 10.0.0.100/24=oar.example.org" },
@@ -42,7 +42,8 @@ export default defineCommand({
       ...(args.hosts ? { hosts: args.hosts } : {}),
     };
     const interactive = !args.yes && process.stdin.isTTY === true && process.stderr.isTTY === true;
-    const answers = await ask(given, interactive);
+    // Pacemaker is the default manager: asked on a terminal (pre-selected), taken without one.
+    const answers = await ask(interactive || given.manager ? given : { ...given, manager: "pacemaker" }, interactive);
     if (!answers) return EXIT.usage;
     const text = clusterYaml(clusterFromAnswers(answers, args["ipmi-user"]));
     const r = loadCluster(text, out);
