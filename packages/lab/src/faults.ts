@@ -29,6 +29,9 @@ export interface DropRule {
 }
 
 const TABLE = "ohl_faults";
+/** Faults are on the network cards: a host's own traffic through loopback (its health checks) is never touched. */
+const NOT_LO_IN = 'iifname != "lo"';
+const NOT_LO_OUT = 'oifname != "lo"';
 
 async function nft(s: LabSpec, host: string, script: string): Promise<void> {
   const h = labHost(s, host);
@@ -54,8 +57,8 @@ export async function dropTraffic(s: LabSpec, host: string, rule: DropRule): Pro
   for (const p of protos) {
     const ports = rule.port === undefined ? [""] : [`${p} dport ${rule.port}`, `${p} sport ${rule.port}`];
     for (const m of ports) {
-      lines.push(`add rule inet ${TABLE} input ${rule.peer ? `ip saddr ${rule.peer} ` : ""}${m} drop`);
-      lines.push(`add rule inet ${TABLE} output ${rule.peer ? `ip daddr ${rule.peer} ` : ""}${m} drop`);
+      lines.push(`add rule inet ${TABLE} input ${NOT_LO_IN} ${rule.peer ? `ip saddr ${rule.peer} ` : ""}${m} drop`);
+      lines.push(`add rule inet ${TABLE} output ${NOT_LO_OUT} ${rule.peer ? `ip daddr ${rule.peer} ` : ""}${m} drop`);
     }
   }
   await nft(s, host, lines.join("\n") + "\n");
@@ -66,7 +69,7 @@ export async function addLoss(s: LabSpec, host: string, percent: number): Promis
   if (!(percent > 0 && percent <= 100)) throw new OarHaError("OARHA901", "loss must be between 0 and 100 %");
   await ensureTable(s, host);
   const p = Math.round(percent);
-  await nft(s, host, `add rule inet ${TABLE} input numgen random mod 100 < ${p} drop\nadd rule inet ${TABLE} output numgen random mod 100 < ${p} drop\n`);
+  await nft(s, host, `add rule inet ${TABLE} input ${NOT_LO_IN} numgen random mod 100 < ${p} drop\nadd rule inet ${TABLE} output ${NOT_LO_OUT} numgen random mod 100 < ${p} drop\n`);
 }
 
 /**

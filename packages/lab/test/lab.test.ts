@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  crash, dropTraffic, execIn, findProcesses, freeze, heal, hostPids, initPid, killProcess, labDown, labHost, labUp, plugCable, powerOn, pullCable, thaw,
+  addLoss, crash, dropTraffic, execIn, findProcesses, freeze, heal, hostPids, initPid, killProcess, labDown, labHost, labUp, plugCable, powerOn, pullCable, thaw,
   waitFor, type LabSpec, type UpResult,
 } from "../src/index.js";
 
@@ -23,6 +23,12 @@ function ssh(up: UpResult, host: string, command: string) {
 /** TCP connect from inside one host to another host's port, bounded. */
 async function reach(s: LabSpec, from: string, to: string, port: number): Promise<boolean> {
   const r = await execIn(s, labHost(s, from), `timeout 2 bash -c '</dev/tcp/${labHost(s, to).address}/${port}' 2>/dev/null`, { check: false });
+  return r.code === 0;
+}
+
+/** The host's own service through loopback (a network fault must never touch it). */
+async function reachSelf(s: LabSpec, host: string, port: number): Promise<boolean> {
+  const r = await execIn(s, labHost(s, host), `timeout 2 bash -c '</dev/tcp/127.0.0.1/${port}' 2>/dev/null`, { check: false });
   return r.code === 0;
 }
 
@@ -85,6 +91,12 @@ describe("a two-server lab", () => {
     await dropTraffic(s, "srv-b", { port: 22, proto: "tcp" });
     expect(await reach(s, "srv-a", "srv-b", 22)).toBe(false);
     expect(await reach(s, "srv-a", "srv-b", 2200)).toBe(true);
+    expect(await reachSelf(s, "srv-b", 22), "loopback is not the network").toBe(true);
+    await heal(s, "srv-b");
+    // Total loss on the host's cards: nothing in or out, its own health checks through loopback still answer.
+    await addLoss(s, "srv-b", 100);
+    expect(await reach(s, "srv-a", "srv-b", 22)).toBe(false);
+    expect(await reachSelf(s, "srv-b", 22), "loopback is not the network").toBe(true);
     await heal(s, "srv-b");
     expect(await reach(s, "srv-a", "srv-b", 22)).toBe(true);
     await dropTraffic(s, "srv-b", { peer: labHost(s, "srv-a").address });
