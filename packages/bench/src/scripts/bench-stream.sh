@@ -9,6 +9,7 @@
 set -eu
 
 PORT=5299
+mkdir -p "$RUN"
 
 case "$ACTION" in
   server)
