@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostScript, keyValues } from "@oar-ha/remote";
-import { parseDbRun, parseFio } from "../src/index.js";
+import { parseDbRun, parseFio, parseStream } from "../src/index.js";
 
 /*
  * The bench host scripts run here, as root, with the real tools (PostgreSQL's pgbench, MariaDB
@@ -20,6 +20,7 @@ const sh = (text: string, vars: Record<string, string | number>, timeout = 600_0
 const SCRATCH = script("bench-scratch.sh");
 const DB = script("bench-db.sh");
 const FIO = script("bench-fio.sh");
+const STREAM = script("bench-stream.sh");
 
 const top = mkdtempSync(join(tmpdir(), "oar-ha-bench-test-"));
 // The database users must reach their directories, as under /var/lib/oar-ha and the mount point on a server.
@@ -113,4 +114,16 @@ describe("bench host scripts, with the real tools", () => {
     }
     expect(sh(SCRATCH, { ...vars("cleanup"), ENGINE: "postgresql" }).code).toBe(0);
   });
+
+  it("stream: a bounded iperf3 from client to server (here over loopback), its rate read from iperf3's report; both ends gone after", () => {
+    const run = join(top, "stream-run");
+    const v = { RUN: run, ADDR: "127.0.0.1", PEER: "127.0.0.1", SECS: 2 };
+    expect(sh(STREAM, { ...v, ACTION: "server" }).code).toBe(0);
+    expect(sh(STREAM, { ...v, ACTION: "client" }).code).toBe(0);
+    const r = sh(STREAM, { ...v, ACTION: "result" }, 60_000);
+    expect(r.code, r.err).toBe(0);
+    expect(parseStream(r.out)).toBeGreaterThan(10);
+    expect(spawnSync("pgrep", ["-f", `iperf3.*${run}`]).status, "no iperf3 left").toBe(1);
+  });
 });
+
