@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exampleCluster, fourNode } from "@oar-ha/core/testing";
@@ -72,6 +72,8 @@ describe("Kerberos files", () => {
     let text = on("srv-a", KRB.sshdDropin)!.content;
     keys.forEach((k, i) => (text = text.replace(`HostKey ${k}\n`, `HostKey ${join(dir, `k${i}`)}\n`)));
     writeFileSync(join(dir, "sshd_config"), text);
+    // sshd -T wants its privilege separation directory, which the ssh service makes at start (absent on a fresh machine).
+    mkdirSync("/run/sshd", { recursive: true });
     const r = run("/usr/sbin/sshd", ["-T", "-f", join(dir, "sshd_config")]);
     expect(r.code, r.stderr).toBe(0);
     for (const l of ["gssapiauthentication yes", "gssapistrictacceptorcheck no", "gssapicleanupcredentials yes", `hostkey ${join(dir, "k3")}`, `hostkey ${join(dir, "k2")}`]) expect(r.stdout).toContain(`${l}\n`);

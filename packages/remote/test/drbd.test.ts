@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -135,6 +135,34 @@ describe("DRBD backing scripts on real files", () => {
       expect(r.stderr).toContain(why);
       expect(sum(p)).toBe(before);
     }
+  });
+
+  it("create-md trusts what reads back, not drbdadm's exit code; CHECK=1 tells done from not done", () => {
+    // drbd-utils 9.22's drbdadm create-md exits 0 without writing when its stderr is a dead SSH
+    // channel (seen on the VM lab after a killed apply). A stand-in drbdadm does the same here.
+    const bin = join(dir, "bin");
+    mkdirSync(bin, { recursive: true });
+    const fake = (dumpMd: number) => {
+      writeFileSync(join(bin, "drbdadm"), `#!/bin/sh\ncase "$*" in *create-md*) exit 0 ;; *dstate*) exit 10 ;; *dump-md*) exit ${dumpMd} ;; esac\nexit 1\n`, { mode: 0o755 });
+      writeFileSync(join(bin, "modprobe"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    };
+    const dev = file("empty-md.img", () => undefined);
+    const state = join(dir, "state-md");
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` };
+    const run = (vars: Record<string, string | number>) => spawnSync("sh", ["-c", hostScript(CREATE_MD, { RES: "t1", DEV: dev, STATE: state, ...vars })], { encoding: "utf8", env, timeout: 60_000 });
+    fake(255);
+    const lost = run({});
+    expect(lost.status).toBe(1);
+    expect(lost.stderr).toContain("reported success, but");
+    expect(existsSync(join(state, "drbd-t1.md"))).toBe(false);
+    expect(run({ CHECK: 1 }).status).toBe(1);
+    fake(0);
+    expect(run({}).status).toBe(0);
+    expect(readFileSync(join(state, "drbd-t1.md"), "utf8")).toBe("empty=yes\n");
+    expect(run({ CHECK: 1 }).status).toBe(0);
+    // Recorded, but the metadata vanished: not done, and the next run writes it again.
+    fake(255);
+    expect(run({ CHECK: 1 }).status).toBe(1);
   });
 });
 

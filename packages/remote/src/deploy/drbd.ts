@@ -132,7 +132,8 @@ export function drbdMetadataStep(ctx: DeployContext, host: string): Step {
     id: `${host}:drbd:metadata`,
     host,
     title: `DRBD metadata of ${s.resource} on ${dev}`,
-    check: async () => (await tr(ctx, host).exec(`test -e ${shq(`${STATE_DIR}/drbd-${s.resource}.md`)}`)).code === 0,
+    // Done = recorded and valid on the device (a marker alone once hid metadata that was never written).
+    check: async () => (await tr(ctx, host).exec(hostScript(CREATE_MD, { ...drbdVars(s), CHECK: 1 }))).code === 0,
     act: async () => {
       const r = await tr(ctx, host).exec(hostScript(CREATE_MD, drbdVars(s)), { timeoutMs: 600_000 });
       if (r.code === 4 || r.code === 5) {

@@ -5,6 +5,8 @@
 # Variables: KIND SIZE; lvm: VG LV; loop: FILE LOOP LOOP_MINOR UNIT
 set -eu
 : "${KIND:?}"
+# A killed apply must not leave half of this done: finish it even when the SSH client is gone.
+trap '' HUP PIPE
 case "$KIND" in
   lvm)
     : "${VG:?}" "${LV:?}" "${SIZE:?}"
