@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,7 +62,7 @@ describe("bench host scripts, with the real tools", () => {
   });
 
   for (const engine of ["postgresql", "mariadb"] as const) {
-    it(`${engine}: a scratch instance on each filesystem, loaded and benchmarked; cleanup leaves nothing, even mid-run`, () => {
+    it(`${engine}: a scratch instance on each filesystem, loaded and benchmarked; cleanup leaves nothing, even mid-run`, async () => {
       const setup = sh(SCRATCH, { ...vars("setup"), ENGINE: engine });
       expect(setup.code, setup.err).toBe(0);
       const dirs = keyValues(setup.out);
@@ -85,10 +85,17 @@ describe("bench host scripts, with the real tools", () => {
       // The instance on the DRBD side still runs, as after a killed bench: cleanup stops it and removes everything.
       const pid = readFileSync(join(base, "run/db.pid"), "utf8").trim();
       expect(existsSync(`/proc/${pid}`)).toBe(true);
+      // And a killed run's client still holds a file open on the scratch filesystem (umount would be busy).
+      writeFileSync(join(dirs.local!, "busy"), "");
+      const stray = spawn("tail", ["-f", join(dirs.local!, "busy")], { stdio: "ignore", detached: true });
+      stray.unref();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(existsSync(`/proc/${stray.pid}`)).toBe(true);
       const clean = sh(SCRATCH, { ...vars("cleanup"), ENGINE: engine });
       expect(clean.code, clean.err).toBe(0);
       const removed = keyValues(clean.out).removed ?? "";
       expect(removed).toContain(`process:${pid}`);
+      expect(removed).toContain(`process:${stray.pid}`);
       expect(removed).toContain(`mount:${join(base, "local")}`);
       expect(removed).toMatch(/loop:\/dev\/loop\d+/);
       expect(existsSync(`/proc/${pid}`)).toBe(false);

@@ -34,11 +34,37 @@ stop_pid() {
   note "process:$pid"
 }
 
+# Anything else still working in the scratch space: a killed run's shell, its client (sysbench,
+# pgbench, fio). Matched by the scratch paths in their command line; never this script.
+stop_strays() {
+  for pid in $(pgrep -f -- "$BASE/|$DRBD_DIR" 2>/dev/null || true); do
+    [ "$pid" = "$$" ] && continue
+    kill -9 "$pid" 2>/dev/null && note "process:$pid"
+  done
+  return 0
+}
+
+release_mount() {
+  mountpoint -q "$LOCAL" 2>/dev/null || return 0
+  i=0
+  until umount "$LOCAL" 2>/dev/null; do
+    i=$((i + 1))
+    if [ "$i" -ge 10 ]; then
+      command -v fuser >/dev/null 2>&1 && fuser -km "$LOCAL" >/dev/null 2>&1
+      umount "$LOCAL" 2>/dev/null || umount -l "$LOCAL"
+      break
+    fi
+    sleep 1
+  done
+  note "mount:$LOCAL"
+}
+
 cleanup() {
   if [ -d "$BASE/run" ]; then
     for f in "$BASE"/run/*.pid; do [ -e "$f" ] && stop_pid "$f"; done
   fi
-  if mountpoint -q "$LOCAL" 2>/dev/null; then umount "$LOCAL" && note "mount:$LOCAL"; fi
+  stop_strays
+  release_mount
   if [ -f "$BASE/lv" ]; then
     if lvs "$VG/$LV" >/dev/null 2>&1; then lvremove -f -y "$VG/$LV" >/dev/null && note "lv:$VG/$LV"; fi
   fi
