@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { Client, type ConnectConfig } from "ssh2";
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { verifyHostKey } from "./known-hosts.js";
 import { getScript, putScript, shq, type ExecOptions, type ExecResult, type PutOptions, type Transport } from "./transport.js";
 
@@ -68,12 +68,24 @@ async function connect(t: Omit<SshTarget, "jump" | "host"> & { host?: string }, 
 /** The default transport: the ssh2 library, strict known_hosts, keys or agent, optional jump host. */
 export class Ssh2Transport implements Transport {
   readonly host: string;
+  /** Why the connection is gone (the host crashed, rebooted, or keepalives went unanswered). */
+  private lost: string | undefined;
+  /** Commands in flight: settled at once when the connection closes. */
+  private readonly pending = new Set<() => void>();
+
   private constructor(
     private readonly target: SshTarget,
     private readonly client: Client,
     private readonly jumpClient?: Client,
   ) {
     this.host = target.host;
+    const gone = (why: string) => () => {
+      this.lost ??= why;
+      for (const f of [...this.pending]) f();
+    };
+    client.on("close", gone("connection closed"));
+    client.on("error", (e: Error) => (this.lost ??= e.message));
+    jumpClient?.on("close", gone("jump host connection closed"));
   }
 
   static async open(t: SshTarget): Promise<Ssh2Transport> {
@@ -85,24 +97,31 @@ export class Ssh2Transport implements Transport {
     return new Ssh2Transport(t, await connect(t, stream), jump);
   }
 
+  /**
+   * Runs a command; always settles. A closed connection answers at once (code 255); the timeout
+   * covers opening the channel too: on a peer that vanished without a reset, ssh2 never calls
+   * back for a channel opened after the connection died (a drill waited forever on a crashed VM).
+   */
   exec(command: string, o: ExecOptions = {}): Promise<ExecResult> {
     const wrapped = asRoot(this.target.user, command);
+    const failed = (why: string, timedOut = false): ExecResult => ({ host: this.host, command, code: 255, signal: null, stdout: "", stderr: why, ...(timedOut ? { timedOut } : {}) });
+    if (this.lost) return Promise.resolve(failed(`${this.host}: ${this.lost}`));
     return new Promise((resolve) => {
-      this.client.exec(wrapped, (err, stream) => {
-        if (err) {
-          resolve({ host: this.host, command, code: 255, signal: null, stdout: "", stderr: err.message });
-          return;
-        }
-        const out: Buffer[] = [];
-        const errb: Buffer[] = [];
-        let done = false;
-        const finish = (code: number | null, signal: string | null, timedOut = false) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          resolve({ host: this.host, command, code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errb).toString(), ...(timedOut ? { timedOut } : {}) });
-        };
-        const timer = setTimeout(() => {
+      let done = false;
+      let stream: ClientChannel | undefined;
+      const out: Buffer[] = [];
+      const errb: Buffer[] = [];
+      const finish = (r: ExecResult) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.pending.delete(onClose);
+        resolve(r);
+      };
+      const onClose = () => finish(failed(`${this.host}: connection closed while running the command`));
+      this.pending.add(onClose);
+      const timer = setTimeout(() => {
+        if (stream) {
           // Ask the server to kill it, close the channel, and do not wait for a hung peer.
           try {
             stream.signal("KILL");
@@ -110,13 +129,31 @@ export class Ssh2Transport implements Transport {
             /* not supported by every server */
           }
           stream.close();
-          finish(null, "KILL", true);
-        }, o.timeoutMs ?? 120_000);
-        stream.on("data", (b: Buffer) => out.push(b));
-        stream.stderr.on("data", (b: Buffer) => errb.push(b));
-        stream.on("close", (code: number | null, signal: string | null) => finish(code, signal ?? null));
-        stream.end(o.stdin ?? "");
-      });
+          finish({ host: this.host, command, code: null, signal: "KILL", stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errb).toString(), timedOut: true });
+        } else {
+          // Not even a channel: the peer is gone. Drop the connection; later calls fail at once.
+          this.lost ??= "no answer to a channel request";
+          this.client.end();
+          finish(failed(`${this.host}: no answer from the SSH server`, true));
+        }
+      }, o.timeoutMs ?? 120_000);
+      try {
+        this.client.exec(wrapped, (err, s) => {
+          if (err) {
+            finish(failed(err.message));
+            return;
+          }
+          stream = s;
+          s.on("data", (b: Buffer) => out.push(b));
+          s.stderr.on("data", (b: Buffer) => errb.push(b));
+          s.on("close", (code: number | null, signal: string | null) =>
+            finish({ host: this.host, command, code, signal: signal ?? null, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errb).toString() }),
+          );
+          s.end(o.stdin ?? "");
+        });
+      } catch (e) {
+        finish(failed((e as Error).message));
+      }
     });
   }
 

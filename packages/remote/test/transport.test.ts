@@ -150,3 +150,38 @@ describe("openssh: ssh's own failures are retried, the command's never", () => {
     expect(res.stdout, res.stderr).toBe("reached\n");
   });
 });
+
+describe("ssh2 transport when the peer vanishes (a crashed VM: no reset, no answer)", () => {
+  it("every command settles: the one in flight by its timeout, the next ones at once", async () => {
+    // A forwarder that can freeze: it stops passing bytes without closing anything, as a dead host does.
+    let frozen = false;
+    const sockets: import("node:net").Socket[] = [];
+    const proxy = createServer((c) => {
+      const up = connect(sshd.port, "127.0.0.1");
+      sockets.push(c, up);
+      c.on("data", (b) => frozen || up.write(b));
+      up.on("data", (b) => frozen || c.write(b));
+      c.on("error", () => up.destroy());
+      up.on("error", () => c.destroy());
+    });
+    const port = await new Promise<number>((done) => proxy.listen(0, "127.0.0.1", () => done((proxy.address() as { port: number }).port)));
+    const known = join(sshd.dir, "known_hosts_frozen");
+    writeFileSync(known, `[127.0.0.1]:${port} ${sshd.hostKeyPub.split(" ").slice(0, 2).join(" ")}\n`);
+    const t = await Ssh2Transport.open(target({ port, knownHostsFile: known }));
+    expect((await t.exec("echo up")).stdout).toBe("up\n");
+    frozen = true;
+    const t0 = Date.now();
+    const r = await t.exec("echo never", { timeoutMs: 1500 });
+    expect(r.code).toBe(255);
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const t1 = Date.now();
+    const again = await t.exec("echo never again", { timeoutMs: 60_000 });
+    expect(again.code).toBe(255);
+    expect(Date.now() - t1, "a lost connection answers at once").toBeLessThan(500);
+    await t.close();
+    for (const x of sockets) x.destroy();
+    proxy.close();
+  });
+});
+
