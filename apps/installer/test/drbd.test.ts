@@ -94,9 +94,9 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
     const r = oarHa(["apply", clusterFile, "--yes"], 1_500_000);
     expect(r.code, r.out + r.err).toBe(0);
     say(`apply after the killed one ${r.seconds.toFixed(0)} s`);
-  });
+  }, 1_600_000);
 
-  it("applies: DRBD up, database on it, cluster healthy with DRBD's state in status", () => {
+  it("applies: DRBD up, database on it, cluster healthy with DRBD's state in status", { timeout: 300_000 }, () => {
     const st = oarHa(["status", clusterFile, "--json"]);
     expect(st.code, st.out).toBe(0);
     const s = JSON.parse(st.out) as { drbd: { host: string; role: string; cstate: string; disk: string; peerDisk: string; outOfSyncKiB: number }[]; vipHolder: string };
@@ -118,10 +118,11 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
     say(`no-op re-apply ${r.seconds.toFixed(0)} s`);
     expect(r.err).toMatch(/changed 0 step\(s\)/);
     expect(inHost("srv-a", "dmesg | grep -c 'drbd0'").out.trim()).toBe(dmesgBefore);
-  });
+  }, 1_000_000);
 
   it("F01 on DRBD: the primary's VM killed during writes, the peer promoted, lost = 0, never two Primaries, verify 0 out of sync (D05)", () => {
     const r = oarHa(["drill", clusterFile, "--scenario", "F01", "--json", "--report", join(root, "drill-F01.md")], 1_500_000);
+    expect(r.out, r.err.slice(-3000)).not.toBe("");
     const { runs } = JSON.parse(r.out) as { runs: { passed: boolean; outage: number; loss: { acknowledged: number; lost: number[] }; problems: string[]; drbd?: { maxPrimaries: number; verify?: { outOfSyncKiB: number }; resync?: { kib: number } } }[] };
     const run = runs[0]!;
     say(`F01 outage ${run.outage?.toFixed(1)} s, ${run.loss.acknowledged} rows acknowledged, resync ${run.drbd?.resync?.kib ?? "?"} KiB`);
@@ -132,5 +133,5 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
     expect(run.drbd?.maxPrimaries).toBe(1);
     expect(run.drbd?.verify?.outOfSyncKiB).toBe(0);
     expect(r.code, r.err).toBe(0);
-  });
+  }, 1_600_000);
 });
