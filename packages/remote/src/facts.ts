@@ -35,14 +35,10 @@ export async function gatherFacts(t: Transport, paths: readonly string[], packag
     files || "true",
     `echo '${SEP}'`,
     "ip -o -4 addr show | awk '{print $4}'",
-    `echo '${SEP}'`,
-    "date +%s%3N",
   ].join("\n");
-  const before = Date.now();
   const r = await t.exec(script, { timeoutMs: 60_000 });
-  const after = Date.now();
   if (r.code !== 0) throw new Error(`${t.host}: cannot gather facts: ${r.stderr.trim()}`);
-  const [host = "", os = "", init = "", pkgs = "", fileLines = "", addrs = "", clock = "0"] = r.stdout.split(`${SEP}\n`);
+  const [host = "", os = "", init = "", pkgs = "", fileLines = "", addrs = ""] = r.stdout.split(`${SEP}\n`);
   const [id = "", version = ""] = os.trim().split(" ");
   const packagesOut: Record<string, string> = {};
   for (const l of pkgs.split("\n").filter(Boolean)) {
@@ -62,6 +58,27 @@ export async function gatherFacts(t: Transport, paths: readonly string[], packag
     packages: packagesOut,
     files: filesOut,
     addresses: addrs.split("\n").filter(Boolean).map((a) => a.split("/")[0] ?? a),
-    clockSkewMs: Number(clock.trim()) - (before + after) / 2,
+    clockSkewMs: await clockSkew(t),
   };
+}
+
+/**
+ * Host clock minus local clock, ms: `date` alone, against the middle of its round trip, the
+ * quickest of three (a busy host answers slowly: the error is at most half the round trip).
+ * Reading the clock at the end of the facts script counted the script's run time as skew: a
+ * slow VM looked 6 s off.
+ */
+async function clockSkew(t: Transport): Promise<number> {
+  let best: { rtt: number; skew: number } | undefined;
+  for (let i = 0; i < 3; i++) {
+    const before = Date.now();
+    const r = await t.exec("date +%s%3N", { timeoutMs: 20_000 });
+    const after = Date.now();
+    const clock = Number(r.stdout.trim());
+    if (r.code !== 0 || !Number.isFinite(clock)) continue;
+    const sample = { rtt: after - before, skew: clock - (before + after) / 2 };
+    if (!best || sample.rtt < best.rtt) best = sample;
+    if (sample.rtt < 200) break;
+  }
+  return best?.skew ?? 0;
 }
