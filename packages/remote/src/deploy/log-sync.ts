@@ -127,7 +127,8 @@ if [ -d /run/systemd/system ]; then systemctl daemon-reload; systemctl enable --
 else update-rc.d oar-ha-log-sync defaults >/dev/null 2>&1 || true; ${LOG_SYNC.init} restart </dev/null >/dev/null; fi
 for i in $(seq 1 50); do if ${RUNNING}; then echo ${digest} > ${STARTED}; exit 0; fi; sleep 0.1; done
 echo "the log-sync agent did not start: see journalctl -u oar-ha-log-sync or ${LOG_SYNC.agentLog}" >&2; exit 1`,
-        { timeoutMs: 60_000 },
+        // systemd's daemon-reload and a restart whose stop waits for the peer: a minute on a busy or emulated server.
+        { timeoutMs: 300_000 },
       );
     },
   };
