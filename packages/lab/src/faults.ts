@@ -69,7 +69,9 @@ export async function addLoss(s: LabSpec, host: string, percent: number): Promis
   if (!(percent > 0 && percent <= 100)) throw new OarHaError("OARHA901", "loss must be between 0 and 100 %");
   await ensureTable(s, host);
   const p = Math.round(percent);
-  await nft(s, host, `add rule inet ${TABLE} input ${NOT_LO_IN} numgen random mod 100 < ${p} drop\nadd rule inet ${TABLE} output ${NOT_LO_OUT} numgen random mod 100 < ${p} drop\n`);
+  // nft's numgen counts 0-99: "< 100" is refused, so total loss is a plain drop.
+  const pick = p >= 100 ? "" : `numgen random mod 100 < ${p} `;
+  await nft(s, host, `add rule inet ${TABLE} input ${NOT_LO_IN} ${pick}drop\nadd rule inet ${TABLE} output ${NOT_LO_OUT} ${pick}drop\n`);
 }
 
 /**
