@@ -6,5 +6,9 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   process.stdout.write(`${pkg.version}\n`);
 } else {
   const { main } = await import("@oar-ha/cli");
-  process.exitCode = await main(argv, pkg.version);
+  const code = await main(argv, pkg.version);
+  process.exitCode = code;
+  // Done is done: a handle left open (a socket to a host that vanished) must not keep the
+  // program running. Output to pipes and files is written synchronously on Linux.
+  setTimeout(() => process.exit(code), 3000).unref();
 }

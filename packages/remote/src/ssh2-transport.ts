@@ -70,6 +70,8 @@ export class Ssh2Transport implements Transport {
   readonly host: string;
   /** Why the connection is gone (the host crashed, rebooted, or keepalives went unanswered). */
   private lost: string | undefined;
+  private open = true;
+  private jumpOpen = true;
   /** Commands in flight: settled at once when the connection closes. */
   private readonly pending = new Set<() => void>();
 
@@ -83,6 +85,8 @@ export class Ssh2Transport implements Transport {
       this.lost ??= why;
       for (const f of [...this.pending]) f();
     };
+    client.on("close", () => (this.open = false));
+    jumpClient?.on("close", () => (this.jumpOpen = false));
     client.on("close", gone("connection closed"));
     client.on("error", (e: Error) => (this.lost ??= e.message));
     jumpClient?.on("close", gone("jump host connection closed"));
@@ -169,9 +173,21 @@ export class Ssh2Transport implements Transport {
     return Buffer.from(r.stdout, "base64");
   }
 
+  /**
+   * Says goodbye, and does not wait for a peer that is gone: a connection to a crashed host
+   * would otherwise hold its socket (and the program) for the kernel's FIN retries, minutes.
+   */
   close(): Promise<void> {
-    this.client.end();
-    this.jumpClient?.end();
-    return Promise.resolve();
+    const one = (c: Client, open: boolean) =>
+      new Promise<void>((resolve) => {
+        if (!open) return resolve();
+        const hard = setTimeout(() => c.destroy(), this.lost ? 0 : 2000);
+        c.once("close", () => {
+          clearTimeout(hard);
+          resolve();
+        });
+        c.end();
+      });
+    return Promise.all([one(this.client, this.open), ...(this.jumpClient ? [one(this.jumpClient, this.jumpOpen)] : [])]).then(() => undefined);
   }
 }

@@ -180,6 +180,14 @@ describe("ssh2 transport when the peer vanishes (a crashed VM: no reset, no answ
     expect(again.code).toBe(255);
     expect(Date.now() - t1, "a lost connection answers at once").toBeLessThan(500);
     await t.close();
+    // A fresh connection, then the peer freezes: close() does not wait for a goodbye that never comes.
+    frozen = false;
+    const t3 = await Ssh2Transport.open(target({ port, knownHostsFile: known }));
+    expect((await t3.exec("echo up")).code).toBe(0);
+    frozen = true;
+    const t4 = Date.now();
+    await t3.close();
+    expect(Date.now() - t4, "close() gives up on a silent peer").toBeLessThan(4000);
     for (const x of sockets) x.destroy();
     proxy.close();
   });
