@@ -69,9 +69,10 @@ function colour(stream: NodeJS.WriteStream): boolean {
 
 /** A command's help: citty's usage with `oar-ha` in the usage line, the exit codes, no escape sequences off a terminal. */
 async function commandHelp(cmd: CommandDef<ArgsDef>): Promise<string> {
-  // eslint-disable-next-line no-control-regex
-  const ansi = /\x1b\[[0-9;]*m/g;
-  const text = (await renderUsage(cmd)).replace(/(USAGE(?:\x1b\[[0-9;]*m)*\s+(?:\x1b\[[0-9;]*m)*)/, "$1oar-ha ") + `\n\n${EXIT_LINE}\n`;
+  // Escape sequences (ESC [ ... m) as a string: no control character inside a regex literal.
+  const esc = "\u001b\\[[0-9;]*m";
+  const ansi = new RegExp(esc, "g");
+  const text = (await renderUsage(cmd)).replace(new RegExp(`(USAGE(?:${esc})*\\s+(?:${esc})*)`), "$1oar-ha ") + `\n\n${EXIT_LINE}\n`;
   return colour(process.stdout) ? text : text.replace(ansi, "");
 }
 

@@ -1,5 +1,5 @@
 import { dbServers, type Cluster } from "@oar-ha/core";
-import { drbdState, drbdStorage, onlineVerify, parseDrbdKernelLog, type Transport } from "@oar-ha/remote";
+import { drbdState, drbdStates, drbdStorage, onlineVerify, parseDrbdKernelLog, type Transport } from "@oar-ha/remote";
 import type { AuditCheck } from "./run.js";
 
 /*
@@ -56,6 +56,10 @@ export async function drbdAfterRun(c: Cluster, transports: ReadonlyMap<string, T
   const seen = primariesSeen(samples);
   const checks: AuditCheck[] = [{ name: "DRBD: never two Primaries", ok: seen.max <= 1, detail: `${samples.length} samples, at most ${seen.max} Primary at once (${seen.hosts.join(" then ") || "none"})` }];
   let resync: DrbdRunFacts["resync"];
+  // The returning server resyncs (after a Primary's crash, every extent of its activity log):
+  // the verify and the resync's figures come once both sides are UpToDate again.
+  const inSync = await waitInSync(c, transports, log);
+  if (!inSync.ok) checks.push({ name: "DRBD: back in sync", ok: false, detail: inSync.detail });
   if (victim && dbServers(c).some((n) => n.name === victim)) {
     const r = await transports.get(victim)?.exec("dmesg", { timeoutMs: 20_000 }).catch(() => undefined);
     const k = parseDrbdKernelLog(r?.stdout ?? "");
@@ -69,4 +73,22 @@ export async function drbdAfterRun(c: Cluster, transports: ReadonlyMap<string, T
     checks.push({ name: "D05 DRBD online verify: 0 out of sync", ok: false, detail: (e as Error).message.split("\n")[0] ?? "" });
   }
   return { facts: { maxPrimaries: seen.max, primaries: seen.hosts, ...(resync ? { resync } : {}), ...(verify ? { verify } : {}) }, checks };
+}
+
+const IN_SYNC_TIMEOUT_S = 1800;
+
+/** Waits (bounded) until every DB server is Connected and UpToDate on both sides, logging the resync's progress. */
+async function waitInSync(c: Cluster, transports: ReadonlyMap<string, Transport>, log: (m: string) => void): Promise<{ ok: boolean; detail: string }> {
+  const end = Date.now() + IN_SYNC_TIMEOUT_S * 1000;
+  let shown = "";
+  for (;;) {
+    const st = await drbdStates(c, transports);
+    if (st.length && st.every((x) => x.cstate === "Connected" && x.disk === "UpToDate" && x.peerDisk === "UpToDate")) return { ok: true, detail: "" };
+    const sync = st.find((x) => x.syncPercent !== undefined);
+    const tenth = sync ? Math.floor((sync.syncPercent ?? 0) / 10) * 10 : -1;
+    const line = sync ? `DRBD resync after the run: ${tenth}%${sync.finish ? `, about ${sync.finish} left` : ""}` : "";
+    if (sync && !shown.startsWith(`DRBD resync after the run: ${tenth}%`)) log((shown = line));
+    if (Date.now() > end) return { ok: false, detail: `not Connected/UpToDate ${IN_SYNC_TIMEOUT_S} s after the run: ${st.map((x) => `${x.host} ${x.cstate ?? x.role} ${x.disk ?? ""}/${x.peerDisk ?? ""}`).join(", ")}` };
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }

@@ -400,7 +400,9 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
     }
   })();
   // N03's survivor must wait for the dead primary: the lab's fencing powers it back on (a VM boots in a minute or two).
-  const back = await waitServiceBack(env, t0, s.id === "N03" ? 420 : 150, ["F01", "F02", "D04", "N03", "S04", "S07"].includes(s.id) ? victim : undefined);
+  // A lab whose servers are VMs under software emulation fences and boots several times slower.
+  const slow = s.id === "N03" || (lab?.hosts.some((h) => h.vm) ?? false);
+  const back = await waitServiceBack(env, t0, slow ? 420 : 150, ["F01", "F02", "D04", "N03", "S04", "S07"].includes(s.id) ? victim : undefined);
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);

@@ -215,7 +215,9 @@ function stonithDevices(c: Cluster, secrets: Secrets): Primitive[] {
             ...delay,
           ],
           meta: [],
-          ops,
+          // fence_virsh logs in to the hypervisor over SSH each time: on a loaded host (or the
+          // lab's emulated VMs) that alone passed 20 s, and each timed-out monitor is an error.
+          ops: [op("monitor", "60s", "60s")],
         },
       ];
   }

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalTransport, OpenSshTransport, Ssh2Transport, opensshArgv, sshNeverStarted, type Transport } from "../src/index.js";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { startSshd, type Sshd } from "./sshd-fixture.js";
 
 let sshd: Sshd;
@@ -155,7 +155,7 @@ describe("ssh2 transport when the peer vanishes (a crashed VM: no reset, no answ
   it("every command settles: the one in flight by its timeout, the next ones at once", async () => {
     // A forwarder that can freeze: it stops passing bytes without closing anything, as a dead host does.
     let frozen = false;
-    const sockets: import("node:net").Socket[] = [];
+    const sockets: Socket[] = [];
     const proxy = createServer((c) => {
       const up = connect(sshd.port, "127.0.0.1");
       sockets.push(c, up);
