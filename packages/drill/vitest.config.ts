@@ -1,5 +1,7 @@
 import { defineProject } from "vitest/config";
+import { hbsText } from "../../tooling/vitest.base.js";
 
 export default defineProject({
+  plugins: [hbsText()],
   test: { name: "@oar-ha/drill", include: ["test/**/*.test.ts"], testTimeout: 600_000, hookTimeout: 300_000, fileParallelism: false },
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -80,23 +80,34 @@ function applyKilledAt(at: RegExp): Promise<boolean> {
   });
 }
 
+/**
+ * The suite's table is kept per setup in drbd-suite.json: a run of part of the matrix replaces
+ * the rows of the setups it ran (dated) and keeps the others, so the table can be built over
+ * several runs (the whole matrix takes hours under emulation).
+ */
 afterAll(() => {
   oarHa(["lab", "down", "--root", root]);
-  // Nothing ran (OAR_HA_DRBD_SETUPS=none: only the day-2 file): keep the last suite's table.
   if (rows.length === 0) return;
   mkdirSync(docs, { recursive: true });
+  const store = join(docs, "drbd-suite.json");
+  const today = new Date().toISOString().slice(0, 10);
+  const ran = new Set(rows.map((r) => r.setup));
+  const kept = (existsSync(store) ? (JSON.parse(readFileSync(store, "utf8")) as (Row & { date: string })[]) : []).filter((r) => !ran.has(r.setup));
+  const all = [...kept, ...rows.map((r) => ({ ...r, date: today }))];
+  writeFileSync(store, `${JSON.stringify(all, null, 2)}\n`);
   writeFileSync(
     join(docs, "drbd-suite.md"),
     [
       "# DRBD suite: step times",
       "",
-      `Written by \`npm run test:drbd\` on ${new Date().toISOString().slice(0, 10)}${only ? ` (setups: ${only.join(", ")})` : ""}. The DB servers are qemu VMs under software`,
-      "emulation (TCG, one vCPU each, on a 2-core machine): every figure here is several times what the",
-      "same step takes on real servers; compare rows with each other, not with production.",
+      "Written by `npm run test:drbd` (each setup's rows carry the date of the run that measured them). The DB",
+      "servers are qemu VMs under software emulation (TCG, one vCPU each, on a 2-core machine): every figure",
+      "here is several times what the same step takes on real servers; compare rows with each other, not",
+      "with production.",
       "",
-      "| setup | step | seconds | result |",
-      "|---|---|---|---|",
-      ...rows.map((r) => `| ${r.setup} | ${r.step} | ${r.seconds.toFixed(0)} | ${r.result} |`),
+      "| setup | step | seconds | result | date |",
+      "|---|---|---|---|---|",
+      ...all.map((r) => `| ${r.setup} | ${r.step} | ${Number.isFinite(r.seconds) ? r.seconds.toFixed(0) : "-"} | ${r.result} | ${r.date} |`),
       "",
     ].join("\n"),
   );

@@ -1,11 +1,11 @@
 import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
 import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
-import { connectHost, groupSuffix, holderOf, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
+import { connectHost, groupSuffix, holderOf, hostScript, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
 import { clusterPorts, notApplicable, type Scenario, type Target } from "./catalogue.js";
 import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
 import { drbdAfterRun, drbdSampler, type DrbdRunFacts } from "./drbd.js";
-import { AGENT, AGENT_PATH, agentConfig, clearJobs, oarsubLoop, parseLogs } from "./workload.js";
+import { AGENT, AGENT_PATH, CLEAR_JOBS, LOOP, LOOP_PATH, agentConfig, parseLogs } from "./workload.js";
 
 /*
  * One drill run: healthy cluster -> workload on the frontend -> T0 injection -> wait for
@@ -80,18 +80,19 @@ async function startWorkload(env: DrillEnv): Promise<void> {
   const t = must(env, frontend(env.cluster));
   await t.exec(`touch ${RUN_DIR}/stop 2>/dev/null; sleep 0.3; rm -rf ${RUN_DIR}; mkdir -p ${RUN_DIR}`);
   await t.put(AGENT_PATH, AGENT, { mode: "0700", owner: "root:root" });
+  await t.put(LOOP_PATH, LOOP, { mode: "0700", owner: "root:root" });
   await t.put(`${RUN_DIR}/agent.conf`, agentConfig(env.cluster, env.secrets, RUN_DIR), { mode: "0600", owner: "root:root" });
   const setup = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf setup`, { timeoutMs: 30_000 });
   if (setup.code !== 0) throw new OarHaError("OARHA103", `the workload cannot reach the database through the VIP: ${setup.stderr.trim()}`);
   await t.exec(`id ${shq(env.user)} >/dev/null 2>&1 || { echo "no user ${env.user} on the frontend" >&2; exit 1; }`).then((r) => {
     if (r.code !== 0) throw new OarHaError("OARHA103", `${r.stderr.trim()}: create a normal user present on the frontend and the compute nodes, or pass --user`);
   });
-  await t.exec(clearJobs(env.user), { timeoutMs: 60_000 });
+  await t.exec(hostScript(CLEAR_JOBS, { DRILL_USER: env.user }), { timeoutMs: 60_000 });
   const bg = (cmd: string) => `setsid sh -c ${shq(cmd)} </dev/null >/dev/null 2>&1 &`;
   await t.exec(
     [
       ...["probe-db", "probe-oar", "writer"].map((m) => bg(`exec perl ${AGENT_PATH} ${RUN_DIR}/agent.conf ${m}`)),
-      bg(`: oarha-drill-loop; ${oarsubLoop(RUN_DIR, env.user)}`),
+      bg(`exec sh ${LOOP_PATH} ${RUN_DIR} ${shq(env.user)}`),
     ].join("\n"),
   );
 }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { OarHaError } from "@oar-ha/core";
+import { OarHaError, shq } from "@oar-ha/core";
 import { exec, tcpOpen, waitFor, type ExecOptions, type ExecResult } from "./exec.js";
 import { VM_CACHE, buildVmImage, crashVmHost, startVmHost, vmPid } from "./vm.js";
 import type { LabHost, LabSpec } from "./spec.js";
@@ -140,5 +140,5 @@ export function execIn(s: LabSpec, h: LabHost, script: string, o: ExecOptions = 
 
 export { tcpOpen } from "./exec.js";
 
-/** A word quoted for sh. */
-export const shq = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+/** A word quoted for sh (the one helper, from @oar-ha/core). */
+export { shq } from "@oar-ha/core";

@@ -41,8 +41,8 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Quote one word for a POSIX shell. */
-export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+/** Quote one word for a POSIX shell: the one helper lives in @oar-ha/core. */
+export { shq } from "@oar-ha/core";
 
 /** A command that fails is an error with everything needed to understand it (execa-style). */
 export class CommandError extends Error {

@@ -5,22 +5,27 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 /*
- * Every host-side shell script of every package (packages/<pkg>/src/scripts/*.sh) passes
- * `sh -n` (or `bash -n` for a bash shebang) and shellcheck; a broken script fails both
- * (negative control), so the check is known to bite.
+ * Every host-side script of every package (packages/<pkg>/src/scripts/*.sh, *.pl) passes
+ * `sh -n` (or `bash -n` for a bash shebang) and shellcheck, or `perl -c -W` for Perl; a broken
+ * script fails each check (negative control), so the checks are known to bite.
  */
 
 const repo = join(import.meta.dirname, "../../..");
 const scripts = readdirSync(join(repo, "packages")).flatMap((pkg) => {
   const dir = join(repo, "packages", pkg, "src", "scripts");
   try {
-    return readdirSync(dir).filter((f) => f.endsWith(".sh")).map((f) => join(dir, f));
+    return readdirSync(dir).filter((f) => f.endsWith(".sh") || f.endsWith(".pl")).map((f) => join(dir, f));
   } catch {
     return [];
   }
 });
 
 function check(path: string, text: string): string[] {
+  if (path.endsWith(".pl")) {
+    // perl -c compiles without running; warnings count as problems.
+    const c = spawnSync("perl", ["-c", "-W", path], { encoding: "utf8" });
+    return c.status !== 0 || !/syntax OK\s*$/.test(c.stderr) || c.stderr.trim().split("\n").length > 1 ? [`perl -c: ${c.stderr.trim()}`] : [];
+  }
   const shell = text.startsWith("#!/bin/bash") ? "bash" : "sh";
   const syntax = spawnSync(shell, ["-n", path], { encoding: "utf8" });
   const lint = spawnSync("shellcheck", ["-s", shell, "-S", "warning", path], { encoding: "utf8" });
@@ -33,10 +38,10 @@ describe("host-side scripts", () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("exist where the packages keep them", () => {
-    expect(scripts.map((p) => p.slice(repo.length + 1))).toEqual(expect.arrayContaining(["packages/remote/src/scripts/drbd-probe.sh", "packages/lab/src/scripts/vm-image.sh"]));
+    expect(scripts.map((p) => p.slice(repo.length + 1))).toEqual(expect.arrayContaining(["packages/remote/src/scripts/drbd-probe.sh", "packages/lab/src/scripts/vm-image.sh", "packages/drill/src/scripts/drill-agent.pl"]));
   });
 
-  it.each(scripts.map((p) => [p.slice(repo.length + 1), p]))("%s passes sh -n and shellcheck", (_, path) => {
+  it.each(scripts.map((p) => [p.slice(repo.length + 1), p]))("%s passes sh -n and shellcheck (perl -c for Perl)", (_, path) => {
     expect(check(path, spawnSync("cat", [path], { encoding: "utf8" }).stdout)).toEqual([]);
   });
 
@@ -48,5 +53,11 @@ describe("host-side scripts", () => {
     const unsafe = join(tmp, "unsafe.sh");
     writeFileSync(unsafe, '#!/bin/sh\nd=$1\nrm -rf $d/*\n');
     expect(check(unsafe, "#!/bin/sh").some((p) => p.startsWith("shellcheck:"))).toBe(true);
+    const perl = join(tmp, "bad.pl");
+    writeFileSync(perl, "#!/usr/bin/perl\nuse strict;\nmy $x = ;\n");
+    expect(check(perl, "")).toEqual([expect.stringMatching(/^perl -c: /)]);
+    const sloppy = join(tmp, "sloppy.pl");
+    writeFileSync(sloppy, "#!/usr/bin/perl\nuse strict; use warnings;\nmy $x = 1; my $x = 2;\n");
+    expect(check(sloppy, "")).toEqual([expect.stringMatching(/^perl -c: .*masks earlier/s)]);
   });
 });

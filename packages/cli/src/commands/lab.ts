@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { defineCommand } from "citty";
-import { OarHaError } from "@oar-ha/core";
+import { OarHaError, shq } from "@oar-ha/core";
 import {
   DEFAULT_ROOT, addLoss, crash, dropTraffic, execIn, heal, killProcess, labDown, labHost, labStatus, labUp, loadLab, plugCable, powerOn, pullCable,
   type LabOptions,
@@ -92,7 +92,7 @@ export default defineCommand({
         if (cmd.length === 0) usage("lab exec HOST -- COMMAND [ARGS...]");
         const s = loadLab(root);
         const input = args.stdin ? await text(process.stdin) : undefined;
-        const r = await execIn(s, labHost(s, host()), cmd.map((c) => `'${c.replace(/'/g, "'\\''")}'`).join(" "), { check: false, timeoutMs: 3_600_000, ...(input === undefined ? {} : { input }) });
+        const r = await execIn(s, labHost(s, host()), cmd.map(shq).join(" "), { check: false, timeoutMs: 3_600_000, ...(input === undefined ? {} : { input }) });
         process.stdout.write(r.stdout);
         process.stderr.write(r.stderr);
         return r.code ?? 1;

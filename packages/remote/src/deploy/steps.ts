@@ -206,7 +206,7 @@ export function dbBootstrapStep(ctx: DeployContext): Step {
 [ -e ${shq(`${data}/PG_VERSION`)} ] || runuser -u postgres -- /usr/lib/postgresql/${v}/bin/initdb -D ${shq(data)} -E UTF8 --auth-local=peer --auth-host=scram-sha-256 >/dev/null </dev/null
 install -d -o postgres -g postgres -m 2775 /run/postgresql
 pg_ctlcluster ${v} main status >/dev/null 2>&1 </dev/null || pg_ctlcluster --skip-systemctl-redirect ${v} main start </dev/null
-trap 'pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast; ${releaseCommand(ctx).replace(/'/g, "'\\''")}' EXIT
+trap 'pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast; ${shq(releaseCommand(ctx)).slice(1, -1)}' EXIT
 exists=$(runuser -u postgres -- psql -Atc "select 1 from pg_database where datname='${c.database.name}'" </dev/null)
 # The "creating" marker is written before the creation starts and replaced by the "created" one
 # after it succeeded: a database found next to it is what an interrupted run left half done, and
@@ -220,7 +220,7 @@ fi`
 install -d -o mysql -g mysql /run/mysqld
 [ -S /run/mysqld/mysqld.sock ] || (setsid /usr/sbin/mariadbd --datadir=${shq(data)} --user=mysql --socket=/run/mysqld/mysqld.sock --pid-file=/run/mysqld/bootstrap.pid --skip-networking </dev/null >/dev/null 2>&1 &)
 for i in $(seq 1 100); do [ -S /run/mysqld/mysqld.sock ] && break; sleep 0.1; done
-trap 'mariadb-admin -uroot --socket=/run/mysqld/mysqld.sock shutdown; ${releaseCommand(ctx).replace(/'/g, "'\\''")}' EXIT
+trap 'mariadb-admin -uroot --socket=/run/mysqld/mysqld.sock shutdown; ${shq(releaseCommand(ctx)).slice(1, -1)}' EXIT
 exists=$(mariadb -uroot -N -e "show databases like '${c.database.name}'" </dev/null)
 if [ -e ${shq(`${mp}/${DB_CREATING}`)} ]; then
   mariadb -uroot -e "drop database if exists ${c.database.name}; drop user if exists '${c.database.user}'@'%', '${c.database.user}'@'localhost', '${c.database.readOnlyUser}'@'%', '${c.database.readOnlyUser}'@'localhost'"

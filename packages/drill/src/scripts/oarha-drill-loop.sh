@@ -1,0 +1,23 @@
+#!/bin/sh
+# oar-ha drill: the job loop, installed by oar-ha drill. Usage: oarha-drill-loop.sh DIR USER
+# Every second an advance reservation one day ahead, submitted as USER (a normal OAR user):
+# `oarsub -r` returns only when Almighty's scheduler has judged it, so an answer proves the
+# whole OAR server works (DB, Almighty, scheduler), not just its port, and it occupies no
+# compute node now. Each reservation is deleted at once. One line per call in DIR/oarsub.log:
+#   "<start> ack <job id> <end>" or "<start> fail <end>". Stops when DIR/stop exists.
+dir=$1
+user=$2
+[ -d "$dir" ] && [ -n "$user" ] || { echo "usage: $0 DIR USER" >&2; exit 2; }
+while [ ! -e "$dir/stop" ]; do
+  t=$(date +%s.%N)
+  when=$(date -d '+1 day' '+%F %T')
+  o=$(timeout 10 su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" 2>&1)
+  id=$(printf '%s\n' "$o" | sed -n 's/^OAR_JOB_ID=//p')
+  if [ -n "$id" ] && printf '%s' "$o" | grep -qE 'Reservation (not )?valid'; then
+    echo "$t ack $id $(date +%s.%N)"
+    timeout 10 su - "$user" -c "oardel $id" >/dev/null 2>&1
+  else
+    echo "$t fail $(date +%s.%N)"
+  fi >> "$dir/oarsub.log"
+  sleep 1
+done
