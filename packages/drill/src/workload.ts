@@ -1,4 +1,7 @@
 import { dbPort, type Cluster, type Secrets } from "@oar-ha/core";
+import AGENT_TEXT from "./scripts/drill-agent.pl";
+import LOOP_TEXT from "./scripts/oarha-drill-loop.sh";
+import CLEAR_TEXT from "./scripts/drill-clear-jobs.sh";
 
 /*
  * The drill workload runs on a frontend, where OAR's clients live: Perl with DBI and the
@@ -23,14 +26,14 @@ export const DRILL_TABLE = "oarha_drill";
 export const AGENT_PATH = "/var/lib/oar-ha/drill/agent.pl";
 
 /** The agent (Perl, checked by perl -c in the tests): installed at AGENT_PATH, run as `perl AGENT_PATH CONFIG MODE`. */
-export { default as AGENT } from "./scripts/drill-agent.pl";
+export const AGENT: string = AGENT_TEXT;
 
 /** The job loop (see the script): installed at LOOP_PATH, run as `sh LOOP_PATH DIR USER`; its name is how the stop finds it. */
-export { default as LOOP } from "./scripts/oarha-drill-loop.sh";
+export const LOOP: string = LOOP_TEXT;
 export const LOOP_PATH = "/var/lib/oar-ha/drill/oarha-drill-loop.sh";
 
 /** Deletes the drill user's leftover jobs: run through hostScript with DRILL_USER. */
-export { default as CLEAR_JOBS } from "./scripts/drill-clear-jobs.sh";
+export const CLEAR_JOBS: string = CLEAR_TEXT;
 
 /** The agent's configuration (it holds the OAR DB password: put 0600, never printed). */
 export function agentConfig(c: Cluster, s: Secrets, dir: string): string {

@@ -4,6 +4,7 @@
  * with its mode and owner, get a file. Secrets travel in stdin or file content, never in a
  * command line or an environment variable.
  */
+import { shq } from "@oar-ha/core";
 
 export interface ExecOptions {
   /** Bytes for the command's stdin (secrets go here, never in `command`). */
@@ -42,7 +43,7 @@ export interface Transport {
 }
 
 /** Quote one word for a POSIX shell: the one helper lives in @oar-ha/core. */
-export { shq } from "@oar-ha/core";
+export { shq };
 
 /** A command that fails is an error with everything needed to understand it (execa-style). */
 export class CommandError extends Error {
