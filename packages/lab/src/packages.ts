@@ -1,4 +1,4 @@
-import { OarHaError } from "@oar-ha/core";
+import { OarHaError, shq, withServiceLib } from "@oar-ha/core";
 import { exec } from "./exec.js";
 
 /** What a lab host needs, as on a real Debian 12 server (installed once on the machine: /usr is shared). */
@@ -31,12 +31,6 @@ export async function ensurePackages(log: (m: string) => void, list: readonly st
     throw new OarHaError("OARHA103", `the lab needs these Debian packages: ${missing.join(" ")}\n  fix: run as root, or install them with apt-get first`);
   }
   log(`installing ${missing.join(" ")}`);
-  const script = `set -e
-own=0
-if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; own=1; fi
-trap '[ "$own" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends ${missing.join(" ")}`;
+  const script = withServiceLib(`set -e\nsvc_apt_install ${missing.map(shq).join(" ")}`);
   await exec("sh", ["-c", script], { timeoutMs: 30 * 60_000 });
 }

@@ -49,4 +49,4 @@ export {
 } from "./generators/database.js";
 export { renderOarServerControl, OAR_SERVER_CTL } from "./generators/oar-server-ctl.js";
 export { clusterReferenceMarkdown, errorCatalogueMarkdown } from "./schema/reference.js";
-export { shq } from "./shell.js";
+export { shq, withServiceLib } from "./shell.js";

@@ -1,4 +1,4 @@
-import { OarHaError, dbServers, type Cluster, type DrbdStorage } from "@oar-ha/core";
+import { OarHaError, dbServers, withServiceLib, type Cluster, type DrbdStorage } from "@oar-ha/core";
 import { backingDevice, loopDevice } from "@oar-ha/drbd-config";
 import type { Step } from "../executor.js";
 import { hostScript, keyValues } from "../host-script.js";
@@ -228,7 +228,7 @@ export function drbdUpStep(ctx: DeployContext, host: string): Step {
   const s = drbdStorage(ctx.cluster)!;
   const hb = ctx.cluster.manager === "heartbeat";
   const res = shq(s.resource);
-  const bootEnabled = "ls /etc/rc[2345].d/S*drbd >/dev/null 2>&1 || { [ -d /run/systemd/system ] && systemctl is-enabled --quiet drbd 2>/dev/null; }";
+  const bootEnabled = withServiceLib("svc_boot_enabled drbd");
   // The dry run prints the drbdsetup calls adjust would make (the shared secret among them): only its emptiness is read.
   const current = `[ -z "$(drbdadm -d adjust ${res} 2>/dev/null)" ]`;
   return {
@@ -243,9 +243,9 @@ export function drbdUpStep(ctx: DeployContext, host: string): Step {
       return (await t.exec(current)).code === 0;
     },
     act: async () => {
-      const boot = hb ? "\nupdate-rc.d drbd enable >/dev/null 2>&1 || true\nif [ -d /run/systemd/system ]; then systemctl enable --quiet drbd; fi" : "";
+      const boot = hb ? "\nsvc_boot_enable drbd" : "";
       const up = ctx.clusterRunning ? `if drbdadm role ${res} >/dev/null 2>&1; then drbdadm adjust ${res}; fi` : `modprobe drbd\ndrbdadm adjust ${res}`;
-      const r = await tr(ctx, host).exec(`set -e\n${up}${boot}`, { timeoutMs: 60_000 });
+      const r = await tr(ctx, host).exec(withServiceLib(`set -e\n${up}${boot}`), { timeoutMs: 60_000 });
       // Never echo drbdadm's output here: its errors may quote the resource's options.
       if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: drbdadm adjust ${s.resource} failed (exit ${String(r.code)})\n  fix: on ${host}, drbdadm adjust ${s.resource} shows why`);
     },

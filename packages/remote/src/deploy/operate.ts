@@ -1,4 +1,4 @@
-import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, witness, type Cluster } from "@oar-ha/core";
+import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, withServiceLib, witness, type Cluster } from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
 import { logSyncPair } from "@oar-ha/log-sync";
@@ -229,7 +229,7 @@ export async function uninstall(c: Cluster, t: ReadonlyMap<string, Transport>, o
     if (!tr) continue;
     const r = await run(
       tr,
-      `set -e
+      withServiceLib(`set -e
 [ -f ${MANAGED_LIST} ] || exit 0
 while read -r p; do
   b=${BACKUP_DIR}$p
@@ -237,9 +237,9 @@ while read -r p; do
   elif [ -e "$b.oar-ha-absent" ]; then rm -f "$p"; echo "removed $p"; fi
 done < ${MANAGED_LIST}
 if [ -f ${STATE_DIR}/boot-disabled ]; then
-  sort -u ${STATE_DIR}/boot-disabled | while read -r s; do update-rc.d "$s" enable >/dev/null 2>&1 || true; if [ -d /run/systemd/system ]; then systemctl enable --quiet "$s" || true; fi; done
+  sort -u ${STATE_DIR}/boot-disabled | while read -r s; do svc_boot_enable "$s" || true; done
 fi
-${KEEP_DATA}`,
+${KEEP_DATA}`),
     );
     restored.push(...r.stdout.split("\n").filter(Boolean).map((l) => `${h}: ${l}`));
   }

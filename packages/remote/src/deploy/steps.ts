@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, witness, type RenderedFile } from "@oar-ha/core";
+import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, withServiceLib, witness, type RenderedFile } from "@oar-ha/core";
 import { CIB_CRM_PATH, parseCrmMon, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { planFile } from "../plan.js";
 import { run, shq } from "../transport.js";
@@ -23,11 +23,7 @@ export function packageStep(ctx: DeployContext, host: string): Step {
     act: async () => {
       const m = missing();
       // Daemons must not start at install: only the cluster manager starts them.
-      await run(tr(ctx, host), `set -e
-own=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; own=1; fi
-trap '[ "$own" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends ${m.map(shq).join(" ")}`, { timeoutMs: 30 * 60_000 });
+      await run(tr(ctx, host), withServiceLib(`set -e\nsvc_apt_install ${m.map(shq).join(" ")}`), { timeoutMs: 30 * 60_000 });
     },
   };
 }
@@ -88,16 +84,14 @@ export function fileStep(ctx: DeployContext, f: RenderedFile): Step {
 }
 
 export function bootPolicyStep(ctx: DeployContext, host: string, service: string): Step {
-  const enabled = `ls /etc/rc[2345].d/S*${service} >/dev/null 2>&1 || { [ -d /run/systemd/system ] && systemctl is-enabled --quiet ${shq(service)} 2>/dev/null; }`;
+  const enabled = withServiceLib(`svc_boot_enabled ${shq(service)}`);
   return {
     id: `${host}:boot:${service}`,
     host,
     title: `no boot-time start of ${service}`,
     check: async () => (await tr(ctx, host).exec(enabled)).code !== 0,
     act: async () => {
-      await run(tr(ctx, host), `mkdir -p ${STATE_DIR}; echo ${shq(service)} >> ${STATE_DIR}/boot-disabled
-update-rc.d ${shq(service)} disable >/dev/null 2>&1 || true
-if [ -d /run/systemd/system ]; then systemctl disable --quiet ${shq(service)} || true; fi`);
+      await run(tr(ctx, host), withServiceLib(`mkdir -p ${STATE_DIR}; echo ${shq(service)} >> ${STATE_DIR}/boot-disabled\nsvc_boot_disable ${shq(service)}`));
     },
   };
 }
