@@ -1,4 +1,4 @@
-import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
+import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
 import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
 import { connectHost, groupSuffix, holderOf, hostScript, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
 import { clusterPorts, notApplicable, type Scenario, type Target } from "./catalogue.js";
@@ -58,7 +58,6 @@ export interface DrillRun {
 }
 
 const isRunning = (l: LabSpec, name: string): boolean => hostRunning(l, labHost(l, name));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.now() / 1000;
 
 function must(env: DrillEnv, host: string): Transport {

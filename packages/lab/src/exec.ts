@@ -1,6 +1,6 @@
 import { spawn, type SpawnOptions } from "node:child_process";
 import { createConnection } from "node:net";
-import { OarHaError } from "@oar-ha/core";
+import { OarHaError, sleep } from "@oar-ha/core";
 
 export interface ExecResult {
   readonly command: string;
@@ -47,7 +47,7 @@ export function exec(cmd: string, args: readonly string[], o: ExecOptions = {}):
 }
 
 export const sh = (script: string, o: ExecOptions = {}) => exec("sh", ["-c", script], o);
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Polls `probe` until it returns true or the deadline passes. */
 export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {

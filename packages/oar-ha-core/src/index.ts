@@ -50,3 +50,4 @@ export {
 export { renderOarServerControl, OAR_SERVER_CTL } from "./generators/oar-server-ctl.js";
 export { clusterReferenceMarkdown, errorCatalogueMarkdown } from "./schema/reference.js";
 export { shq, withServiceLib } from "./shell.js";
+export { sleep } from "./time.js";

@@ -1,11 +1,10 @@
 import { defineCommand } from "citty";
-import { OarHaError, oarServers } from "@oar-ha/core";
+import { OarHaError, oarServers, sleep } from "@oar-ha/core";
 import { jobMatcher, merge, parseSince, sinceMatcher, type MergedEntry, type MergeInput } from "@oar-ha/log-sync";
 import { follower, logSources, readSource } from "@oar-ha/remote";
 import { EXIT } from "../io/output.js";
 import { openSession } from "../io/session.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export default defineCommand({
   meta: { name: "logs", description: "oar.log of every OAR server, merged in time order (a server that does not answer is read from its peer's log-sync replica)" },

@@ -1,4 +1,4 @@
-import { OarHaError, dbServers, withServiceLib, type Cluster, type DrbdStorage } from "@oar-ha/core";
+import { OarHaError, dbServers, sleep, withServiceLib, type Cluster, type DrbdStorage } from "@oar-ha/core";
 import { backingDevice, loopDevice } from "@oar-ha/drbd-config";
 import type { Step } from "../executor.js";
 import { hostScript, keyValues } from "../host-script.js";
@@ -252,7 +252,6 @@ export function drbdUpStep(ctx: DeployContext, host: string): Step {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Both sides UpToDate. Two new devices that read as zeros (the metadata step looked) need no

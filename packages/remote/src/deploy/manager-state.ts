@@ -1,4 +1,4 @@
-import { OAR_SERVER_CTL, serviceGroups, splitCidr, type Cluster, type ServiceGroup } from "@oar-ha/core";
+import { OAR_SERVER_CTL, serviceGroups, sleep, splitCidr, type Cluster, type ServiceGroup } from "@oar-ha/core";
 import { allStarted, parseCrmMon, runningOn, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { DB_SCRIPT } from "@oar-ha/heartbeat-config";
 import { shq, type Transport } from "../transport.js";
@@ -138,7 +138,6 @@ export function managerState(c: Cluster, t: ReadonlyMap<string, Transport>): Pro
   return c.manager === "pacemaker" ? pacemakerState(c, t) : heartbeatState(c, t);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `done` holds (returns that state) or the time is up (returns the last state, done=false). */
 export async function waitState(c: Cluster, t: ReadonlyMap<string, Transport>, done: (s: ManagerState) => boolean, timeoutMs: number): Promise<{ state: ManagerState; done: boolean }> {

@@ -1,4 +1,4 @@
-import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, withServiceLib, witness, type Cluster } from "@oar-ha/core";
+import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, withServiceLib, witness, type Cluster } from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
 import { logSyncPair } from "@oar-ha/log-sync";
@@ -175,7 +175,6 @@ export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, 
   return moves;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops the cluster manager everywhere, services first, so nothing fails over while it goes. */
 async function stopCluster(c: Cluster, t: ReadonlyMap<string, Transport>, log: (m: string) => void): Promise<void> {

@@ -1,4 +1,4 @@
-import { OarHaError, dbServers, type Cluster } from "@oar-ha/core";
+import { OarHaError, dbServers, sleep, type Cluster } from "@oar-ha/core";
 import { hostScript, keyValues } from "../host-script.js";
 import { run, shq, type Transport } from "../transport.js";
 import SPLIT from "../scripts/drbd-split-brain.sh";
@@ -84,7 +84,6 @@ export interface SplitBrainRecovery {
   readonly verify: VerifyResult;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitDrbd(c: Cluster, t: ReadonlyMap<string, Transport>, what: string, done: (s: DrbdState[]) => boolean, timeoutMs: number, log: (m: string) => void): Promise<DrbdState[]> {
   const end = Date.now() + timeoutMs;

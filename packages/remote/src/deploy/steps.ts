@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, withServiceLib, witness, type RenderedFile } from "@oar-ha/core";
+import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, sleep, withServiceLib, witness, type RenderedFile } from "@oar-ha/core";
 import { CIB_CRM_PATH, parseCrmMon, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { planFile } from "../plan.js";
 import { run, shq } from "../transport.js";
@@ -11,7 +11,6 @@ import { dbLoginRefusals, secretsMismatch } from "./db-login.js";
 import { startQdeviceScript } from "./witness.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function packageStep(ctx: DeployContext, host: string): Step {
   const missing = () => packagesFor(ctx.cluster, host).filter((p) => !ctx.facts.get(host)?.packages[p]);
