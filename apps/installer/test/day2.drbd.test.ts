@@ -44,7 +44,8 @@ afterAll(() => {
 });
 
 describe("DRBD day 2 on lab VMs: MariaDB Heartbeat, DRBD on a loop file", () => {
-  it("bench: a run killed mid-way leaves its scratch space; the next one removes it first, measures, and leaves nothing", async () => {
+  /** OAR_HA_DAY2=d06 runs the split-brain test alone (the bench takes ten minutes under emulation). */
+  it.skipIf(process.env.OAR_HA_DAY2 === "d06")("bench: a run killed mid-way leaves its scratch space; the next one removes it first, measures, and leaves nothing", async () => {
     const args = ["bench", clusterFile, "--runs", "3", "--duration", "20", "--scale", "2", "--threads", "16", "--fio-seconds", "15", "--scratch-size", "400M"];
     // Killed once it is in the middle of the first configuration's runs.
     const killed = await new Promise<boolean>((resolve) => {

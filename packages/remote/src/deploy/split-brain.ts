@@ -128,7 +128,16 @@ export async function splitBrainRecover(c: Cluster, t: ReadonlyMap<string, Trans
     // Pacemaker's DRBD agent stopped the resource on the standby node: bring it up ourselves, throwing its changes away.
   } else {
     await script(other, "hb-stop");
-    const w = await waitState(c, t, dbOnKeep, 300_000);
+    let w = await waitState(c, t, dbOnKeep, 120_000);
+    if (!w.done) {
+      // Seen on the lab: when the partition heals, Heartbeat finds both sides holding the group and
+      // releases it on both; the kept side then stays idle even after its peer is stopped. A restart
+      // of Heartbeat there, alone, makes it take the group (after its initdead).
+      log(`split-brain: Heartbeat on ${keep} did not take the services by itself (${w.state.summary}): restarting it there`);
+      await script(keep, "hb-stop");
+      await script(keep, "hb-start");
+      w = await waitState(c, t, dbOnKeep, 300_000);
+    }
     if (!w.done) throw new OarHaError("OARHA103", `split-brain: the services did not settle on ${keep} with Heartbeat stopped on ${other}\n  fix: oar-ha status; running the same command again resumes`);
   }
   log(`split-brain: ${other} reconnects discarding its changes; ${keep} reconnects`);
