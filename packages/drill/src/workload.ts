@@ -1,4 +1,4 @@
-import { dbPort, type Cluster, type Secrets } from "@oar-ha/core";
+import { dbPort, dbVip, type Cluster, type Secrets } from "@oar-ha/core";
 import AGENT_TEXT from "./scripts/drill-agent.pl";
 import LOOP_TEXT from "./scripts/oarha-drill-loop.sh";
 import CLEAR_TEXT from "./scripts/drill-clear-jobs.sh";
@@ -37,10 +37,9 @@ export const CLEAR_JOBS: string = CLEAR_TEXT;
 
 /** The agent's configuration (it holds the OAR DB password: put 0600, never printed). */
 export function agentConfig(c: Cluster, s: Secrets, dir: string): string {
-  const dbHost = c.topology === "four-node" && c.vips.db ? c.vips.db.hostname : c.vips.oar.hostname;
   return [
     `type=${c.database.engine === "postgresql" ? "Pg" : "mysql"}`,
-    `host=${dbHost}`,
+    `host=${dbVip(c).hostname}`,
     `port=${dbPort(c)}`,
     `db=${c.database.name}`,
     `user=${c.database.user}`,

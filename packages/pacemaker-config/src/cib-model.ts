@@ -1,8 +1,10 @@
 import {
   OAR_SERVER_CTL,
+  corosyncConsensus,
   dbDataDirectory,
   dbPort,
   dbServers,
+  groupSuffix,
   oarServers,
   pgConfigDir,
   pgVersion,
@@ -68,7 +70,6 @@ export interface CibModel {
 const op = (name: Op["name"], interval: string, timeout: string, role?: Op["role"]): Op => (role ? { name, interval, timeout, role } : { name, interval, timeout });
 
 /** Resource ids: stable, short, readable in crm_mon. */
-const suffix = (g: ServiceGroup): string => (g.id === "all" ? "oar-ha" : g.id);
 
 function dbPrimitive(c: Cluster): Primitive {
   const interval = `${c.pacemaker.monitor.database}s`;
@@ -118,7 +119,7 @@ function dbPrimitive(c: Cluster): Primitive {
 function groupFor(c: Cluster, g: ServiceGroup): Group {
   const s = c.storage;
   const members: Primitive[] = [];
-  const sfx = suffix(g);
+  const sfx = groupSuffix(g);
   if (g.runsDb) {
     const fsParams: [string, string][] = [
       ["device", s.device],
@@ -229,7 +230,7 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
   const fencing = c.fencing.kind !== "none";
   const two = fenceRace(c);
   const token = c.corosync.token;
-  const consensus = c.corosync.consensus ?? Math.ceil(token * 1.2);
+  const consensus = corosyncConsensus(c);
   // crmsh's rule for two servers: stonith-timeout >= 60 s + token + consensus.
   const stonithTimeout = Math.max(60, 60 + Math.ceil((token + consensus) / 1000) + (two ? c.pacemaker.fenceDelay : 0));
 
@@ -247,7 +248,7 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
   const s = c.storage;
   const dbGroup = groups.find((x) => x.g.runsDb);
   if (s.kind === "drbd" && dbGroup) {
-    const sfx = suffix(dbGroup.g);
+    const sfx = groupSuffix(dbGroup.g);
     const drbd: Primitive = {
       id: `drbd-${sfx}`,
       klass: "ocf",

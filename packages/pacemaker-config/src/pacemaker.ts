@@ -1,5 +1,6 @@
 import {
   OAR_SERVER_CTL,
+  corosyncConsensus,
   marker,
   oarServers,
   renderTemplate,
@@ -27,7 +28,7 @@ export function renderCorosyncConf(c: Cluster): string {
     marker: marker("#"),
     cluster: c.cluster,
     token: c.corosync.token,
-    consensus: c.corosync.consensus ?? Math.ceil(c.corosync.token * 1.2),
+    consensus: corosyncConsensus(c),
     // knet uses the highest-priority link that is up; the main network is preferred.
     links: secondary ? [{ number: 0, priority: 2 }, { number: 1, priority: 1 }] : [],
     nodes: c.nodes.map((n, i) => ({

@@ -46,6 +46,14 @@ export function serviceGroups(c: Cluster): ServiceGroup[] {
   ];
 }
 
+/** The suffix of a group's resource ids (g-SUFFIX, vip-SUFFIX): "oar-ha" for the one group of two nodes. */
+export const groupSuffix = (g: ServiceGroup): string => (g.id === "all" ? "oar-ha" : g.id);
+
+/** Corosync's consensus can never be below 1.2 x token (corosync.conf(5)); it is also the default. */
+export const consensusFloor = (tokenMs: number): number => Math.ceil(tokenMs * 1.2);
+/** The consensus timeout the cluster runs with, in ms. */
+export const corosyncConsensus = (c: Cluster): number => c.corosync.consensus ?? consensusFloor(c.corosync.token);
+
 /** Address that carries replication traffic: the secondary link when there is one. */
 export const replicationAddress = (n: ServerNode): string => n.secondary?.address ?? n.address;
 

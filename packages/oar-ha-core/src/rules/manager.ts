@@ -1,13 +1,13 @@
 import { issue, type Issue } from "../errors/issue.js";
 import type { Cluster } from "../schema/cluster.js";
-import { witness } from "../model/derive.js";
+import { consensusFloor, witness } from "../model/derive.js";
 
 export function corosyncRules(c: Cluster): Issue[] {
   if (c.manager !== "pacemaker") return [];
   const out: Issue[] = [];
   const { token, consensus, twoNode } = c.corosync;
-  if (consensus !== undefined && consensus < Math.ceil(token * 1.2)) {
-    out.push(issue("CorosyncConsensus", "corosync.consensus", `consensus ${consensus} ms is below 1.2 x token (${Math.ceil(token * 1.2)} ms): membership can flap`, `set consensus to at least ${Math.ceil(token * 1.2)}, or remove it to get the default`));
+  if (consensus !== undefined && consensus < consensusFloor(token)) {
+    out.push(issue("CorosyncConsensus", "corosync.consensus", `consensus ${consensus} ms is below 1.2 x token (${consensusFloor(token)} ms): membership can flap`, `set consensus to at least ${consensusFloor(token)}, or remove it to get the default`));
   }
   if (twoNode === true && c.nodes.length !== 2) {
     out.push(issue("TwoNodeWithFour", "corosync.twoNode", `two_node is only for two servers; with ${c.nodes.length} votequorum ignores it silently`, "remove `corosync.twoNode`"));

@@ -1,4 +1,4 @@
-import { OAR_SERVER_CTL, serviceGroups, sleep, splitCidr, type Cluster, type ServiceGroup } from "@oar-ha/core";
+import { OAR_SERVER_CTL, groupSuffix, serviceGroups, sleep, splitCidr, type Cluster, type ServiceGroup } from "@oar-ha/core";
 import { allStarted, parseCrmMon, runningOn, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { DB_SCRIPT } from "@oar-ha/heartbeat-config";
 import { shq, type Transport } from "../transport.js";
@@ -40,7 +40,8 @@ export interface ManagerState {
 }
 
 /** Pacemaker's group id for a service group (the CIB model's naming). */
-export const groupSuffix = (g: ServiceGroup): string => (g.id === "all" ? "oar-ha" : g.id);
+/** The suffix of a group's resource ids (one source: @oar-ha/core). */
+export { groupSuffix };
 
 async function crmMon(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<CrmStatus | undefined> {
   for (const n of c.nodes) {
