@@ -8,6 +8,11 @@ export interface CrmNode {
   readonly online: boolean;
   readonly unclean: boolean;
   readonly standby: boolean;
+  /**
+   * Corosync has it but its Pacemaker has not joined (starting, or stuck: a pacemakerd that
+   * cannot reach corosync). crm_mon says online="true" pending="true": it cannot take over.
+   */
+  readonly pending: boolean;
 }
 
 export interface CrmResource {
@@ -36,7 +41,7 @@ export function parseCrmMon(xml: string): CrmStatus {
   const nodesBlock = /<nodes>([\s\S]*?)<\/nodes>/.exec(xml)?.[1] ?? "";
   const nodes = [...nodesBlock.matchAll(/<node [^>]*>/g)].map((m) => {
     const a = attrs(m[0]);
-    return { name: a.name ?? "", online: a.online === "true", unclean: a.unclean === "true", standby: a.standby === "true" };
+    return { name: a.name ?? "", online: a.online === "true", unclean: a.unclean === "true", standby: a.standby === "true", pending: a.pending === "true" };
   });
   const resBlock = /<resources>([\s\S]*?)<\/resources>/.exec(xml)?.[1] ?? "";
   const resources: CrmResource[] = [];

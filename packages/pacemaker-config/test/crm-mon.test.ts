@@ -21,3 +21,12 @@ it("a stopped resource is not healthy", () => {
   const stopped = xml.replace(/(<resource id="db"[^>]*role=")Started/, "$1Stopped");
   expect(allStarted(parseCrmMon(stopped))).toBe(false);
 });
+
+it("a node whose Pacemaker has not joined (online, pending) is read as pending", () => {
+  // What crm_mon showed on the lab while srv-b's pacemakerd could not reach corosync.
+  const pending = xml.replace(/(<node name="srv-b"[^>]*?)pending="false"/, '$1pending="true"');
+  expect(pending).not.toBe(xml);
+  const b = parseCrmMon(pending).nodes.find((n) => n.name === "srv-b");
+  expect([b?.online, b?.pending]).toEqual([true, true]);
+  expect(parseCrmMon(xml).nodes.map((n) => n.pending)).toEqual([false, false]);
+});

@@ -55,7 +55,11 @@ async function pacemakerState(c: Cluster, t: ReadonlyMap<string, Transport>): Pr
   const st = await crmMon(c, t);
   const nodes = c.nodes.map((n) => {
     const x = st?.nodes.find((y) => y.name === n.name);
-    return { name: n.name, online: x?.online === true && !x.unclean, detail: x ? (x.unclean ? "UNCLEAN" : x.online ? (x.standby ? "online (standby)" : "online") : "offline") : "unknown" };
+    return {
+      name: n.name,
+      online: x?.online === true && !x.unclean && !x.pending,
+      detail: x ? (x.unclean ? "UNCLEAN" : x.pending ? "pending (its Pacemaker has not joined: it cannot take over)" : x.online ? (x.standby ? "online (standby)" : "online") : "offline") : "unknown",
+    };
   });
   const groups = serviceGroups(c).map((g) => {
     const members = st?.resources.filter((r) => r.parent === `g-${groupSuffix(g)}`) ?? [];

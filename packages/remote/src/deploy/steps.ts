@@ -251,7 +251,8 @@ export function pacemakerStartStep(ctx: DeployContext, host: string): Step {
     id: `${host}:cluster-manager`,
     host,
     title: "corosync and pacemaker running",
-    check: async () => (await tr(ctx, host).exec(`corosync-cfgtool -s >/dev/null 2>&1 && pgrep -x pacemakerd >/dev/null${qdevice ? " && corosync-qdevice-tool -s >/dev/null 2>&1" : ""}`)).code === 0,
+    // A pacemakerd that is only starting (or dying: it cannot reach corosync) is not enough: the local CIB must answer.
+    check: async () => (await tr(ctx, host).exec(`corosync-cfgtool -s >/dev/null 2>&1 && pgrep -x pacemakerd >/dev/null && cibadmin -Q -l -o nodes >/dev/null 2>&1${qdevice ? " && corosync-qdevice-tool -s >/dev/null 2>&1" : ""}`)).code === 0,
     act: async () => {
       await run(
         tr(ctx, host),
