@@ -1,6 +1,6 @@
 import { dbServers, type Cluster } from "@oar-ha/core";
 import { drbdState, drbdStates, drbdStorage, onlineVerify, parseDrbdKernelLog, type Transport } from "@oar-ha/remote";
-import type { AuditCheck } from "./run.js";
+import type { AuditCheck } from "./verdict.js";
 
 /*
  * What a drill adds when the database is on DRBD: a sampler of the DRBD roles through the run

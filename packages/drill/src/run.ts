@@ -5,6 +5,7 @@ import { clusterPorts, notApplicable, type Scenario, type Target } from "./catal
 import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
 import { drbdAfterRun, drbdSampler, type DrbdRunFacts } from "./drbd.js";
+import { VICTIM_ASKED, VICTIM_GONE, drillProblems, victimOf, type AuditCheck } from "./verdict.js";
 import { AGENT, AGENT_PATH, CLEAR_JOBS, LOOP, LOOP_PATH, agentConfig, parseLogs } from "./workload.js";
 
 /*
@@ -29,11 +30,7 @@ export interface DrillEnv {
   readonly log?: (m: string) => void;
 }
 
-export interface AuditCheck {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail: string;
-}
+export type { AuditCheck } from "./verdict.js";
 
 export interface DrillRun {
   readonly scenario: Scenario["id"];
@@ -191,6 +188,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
   const dbHolder = holderOf(st, "db") ?? "";
   const oarHolder = holderOf(st, "oar") ?? "";
   const passive = dbGroup?.nodes.find((n) => n.name !== dbHolder)?.name ?? "";
+  const victimFor = (id: Scenario["id"]) => victimOf(id, { dbHolder, passive, oarHolder });
   const needLab = (): LabSpec => {
     if (!lab) throw new OarHaError("OARHA103", `${s.id} needs the lab`);
     return lab;
@@ -201,7 +199,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
     case "D04":
     case "F02": {
       // D04 is F01 where the storage is DRBD: a qemu SIGKILL loses what the guest had not flushed.
-      const victim = s.id === "F02" ? passive : dbHolder;
+      const victim = victimFor(s.id);
       await crash(needLab(), victim);
       return { victim, undo: () => powerOn(needLab(), victim) };
     }
@@ -391,7 +389,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   let watching = true;
   const watcher = (async () => {
     for (let i = 0; i < 240 && detected === undefined && watching; i++) {
-      const survivors = new Map([...env.transports].filter(([h]) => h !== victim || s.id === "S01" || s.id === "S02" || s.id === "S03"));
+      const survivors = new Map([...env.transports].filter(([h]) => h !== victim || VICTIM_ASKED.has(s.id)));
       const st = await managerState(c, survivors).catch(() => undefined);
       // The manager's own view: a member lost, a group moved, or a group it reports broken.
       const h = st ? holderOf(st, "db") : undefined;
@@ -402,7 +400,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   // N03's survivor must wait for the dead primary: the lab's fencing powers it back on (a VM boots in a minute or two).
   // A lab whose servers are VMs under software emulation fences and boots several times slower.
   const slow = s.id === "N03" || (lab?.hosts.some((h) => h.vm) ?? false);
-  const back = await waitServiceBack(env, t0, slow ? 420 : 150, ["F01", "F02", "D04", "N03", "S04", "S07"].includes(s.id) ? victim : undefined);
+  const back = await waitServiceBack(env, t0, slow ? 420 : 150, VICTIM_GONE.has(s.id) ? victim : undefined);
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);
@@ -444,17 +442,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
     checks.push({ name: "N03: the stale peer was never promoted", ok: stale.length === 0, detail: stale.length ? `${stale.join(", ")} became Primary with outdated data` : `only ${victim} was ever Primary` });
   }
   const stAfter = await managerState(c, env.transports);
-  const problems: string[] = [];
-  if (outage === undefined) problems.push("the service did not come back");
-  if (sched === undefined) problems.push("OAR's scheduler never answered an oarsub made after the fault");
-  if (s.noOutage && (db.failures > 0 || oar.failures > 0)) problems.push(`expected no outage; probes failed ${db.failures} (DB) and ${oar.failures} (OAR) times`);
-  if (l.lost.length) problems.push(`${l.lost.length} acknowledged row(s) lost: ${l.lost.slice(0, 10).join(", ")}`);
-  if (l.phantom.length) problems.push(`${l.phantom.length} row(s) present that were never sent`);
-  if (l.jobsLost.length) problems.push(`job id(s) returned by oarsub but unknown to OAR: ${l.jobsLost.join(", ")}`);
-  if (l.jobsReused.length) problems.push(`job id(s) returned twice: ${l.jobsReused.join(", ")}`);
-  if (l.acknowledged === 0) problems.push("no write was acknowledged: the drill proves nothing");
-  for (const a of checks) if (!a.ok) problems.push(`audit: ${a.name}: ${a.detail}`);
-  problems.push(...extra);
+  const problems = drillProblems({ outage, schedulerBack: sched, noOutage: s.noOutage === true, dbFailures: db.failures, oarFailures: oar.failures, loss: l, checks, extra });
   const holderAfter = holderOf(stAfter, "db");
   return {
     scenario: s.id,
