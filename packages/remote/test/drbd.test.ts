@@ -9,6 +9,7 @@ import type { DrbdStorage } from "@oar-ha/core";
 import { backingProblems, drbdProblems, hostScript, keyValues, parseDrbdState, sizeBytes, splitBrainVerdict, type DrbdState } from "../src/index.js";
 import PROBE from "../src/scripts/drbd-probe.sh";
 import CREATE_MD from "../src/scripts/drbd-create-md.sh";
+import STATE_SCRIPT_TEXT from "../src/scripts/drbd-state.sh";
 
 const lvm: DrbdStorage = { ...drbdOf(exampleCluster()), backing: { kind: "lvm", volumeGroup: "vg0", name: "oar-ha", size: "512M" } };
 const part: DrbdStorage = { ...lvm, backing: { kind: "partition", device: "/dev/vdb1" } };
@@ -181,5 +182,31 @@ describe("split brain verdict (pure)", () => {
     expectVerdict([st("a", "Primary", "Connected"), st("b", "Secondary", "Connected")], false, /connected/);
     expectVerdict([st("a", "Primary", "WFConnection"), st("b", "Secondary", "WFConnection")], false, /reconnects by itself/);
     expectVerdict([st("a", "Primary", "WFConnection"), { host: "b", role: "unknown" }], false, /cannot tell.*b/);
+  });
+});
+
+describe("drbd-state.sh and the kernel log's split brain (real sh, stand-in drbdadm and dmesg)", () => {
+  const bin = mkdtempSync(join(tmpdir(), "oar-ha-drbd-state-"));
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+  const SB = "[ 10.0] block drbd0: Split-Brain detected but unresolved, dropping connection!";
+  const CONNECTED = "[ 99.0] drbd oar-db: conn( WFReportParams -> Connected ) peer( Unknown -> Secondary )";
+  function state(cstate: string, log: readonly string[]): string {
+    writeFileSync(join(bin, "drbdadm"), `#!/bin/sh\ncase "$1" in role) echo Secondary/Unknown ;; cstate) echo ${cstate} ;; dstate) echo UpToDate/DUnknown ;; sh-minor) echo 0 ;; esac\n`, { mode: 0o755 });
+    writeFileSync(join(bin, "log"), log.map((l) => `${l}\n`).join(""));
+    writeFileSync(join(bin, "dmesg"), `#!/bin/sh\ncat ${join(bin, "log")}\n`, { mode: 0o755 });
+    const r = spawnSync("sh", ["-c", hostScript(STATE_SCRIPT_TEXT, { RES: "oar-db" })], { encoding: "utf8", env: { PATH: `${bin}:/usr/bin:/bin` } });
+    return r.stdout;
+  }
+
+  it("StandAlone after a split brain: unresolved", () => {
+    expect(state("StandAlone", [SB])).toMatch(/^splitbrain=unresolved$/m);
+  });
+
+  it("a split brain resolved since (the resource connected after it) is not reported, even when StandAlone again", () => {
+    expect(state("StandAlone", [SB, CONNECTED])).not.toMatch(/splitbrain/);
+  });
+
+  it("a connected resource has no split brain, whatever the log says", () => {
+    expect(state("Connected", [SB])).not.toMatch(/splitbrain/);
   });
 });

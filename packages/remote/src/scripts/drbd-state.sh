@@ -8,7 +8,8 @@ if ! role=$(drbdadm role "$RES" 2>/dev/null); then
   exit 0
 fi
 echo "role=$role"
-echo "cstate=$(drbdadm cstate "$RES" 2>/dev/null)"
+cstate=$(drbdadm cstate "$RES" 2>/dev/null)
+echo "cstate=$cstate"
 echo "dstate=$(drbdadm dstate "$RES" 2>/dev/null)"
 minor=$(drbdadm sh-minor "$RES" 2>/dev/null)
 # DRBD 8.4's /proc/drbd: the resource's block (its line and the next ones up to the next minor).
@@ -17,4 +18,11 @@ echo "oos_kib=$(printf '%s\n' "$block" | sed -n 's/.* oos:\([0-9]*\).*/\1/p' | h
 echo "sync=$(printf '%s\n' "$block" | sed -n "s/.*sync'ed: *\([0-9.]*\)%.*/\1/p" | head -1)"
 echo "verify=$(printf '%s\n' "$block" | sed -n 's/.*verified: *\([0-9.]*\)%.*/\1/p' | head -1)"
 echo "finish=$(printf '%s\n' "$block" | sed -n 's/.*finish: \([0-9:]*\).*/\1/p' | head -1)"
-if dmesg 2>/dev/null | grep -q "block drbd$minor: Split-Brain detected but unresolved"; then echo "splitbrain=unresolved"; fi
+# A split brain the kernel logged stays unresolved until the resource connects again: only the
+# later of the two kinds of line counts (an old split brain, resolved since, is not reported).
+last=$(dmesg 2>/dev/null | grep -E "block drbd$minor: Split-Brain detected but unresolved|(drbd $RES|block drbd$minor): .*conn\( [A-Za-z]+ -> Connected \)" | tail -1)
+# A connected resource has none, whatever the log says.
+case "$cstate:$last" in
+  Connected:* | Sync*:* | PausedSync*:* | Verify*:*) ;;
+  *Split-Brain*) echo "splitbrain=unresolved" ;;
+esac
