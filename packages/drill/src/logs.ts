@@ -64,6 +64,9 @@ export const EXPLANATIONS: readonly Explanation[] = [
   { pattern: /mysql\(db\)\[\d+\]:\s+ERROR: Datadir \S+ doesn't exist/, why: "the mysql agent probed a server where the cluster storage is not mounted (it then reports not running)", scenarios: "any" },
   // The mysql agent starting MariaDB again after it was killed (its PID file left behind).
   { pattern: /mysql\(db\)\[\d+\]:\s+ERROR: MySQL not running: removing old PID file/, why: "the mysql agent cleaned the PID file of a killed MariaDB before starting it again", scenarios: ["S02", "S03", ...RESTARTED_STACK] },
+  // OAR (Almighty and its modules) connecting while the database is down or moving: seen in S02
+  // (2026-12-06, two-node PostgreSQL Pacemaker, 7.5 s outage). Not explained where the DB stays up (S01).
+  { pattern: /\[IOlib\] Cannot connect to database/, why: "OAR tried the database while it was down or moving to the other server", scenarios: ["S02", "S03", "F03", "N03", "D04", ...RESTARTED_STACK] },
   // MariaDB: clients cut off while it stops, crashes or starts.
   { pattern: /\[ERROR\].*(Aborted connection|Got an error reading communication packets|Got timeout reading communication packets)/, why: "MariaDB saw a client connection die with the server it ran through", scenarios: "any" },
   // The cluster stack of a server whose corosync died (S05) or that was partitioned away.

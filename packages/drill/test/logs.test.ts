@@ -72,6 +72,11 @@ describe("the audit's log check", () => {
     const mysqlProbe = "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Datadir /srv/oar-ha/mysql doesn't exist";
     expect(unexplained(pcmk, mysqlProbe, "F01").unexplained).toEqual([]);
     expect(unexplained(pcmk, "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Config /etc/mysql/my.cnf doesn't exist", "F01").unexplained).toHaveLength(1);
+    // Seen in S02 (2026-12-06): Almighty's failed connection while PostgreSQL restarted; a finding in S01 (the DB stays up).
+    const ioLib = '[error] [2026-12-06 03:42:21.276] [IOlib] Cannot connect to database (type=Pg, host=oar.lab, user=oar, database=oar) : connection to server at "oar.lab" (10.77.0.100), port 5432 failed';
+    const oarLog = logSources(c).find((x) => x.path === "/var/log/oar.log")!;
+    expect(unexplained(oarLog, ioLib, "S02")).toEqual({ errors: 1, unexplained: [] });
+    expect(unexplained(oarLog, ioLib, "S01").unexplained).toHaveLength(1);
     // Seen in four-node S02 (2026-11-26): restarting MariaDB after kill -9; not explained in S01.
     const pidFile = "Nov 26 02:21:05  mysql(db)[15418]:    ERROR: MySQL not running: removing old PID file";
     expect(unexplained(pcmk, pidFile, "S02").unexplained).toEqual([]);
