@@ -69,6 +69,15 @@ export interface CibModel {
 
 const op = (name: Op["name"], interval: string, timeout: string, role?: Op["role"]): Op => (role ? { name, interval, timeout, role } : { name, interval, timeout });
 
+/**
+ * The OAR server's operation timeouts, in seconds: the CIB's ops and the agent's meta-data
+ * both come from here. start is 120 s: OAR's init script first runs `oar-database --check`
+ * (Perl, a DB connection) before Almighty starts, seconds on a real server but up to a
+ * minute on a loaded or emulated one (measured on the lab's VMs: 60 s timed out); the
+ * agent waits for Almighty until 10 s before this bound, so a slow start still succeeds.
+ */
+export const OAR_SERVER_TIMEOUTS = { start: 120, stop: 120, monitor: 20 } as const;
+
 /** Resource ids: stable, short, readable in crm_mon. */
 
 function dbPrimitive(c: Cluster): Primitive {
@@ -160,7 +169,11 @@ function groupFor(c: Cluster, g: ServiceGroup): Group {
       type: "oar-server",
       params: [["ctl", OAR_SERVER_CTL]],
       meta: [],
-      ops: [op("start", "0s", "60s"), op("stop", "0s", "120s"), op("monitor", `${c.pacemaker.monitor.oarServer}s`, "20s")],
+      ops: [
+        op("start", "0s", `${OAR_SERVER_TIMEOUTS.start}s`),
+        op("stop", "0s", `${OAR_SERVER_TIMEOUTS.stop}s`),
+        op("monitor", `${c.pacemaker.monitor.oarServer}s`, `${OAR_SERVER_TIMEOUTS.monitor}s`),
+      ],
     });
   }
   // priority: with priority-fencing-delay, the server running the group wins a fence race.

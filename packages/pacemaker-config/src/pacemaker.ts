@@ -9,7 +9,7 @@ import {
   type RenderedFile,
   type Secrets,
 } from "@oar-ha/core";
-import { cibModel } from "./cib-model.js";
+import { OAR_SERVER_TIMEOUTS, cibModel } from "./cib-model.js";
 import { renderCibXml, renderCrm } from "./cib-render.js";
 import corosyncTpl from "./templates/corosync.conf.hbs";
 import ocfTpl from "./templates/ocf-oar-server.hbs";
@@ -70,7 +70,7 @@ export function renderPacemakerFiles(c: Cluster, secrets: Secrets): RenderedFile
       });
     }
   }
-  const ocf = renderTemplate(ocfTpl, { marker: marker("#"), ctl: OAR_SERVER_CTL, closeBrace: "}" });
+  const ocf = renderTemplate(ocfTpl, { marker: marker("#"), ctl: OAR_SERVER_CTL, closeBrace: "}", timeouts: OAR_SERVER_TIMEOUTS });
   for (const n of oarServers(c)) out.push({ host: n.name, path: OCF_AGENT_PATH, mode: "0755", owner: "root:root", content: ocf });
   return out;
 }

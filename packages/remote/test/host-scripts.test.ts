@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -33,6 +33,23 @@ function check(path: string, text: string): string[] {
   return [...(syntax.status !== 0 ? [`${shell} -n: ${syntax.stderr.trim()}`] : []), ...(lint.status !== 0 ? [`shellcheck: ${lint.stdout.trim()}`] : [])];
 }
 
+/*
+ * The scripts generators render from templates (the OCF agent, the OAR server control, the
+ * Heartbeat resource scripts, the log-sync init script), as rendered in the reviewed golden
+ * trees of packages/cli: one file per distinct content.
+ */
+const goldenRoot = join(repo, "packages/cli/test/golden");
+const rendered = [
+  ...new Map(
+    (readdirSync(goldenRoot, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath, d.name))
+      .map((p) => [p, readFileSync(p, "utf8")] as const)
+      .filter(([, text]) => /^#!\/bin\/(ba)?sh\n/.test(text))
+      .map(([p, text]) => [text, p] as const),
+  ).values(),
+].sort();
+
 describe("host-side scripts", () => {
   const tmp = mkdtempSync(join(tmpdir(), "oar-ha-scripts-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,6 +60,15 @@ describe("host-side scripts", () => {
 
   it.each(scripts.map((p) => [p.slice(repo.length + 1), p]))("%s passes sh -n and shellcheck (perl -c for Perl)", (_, path) => {
     expect(check(path, spawnSync("cat", [path], { encoding: "utf8" }).stdout)).toEqual([]);
+  });
+
+  it("rendered scripts (OCF agent, OAR server control, Heartbeat resources, log-sync init) are in the golden trees", () => {
+    const names = new Set(rendered.map((p) => p.split("/").slice(-1)[0]));
+    expect([...names].sort()).toEqual(expect.arrayContaining(["oar-ha-db", "oar-ha-log-sync", "oar-ha-oar-server", "oar-server", "oar-server-ctl"]));
+  });
+
+  it.each(rendered.map((p) => [p.slice(goldenRoot.length + 1), p]))("rendered %s passes sh -n and shellcheck", (_, path) => {
+    expect(check(path, readFileSync(path, "utf8"))).toEqual([]);
   });
 
   it("a broken script fails both (negative control)", () => {
