@@ -41,7 +41,7 @@ function check(path: string, text: string): string[] {
 const goldenRoot = join(repo, "packages/cli/test/golden");
 const rendered = [
   ...new Map(
-    (readdirSync(goldenRoot, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+    readdirSync(goldenRoot, { recursive: true, withFileTypes: true })
       .filter((d) => d.isFile())
       .map((d) => join(d.parentPath, d.name))
       .map((p) => [p, readFileSync(p, "utf8")] as const)
