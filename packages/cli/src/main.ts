@@ -58,7 +58,7 @@ function unknownFlags(raw: readonly string[], def: ArgsDef): string[] {
 }
 
 const EXIT_LINE =
-  "Exit codes: 0 ok, 1 invalid input or unhealthy, 2 wrong usage, 3 a file or host could not be read or reached, 4 refused (it would overwrite files, or the cluster is not in a state where the command may act).";
+  "Exit codes: 0 ok, 1 invalid input (or a failed drill or check), 2 wrong usage, 3 a file or host could not be read or reached, 4 refused (it would overwrite files, or the cluster is not in a state where the command may act), 5 degraded (status, switchover: the services run but the cluster could not fail over, or keeps failures), 6 unhealthy (a service is down).";
 
 /** Colour only for a terminal: NO_COLOR turns it off, FORCE_COLOR on (https://no-color.org). */
 function colour(stream: NodeJS.WriteStream): boolean {

@@ -25,13 +25,43 @@ export interface CrmResource {
   readonly parent?: string;
 }
 
+/** A failed operation Pacemaker keeps (crm_mon's "Failed Resource Actions"). */
+export interface CrmFailure {
+  readonly resource: string;
+  readonly node: string;
+  /** start, stop, monitor, promote... */
+  readonly task: string;
+  /** "Timed Out", "complete" (the agent answered an error), "Not installed"... */
+  readonly status: string;
+  /** The agent's result: "error", "not running", "not installed"... */
+  readonly result: string;
+  /** What the agent or Pacemaker said, when anything. */
+  readonly reason: string;
+  readonly when: string;
+}
+
+/** A resource's fail count on a node; at or above the migration threshold it may no longer run there. */
+export interface CrmFailCount {
+  readonly resource: string;
+  readonly node: string;
+  /** 1000000 is Pacemaker's INFINITY (a failed start, by default). */
+  readonly count: number;
+  readonly threshold: number;
+  readonly banned: boolean;
+}
+
 export interface CrmStatus {
   readonly dc?: string;
   readonly quorum: boolean;
   readonly nodes: readonly CrmNode[];
   readonly resources: readonly CrmResource[];
   readonly failedActions: number;
+  readonly failures: readonly CrmFailure[];
+  readonly failCounts: readonly CrmFailCount[];
 }
+
+/** Pacemaker's INFINITY, as crm_mon prints it in fail-count. */
+export const CRM_INFINITY = 1_000_000;
 
 const attrs = (tag: string): Record<string, string> => Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1] ?? "", m[2] ?? ""]));
 
@@ -61,8 +91,34 @@ export function parseCrmMon(xml: string): CrmStatus {
     const on = [...(m[4] ?? "").matchAll(/<node [^>]*name="([^"]+)"/g)].map((x) => x[1] ?? "");
     resources.push({ id: a.id ?? "", agent: a.resource_agent ?? "", role: a.role ?? "", failed: a.failed === "true", nodes: on, ...(parent ? { parent } : {}) });
   }
-  const failedActions = [...xml.matchAll(/<failure /g)].length;
-  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failedActions };
+  const failures = [...xml.matchAll(/<failure [^>]*>/g)].map((m) => {
+    const a = attrs(m[0]);
+    const task = a.task ?? "";
+    // op_key is <resource>_<task>_<interval in ms>: the resource id may itself hold "_".
+    const suffix = `_${task}_${a.interval ?? "0"}`;
+    const key = a.op_key ?? "";
+    return {
+      resource: key.endsWith(suffix) ? key.slice(0, -suffix.length) : key,
+      node: a.node ?? "",
+      task,
+      status: a.status ?? "",
+      result: a.exitstatus ?? "",
+      reason: a.exitreason ?? "",
+      when: a["last-rc-change"] ?? "",
+    };
+  });
+  const failCounts: CrmFailCount[] = [];
+  const history = /<node_history>([\s\S]*?)<\/node_history>/.exec(xml)?.[1] ?? "";
+  for (const n of history.matchAll(/<node name="([^"]+)"[^>]*>([\s\S]*?)<\/node>/g)) {
+    for (const r of (n[2] ?? "").matchAll(/<resource_history [^>]*>/g)) {
+      const a = attrs(r[0]);
+      if (a["fail-count"] === undefined) continue;
+      const count = Number(a["fail-count"]);
+      const threshold = a["migration-threshold"] === undefined ? CRM_INFINITY : Number(a["migration-threshold"]);
+      failCounts.push({ resource: a.id ?? "", node: n[1] ?? "", count, threshold, banned: count >= threshold });
+    }
+  }
+  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failedActions: failures.length, failures, failCounts };
 }
 
 /** Every resource is running (Started, or Promoted/Unpromoted for clones) and none failed. */

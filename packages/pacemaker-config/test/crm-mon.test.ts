@@ -30,3 +30,27 @@ it("a node whose Pacemaker has not joined (online, pending) is read as pending",
   expect([b?.online, b?.pending]).toEqual([true, true]);
   expect(parseCrmMon(xml).nodes.map((n) => n.pending)).toEqual([false, false]);
 });
+
+it("reads failed actions and fail counts: a failed start bans the resource from that node", () => {
+  // The fixture: db's start on srv-b timed out after 2 min (fail-count INFINITY, threshold 3).
+  const s = parseCrmMon(xml);
+  expect(s.failures).toEqual([{ resource: "db", node: "srv-b", task: "start", status: "Timed Out", result: "error", reason: "Resource agent did not complete within 2m", when: "2026-11-25 11:01:28Z" }]);
+  expect(s.failedActions).toBe(1);
+  expect(s.failCounts).toEqual([{ resource: "db", node: "srv-b", count: 1_000_000, threshold: 3, banned: true }]);
+});
+
+it("a fail count under the threshold does not ban; a resource id with underscores and a monitor interval is read whole", () => {
+  const edited = xml
+    .replace('fail-count="1000000"', 'fail-count="2"')
+    .replace('op_key="db_start_0"', 'op_key="my_db_monitor_10000"')
+    .replace('interval="0" task="start"', 'interval="10000" task="monitor"');
+  const s = parseCrmMon(edited);
+  expect(s.failCounts).toEqual([{ resource: "db", node: "srv-b", count: 2, threshold: 3, banned: false }]);
+  expect(s.failures.map((f) => [f.resource, f.task])).toEqual([["my_db", "monitor"]]);
+});
+
+it("a cluster without failures has none", () => {
+  const clean = xml.replace(/<failures>[\s\S]*<\/failures>/, "").replace(/ fail-count="[^"]*"/g, "");
+  const s = parseCrmMon(clean);
+  expect([s.failures, s.failCounts, s.failedActions]).toEqual([[], [], 0]);
+});

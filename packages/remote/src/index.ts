@@ -17,7 +17,7 @@ export { waitHealthy, crmStatus, DB_MARKER } from "./deploy/steps.js";
 export { managerState, waitState, holderOf, describeProblems, groupSuffix, type ManagerState, type GroupState, type NodeState } from "./deploy/manager-state.js";
 export { pgCreateSql, mysqlCreateSql, oarSchemaFiles, repairOarMysqlSql, OAR_SQL_DIR } from "./deploy/oar-database.js";
 export { activeOarServer } from "./deploy/oar-nodes.js";
-export { clusterStatus, switchover, uninstall, type ClusterStatus, type Check } from "./deploy/operate.js";
+export { clusterStatus, failureChecks, switchover, uninstall, verdictOf, type ClusterStatus, type Check, type Verdict } from "./deploy/operate.js";
 export { logSources, readSource, follower, type LogSource } from "./logs.js";
 export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
 export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdState, type VerifyResult } from "./deploy/drbd.js";

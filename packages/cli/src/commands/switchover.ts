@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { clusterStatus, switchover } from "@oar-ha/remote";
-import { EXIT } from "../io/output.js";
+import { verdictExit } from "./status.js";
 import { openSession } from "../io/session.js";
 
 export default defineCommand({
@@ -15,8 +15,8 @@ export default defineCommand({
       const t0 = Date.now();
       const moves = await switchover(s.cluster, s.transports, { log: (m) => process.stderr.write(`${m}\n`) });
       const st = await clusterStatus(s.cluster, s.transports);
-      process.stderr.write(`switchover done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.entries(moves).map(([g, n]) => `${g} -> ${n}`).join(", ")}; ${st.healthy ? "healthy" : "UNHEALTHY (oar-ha status)"}\n`);
-      return st.healthy ? EXIT.ok : EXIT.invalid;
+      process.stderr.write(`switchover done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.entries(moves).map(([g, n]) => `${g} -> ${n}`).join(", ")}; ${st.verdict === "healthy" ? "healthy" : `${st.verdict.toUpperCase()} (oar-ha status)`}\n`);
+      return verdictExit(st.verdict);
     } finally {
       await s.close();
     }

@@ -8,6 +8,7 @@ import { RELOAD_SSHD, keytabStatus } from "./kerberos.js";
 import { drbdProblems, drbdStates, drbdStorage, type DrbdState } from "./drbd.js";
 import { backingDevice } from "@oar-ha/drbd-config";
 import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
+import { CRM_INFINITY, type CrmStatus } from "@oar-ha/pacemaker-config";
 
 /*
  * Operating a deployed cluster: status, planned switchover, uninstall. They use only the
@@ -18,9 +19,26 @@ export interface Check {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
+  /**
+   * When it fails, the services still run but the cluster could not fail over (a server not
+   * a member, a resource banned from a server, no fence device, the witness or the DRBD peer
+   * lost) or keeps the trace of a failure: "degraded", not "unhealthy".
+   */
+  readonly degraded?: boolean;
 }
 
+/**
+ * healthy: everything runs and the cluster could fail over now. degraded: the services run
+ * but a failover would not work, or failures are recorded. unhealthy: a service is down.
+ */
+export type Verdict = "healthy" | "degraded" | "unhealthy";
+
+export const verdictOf = (checks: readonly Check[]): Verdict =>
+  checks.some((x) => !x.ok && !x.degraded) ? "unhealthy" : checks.some((x) => !x.ok) ? "degraded" : "healthy";
+
 export interface ClusterStatus {
+  readonly verdict: Verdict;
+  /** Every check passes (verdict "healthy"). */
   readonly healthy: boolean;
   readonly checks: readonly Check[];
   readonly manager: ManagerState;
@@ -33,13 +51,13 @@ export interface ClusterStatus {
 /** One line per DB server: role, connection, disks, out-of-sync amount; unhealthy with the reason. */
 function drbdChecks(states: readonly DrbdState[], serving: boolean): Check[] {
   const problems = drbdProblems(states, serving);
-  const checks = states.map((x) => {
+  const checks: Check[] = states.map((x) => {
     const mine = problems.filter((p) => p.startsWith(`${x.host}: `)).map((p) => p.slice(x.host.length + 2));
     const detail =
       x.role === "none" || x.role === "unknown"
         ? mine.join("; ")
         : `${x.role}/${x.peerRole ?? "?"} ${x.cstate ?? "?"} ${x.disk ?? "?"}/${x.peerDisk ?? "?"}, ${x.outOfSyncKiB ?? 0} KiB out of sync${mine.length ? `: ${mine.join("; ")}` : ""}`;
-    return { name: `DRBD ${x.host}`, ok: mine.length === 0, detail };
+    return { name: `DRBD ${x.host}`, ok: mine.length === 0, detail, degraded: true };
   });
   const cluster = problems.filter((p) => !states.some((x) => p.startsWith(`${x.host}: `)));
   if (cluster.length) checks.push({ name: "DRBD roles", ok: false, detail: cluster.join("; ") });
@@ -51,7 +69,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   const checks: Check[] = [];
   const m = await managerState(c, t);
   checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
-  for (const n of m.nodes) checks.push({ name: `node ${n.name}`, ok: n.online, detail: n.detail });
+  for (const n of m.nodes) checks.push({ name: `node ${n.name}`, ok: n.online, detail: n.detail, degraded: true });
   for (const g of m.groups) {
     checks.push({ name: `VIP ${g.vip}`, ok: g.holder !== undefined, detail: g.holder ? `on ${g.holder}` : g.detail });
     checks.push({ name: `services (${g.id === "all" ? "storage, DB, OAR server" : g.id === "db" ? "storage, DB" : "OAR server"})`, ok: g.running, detail: g.detail });
@@ -65,8 +83,9 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
         return `${n.name} ${r?.stdout.trim() || "no qdevice"}`;
       }),
     );
-    checks.push({ name: `quorum witness ${w.name}`, ok: states.every((x) => x.endsWith(" Connected")), detail: states.join(", ") });
+    checks.push({ name: `quorum witness ${w.name}`, ok: states.every((x) => x.endsWith(" Connected")), detail: states.join(", "), degraded: true });
   }
+  if (m.crm) checks.push(...failureChecks(m.crm));
   const vipHolder = holderOf(m, "oar");
   // From a client's seat: a frontend (or the first OAR server) talks to the DB and Almighty through the VIP names.
   const client = hostsWithRole(c, "frontend")[0]?.name ?? oarServers(c)[0]?.name ?? "";
@@ -88,7 +107,38 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   if (c.kerberos) checks.push(...keytabChecks(await keytabStatus(c, t)));
   const drbd = c.storage.kind === "drbd" ? await drbdStates(c, t) : undefined;
   if (drbd) checks.push(...drbdChecks(drbd, m.groups.some((g) => (g.id === "all" || g.id === "db") && g.holder !== undefined)));
-  return { healthy: checks.every((x) => x.ok), checks, manager: m, ...(vipHolder ? { vipHolder } : {}), ...(drbd ? { drbd } : {}) };
+  const verdict = verdictOf(checks);
+  return { verdict, healthy: verdict === "healthy", checks, manager: m, ...(vipHolder ? { vipHolder } : {}), ...(drbd ? { drbd } : {}) };
+}
+
+const CLEANUP_FIX = "find the cause (crm_mon -1 --show-detail; /var/log/pacemaker/pacemaker.log on that server), then crm_resource --cleanup";
+
+/**
+ * What Pacemaker remembers of failures: a resource whose fail count reached its migration
+ * threshold on a server may no longer run there (the cluster could not move it there), a
+ * fence device that is not started cannot fence, and failed actions are failures that
+ * happened, recovered or not. Each degrades the cluster; none means a service is down.
+ */
+export function failureChecks(crm: CrmStatus): Check[] {
+  const checks: Check[] = [];
+  for (const f of crm.failCounts.filter((x) => x.banned)) {
+    const why = f.count >= CRM_INFINITY ? "a start failed there" : `${f.count} failures there`;
+    checks.push({
+      name: `resource ${f.resource} on ${f.node}`,
+      ok: false,
+      degraded: true,
+      detail: `may no longer run on ${f.node}: ${why} (migration-threshold ${f.threshold}); the cluster cannot move it there. fix: ${CLEANUP_FIX} --resource ${f.resource} --node ${f.node}`,
+    });
+  }
+  for (const r of crm.resources.filter((x) => x.agent.startsWith("stonith:"))) {
+    const started = r.role === "Started" && !r.failed && r.nodes.length > 0;
+    if (!started) checks.push({ name: `fence device ${r.id}`, ok: false, degraded: true, detail: `${r.role}${r.failed ? " (failed)" : ""}: a server that fails could not be fenced, so the other would not take over. fix: ${CLEANUP_FIX} --resource ${r.id}` });
+  }
+  if (crm.failures.length) {
+    const list = crm.failures.map((f) => `${f.task} of ${f.resource} on ${f.node}: ${f.status === "complete" ? f.result : f.status}${f.reason ? ` (${f.reason})` : ""} at ${f.when}`);
+    checks.push({ name: "failed actions", ok: false, degraded: true, detail: `${list.join("; ")}. fix: ${CLEANUP_FIX} (once understood)` });
+  }
+  return checks;
 }
 
 /** Every server holds every VIP principal, 0600 root, at the same kvno on all of them. */
@@ -106,7 +156,8 @@ function keytabChecks(st: Awaited<ReturnType<typeof keytabStatus>>): Check[] {
         : loose.length
           ? `keytab not 0600 its owner's on ${loose.join(", ")} (fix: oar-ha apply)`
           : `kvno ${versions[0]} on ${holders.map((s) => s.host).join(", ")} (${holders[0]?.path})`;
-    return { name: `Kerberos keytab ${p}`, ok: !missing.length && versions.length === 1 && !loose.length, detail };
+    // Users log in today; a missing or stale key breaks logins after a failover.
+    return { name: `Kerberos keytab ${p}`, ok: !missing.length && versions.length === 1 && !loose.length, detail, degraded: true };
   });
 }
 
@@ -115,14 +166,14 @@ const LOG_SYNC_BEHIND_OK_S = 60;
 
 function logSyncCheck(s: Awaited<ReturnType<typeof logSyncStatus>>[number]): Check {
   const name = `log-sync ${s.host} -> ${s.peer}`;
-  if (!s.running) return { name, ok: false, detail: `the agent is not running on ${s.host}: lines written there reach ${s.peer} only when it runs again (fix: oar-ha apply)` };
+  if (!s.running) return { name, ok: false, degraded: true, detail: `the agent is not running on ${s.host}: lines written there reach ${s.peer} only when it runs again (fix: oar-ha apply)` };
   if (s.updatedSecondsAgo === undefined) return { name, ok: true, detail: "agent starting (no status yet)" };
   const kib = ((s.lagBytes ?? 0) / 1024).toFixed(1);
   const gaps = s.gaps ? `; ${s.gaps} gap(s): logrotate compressed a file before it was shipped` : "";
-  if (!s.connected) return { name, ok: false, detail: `not connected to ${s.peer} (${kib} KiB waiting${s.behindSeconds !== undefined ? ` for ${Math.round(s.behindSeconds)} s` : ""}): see journalctl -u oar-ha-log-sync or /var/log/oar-ha/log-sync-agent.log on ${s.host}${gaps}` };
+  if (!s.connected) return { name, ok: false, degraded: true, detail: `not connected to ${s.peer} (${kib} KiB waiting${s.behindSeconds !== undefined ? ` for ${Math.round(s.behindSeconds)} s` : ""}): see journalctl -u oar-ha-log-sync or /var/log/oar-ha/log-sync-agent.log on ${s.host}${gaps}` };
   const behind = s.behindSeconds ?? 0;
   const detail = s.lagBytes ? `${kib} KiB behind for ${Math.round(behind)} s${gaps}` : `caught up${gaps}`;
-  return { name, ok: behind < LOG_SYNC_BEHIND_OK_S, detail };
+  return { name, ok: behind < LOG_SYNC_BEHIND_OK_S, detail, degraded: true };
 }
 
 /**
