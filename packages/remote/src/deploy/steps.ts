@@ -259,13 +259,18 @@ export function pacemakerStartStep(ctx: DeployContext, host: string): Step {
         `set -e
 mkdir -p /var/log/corosync /var/log/pacemaker /var/lib/pacemaker/cores /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /run/crm
 chown hacluster:haclient /var/log/pacemaker /var/lib/pacemaker/cores /var/lib/pacemaker/cib /var/lib/pacemaker/pengine /var/lib/pacemaker/blackbox /run/crm
-if [ -d /run/systemd/system ]; then systemctl enable --quiet corosync pacemaker; systemctl start corosync; ${qdevice ? "systemctl enable --quiet corosync-qdevice; systemctl start corosync-qdevice;" : ""} systemctl start pacemaker; exit 0; fi
+if [ -d /run/systemd/system ]; then
+  for u in corosync pacemaker${qdevice ? " corosync-qdevice" : ""}; do systemctl is-enabled --quiet "$u" || systemctl enable --quiet "$u"; done
+  systemctl start corosync; ${qdevice ? "systemctl start corosync-qdevice;" : ""} systemctl start pacemaker; exit 0
+fi
 corosync-cfgtool -s >/dev/null 2>&1 || corosync
 for i in $(seq 1 100); do corosync-cfgtool -s >/dev/null 2>&1 && break; sleep 0.1; done
 ${qdevice ? startQdeviceScript : ""}
 pgrep -x pacemakerd >/dev/null || (setsid pacemakerd </dev/null >>/var/log/pacemaker/pacemakerd.out 2>&1 &)
 for i in $(seq 1 100); do pgrep -x pacemakerd >/dev/null && break; sleep 0.1; done`,
-        { timeoutMs: 60_000 },
+        // A bound, not a wait: on the lab's emulated VMs, enabling the units (update-rc.d, in
+        // Perl) and starting corosync took over 60 s while DRBD's initial sync ran.
+        { timeoutMs: 180_000 },
       );
     },
   };
