@@ -245,7 +245,7 @@ export function drbdUpStep(ctx: DeployContext, host: string): Step {
     act: async () => {
       const boot = hb ? "\nsvc_boot_enable drbd" : "";
       const up = ctx.clusterRunning ? `if drbdadm role ${res} >/dev/null 2>&1; then drbdadm adjust ${res}; fi` : `modprobe drbd\ndrbdadm adjust ${res}`;
-      const r = await tr(ctx, host).exec(withServiceLib(`set -e\n${up}${boot}`), { timeoutMs: 60_000 });
+      const r = await tr(ctx, host).exec(withServiceLib(`set -e\n${up}${boot}`), { timeoutMs: 180_000 });
       // Never echo drbdadm's output here: its errors may quote the resource's options.
       if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: drbdadm adjust ${s.resource} failed (exit ${String(r.code)})\n  fix: on ${host}, drbdadm adjust ${s.resource} shows why`);
     },
