@@ -18,11 +18,31 @@ export interface HostFacts {
 
 const SEP = "\u0001oar-ha\u0001";
 
+type FileFacts = HostFacts["files"];
+
+/** Shell: one line per existing file of `paths`: path, mode, owner, content in base64. */
+const fileFactsScript = (paths: readonly string[]): string =>
+  paths.map((p) => `if [ -f ${shq(p)} ]; then echo ${shq(p)} "$(stat -c '%a %U:%G' ${shq(p)})" "$(base64 -w0 < ${shq(p)})"; fi`).join("\n") || "true";
+
+function parseFileFacts(out: string): FileFacts {
+  const files: Record<string, { content: string; mode: string; owner: string }> = {};
+  for (const l of out.split("\n").filter(Boolean)) {
+    const [path = "", mode = "", owner = "", content = ""] = l.split(" ");
+    files[path] = { content, mode: mode.padStart(4, "0"), owner };
+  }
+  return files;
+}
+
+/** The current content and metadata of `paths` on a host (absent files are missing), in one round trip. */
+export async function fileFacts(t: Transport, paths: readonly string[]): Promise<FileFacts> {
+  const r = await t.exec(fileFactsScript(paths), { timeoutMs: 60_000 });
+  if (r.code !== 0) throw new Error(`${t.host}: cannot read the managed files: ${r.stderr.trim()}`);
+  return parseFileFacts(r.stdout);
+}
+
 /** Gathers facts in one round trip (one shell script, sections separated by a marker). */
 export async function gatherFacts(t: Transport, paths: readonly string[], packages: readonly string[]): Promise<HostFacts> {
-  const files = paths
-    .map((p) => `if [ -f ${shq(p)} ]; then echo ${shq(p)} "$(stat -c '%a %U:%G' ${shq(p)})" "$(base64 -w0 < ${shq(p)})"; fi`)
-    .join("\n");
+  const files = fileFactsScript(paths);
   const script = [
     "uname -n",
     `echo '${SEP}'`,
@@ -32,7 +52,7 @@ export async function gatherFacts(t: Transport, paths: readonly string[], packag
     `echo '${SEP}'`,
     packages.length ? `dpkg-query -W -f='\${Package} \${Version} \${Status}\\n' ${packages.map(shq).join(" ")} 2>/dev/null | grep ' install ok installed$' || true` : "true",
     `echo '${SEP}'`,
-    files || "true",
+    files,
     `echo '${SEP}'`,
     "ip -o -4 addr show | awk '{print $4}'",
   ].join("\n");
@@ -45,18 +65,13 @@ export async function gatherFacts(t: Transport, paths: readonly string[], packag
     const [name = "", ver = ""] = l.split(" ");
     packagesOut[name] = ver;
   }
-  const filesOut: Record<string, { content: string; mode: string; owner: string }> = {};
-  for (const l of fileLines.split("\n").filter(Boolean)) {
-    const [path = "", mode = "", owner = "", content = ""] = l.split(" ");
-    filesOut[path] = { content, mode: mode.padStart(4, "0"), owner };
-  }
   return {
     host: t.host,
     hostname: host.trim(),
     os: { id, version },
     init: init.trim() === "systemd" ? "systemd" : "sysv",
     packages: packagesOut,
-    files: filesOut,
+    files: parseFileFacts(fileLines),
     addresses: addrs.split("\n").filter(Boolean).map((a) => a.split("/")[0] ?? a),
     clockSkewMs: await clockSkew(t),
   };

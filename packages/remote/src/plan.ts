@@ -23,7 +23,7 @@ export interface FileChange {
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 const text = (b: string): string => Buffer.from(b, "base64").toString("utf8");
 
-export function planFile(f: RenderedFile, facts: HostFacts): FileChange {
+export function planFile(f: RenderedFile, facts: Pick<HostFacts, "files">): FileChange {
   const cur = facts.files[f.path];
   const merged = (m: (existing: string, fragment: string) => string) => b64(m(cur ? text(cur.content) : "", f.content));
   const desired = f.encoding === "base64" ? f.content : f.merge === "shell-keys" ? merged(mergeShellKeys) : f.merge === "leading-lines" ? merged(mergeLeadingLines) : b64(f.content);

@@ -22,7 +22,7 @@ export default defineCommand({
   async run({ args }) {
     const s = await openSession(args.file, args.secrets, false);
     try {
-      const st = await clusterStatus(s.cluster, s.transports);
+      const st = await clusterStatus(s.cluster, s.transports, { files: s.files });
       if (args.json) json({ verdict: st.verdict, healthy: st.healthy, vipHolder: st.vipHolder ?? null, checks: st.checks, manager: { name: st.manager.manager, nodes: st.manager.nodes, groups: st.manager.groups }, resources: st.manager.crm?.resources ?? [], ...(st.drbd ? { drbd: st.drbd } : {}) });
       else {
         const w = Math.max(...st.checks.map((c) => c.name.length));

@@ -1,5 +1,7 @@
-import { OarHaError, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, withServiceLib, witness, type Cluster } from "@oar-ha/core";
+import { OarHaError, type RenderedFile, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, withServiceLib, witness, type Cluster } from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
+import { fileFacts } from "../facts.js";
+import { planFile } from "../plan.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, allHosts } from "./context.js";
 import { logSyncPair } from "@oar-ha/log-sync";
 import { logSyncStatus, stopLogSyncScript } from "./log-sync.js";
@@ -64,8 +66,40 @@ function drbdChecks(states: readonly DrbdState[], serving: boolean): Check[] {
   return checks;
 }
 
-/** Health of the whole stack, each check with a sentence; `healthy` when every check passes. */
-export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<ClusterStatus> {
+/**
+ * Every file apply manages, on each host, compared with what apply would write now (content,
+ * mode, owner): a missing or edited file is named with the fix. Degraded, not unhealthy: what
+ * runs keeps running, but the next restart or failover on that host reads the wrong file (a
+ * missing corosync.conf showed as "node offline" and "no qdevice", never as its cause).
+ */
+export async function driftChecks(files: readonly RenderedFile[], t: ReadonlyMap<string, Transport>): Promise<Check[]> {
+  const hosts = [...new Set(files.map((f) => f.host))];
+  return Promise.all(
+    hosts.map(async (h): Promise<Check> => {
+      const mine = files.filter((f) => f.host === h);
+      const name = `managed files on ${h}`;
+      const tr = t.get(h);
+      const facts = tr ? await fileFacts(tr, mine.map((f) => f.path)).catch(() => undefined) : undefined;
+      if (!facts) return { name, ok: false, degraded: true, detail: `could not be read (is ${h} reachable?)` };
+      const changes = mine.map((f) => planFile(f, { files: facts })).filter((x) => x.action !== "none");
+      if (!changes.length) return { name, ok: true, detail: `${mine.length} file(s) as apply writes them` };
+      const of = (a: string) => changes.filter((x) => x.action === a).map((x) => x.path);
+      const meta = changes.filter((x) => x.action === "metadata").map((x) => x.diff.replace(/^[^:]*: /, `${x.path} `));
+      const parts = [
+        ...(of("create").length ? [`missing ${of("create").join(", ")}`] : []),
+        ...(of("update").length ? [`changed ${of("update").join(", ")}`] : []),
+        ...(meta.length ? [meta.join(", ")] : []),
+      ];
+      return { name, ok: false, degraded: true, detail: `${parts.join("; ")}. fix: oar-ha plan shows the difference, oar-ha apply writes them back` };
+    }),
+  );
+}
+
+/**
+ * Health of the whole stack, each check with a sentence; `healthy` when every check passes.
+ * With `files` (what apply would write), each managed file is compared too.
+ */
+export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport>, o: { files?: readonly RenderedFile[] } = {}): Promise<ClusterStatus> {
   const checks: Check[] = [];
   const m = await managerState(c, t);
   checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
@@ -107,6 +141,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   if (c.kerberos) checks.push(...keytabChecks(await keytabStatus(c, t)));
   const drbd = c.storage.kind === "drbd" ? await drbdStates(c, t) : undefined;
   if (drbd) checks.push(...drbdChecks(drbd, m.groups.some((g) => (g.id === "all" || g.id === "db") && g.holder !== undefined)));
+  if (o.files) checks.push(...(await driftChecks(o.files, t)));
   const verdict = verdictOf(checks);
   return { verdict, healthy: verdict === "healthy", checks, manager: m, ...(vipHolder ? { vipHolder } : {}), ...(drbd ? { drbd } : {}) };
 }
