@@ -374,8 +374,17 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
     await sleep(1000);
     warm = await readWorkload(env);
   }
-  if (!warm.probeDb.some((x) => x.ok) || !warm.probeOar.some((x) => x.ok) || !warm.writes.some((w) => w.status === "ack") || !warm.jobs.some((j) => j.id !== undefined))
-    throw new OarHaError("OARHA103", "the workload does not succeed on the healthy cluster (probes, writes or oarsub fail): fix that first");
+  const failing = [
+    ...(warm.probeDb.some((x) => x.ok) ? [] : ["the DB probe through the VIP"]),
+    ...(warm.probeOar.some((x) => x.ok) ? [] : ["the Almighty probe through the VIP"]),
+    ...(warm.writes.some((w) => w.status === "ack") ? [] : ["the writes"]),
+    ...(warm.jobs.some((j) => j.id !== undefined) ? [] : ["oarsub (no reservation answered)"]),
+  ];
+  if (failing.length) {
+    // Nothing keeps running on the frontend after a drill that could not start.
+    await stopWorkload(env).catch(() => undefined);
+    throw new OarHaError("OARHA103", `the workload does not succeed on the healthy cluster within 60 s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`);
+  }
   const res = s.id === "S04" ? await reservation(env) : undefined;
   if (res) log(`${s.id} run ${run}: reservation ${res.id} starts in ${Math.round(res.start - now())} s`);
   const boot0 = s.id === "S07" ? await bootMark(env, holderOf(st0, "oar") ?? "") : undefined;

@@ -70,7 +70,12 @@ export function labCluster(s: LabSpec): ClusterInput {
         ? { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" }
         : { kind: "none", acceptRisk: true },
     ssh: { knownHosts: `${s.root}/admin/known_hosts`, identityFile: `${s.root}/admin/id_ed25519` },
-    pacemaker: { dcDeadtime: "2s" },
+    // Emulated VMs (lab up --drbd; software CPUs, several times slower): the settings a site
+    // gives busy or virtualised servers. The 3 s monitors of the DB and Almighty, each a fork
+    // of psql/perl, took the whole vCPU under the drill's load and timed out (db, oar-server
+    // and drbd failed together); corosync missed its 1 s token while starting.
+    ...(s.drbd ? { corosync: { token: 3000 } } : {}),
+    pacemaker: { dcDeadtime: "2s", ...(s.drbd ? { monitor: { database: 10, oarServer: 10 } } : {}) },
     // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
     oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
     // The lab KDC (lab up --kerberos): host/oar.lab (and postgres/oar.lab) exported once into this keytab.
@@ -83,7 +88,7 @@ export function labClusterYaml(s: LabSpec): string {
     "# oar-ha lab cluster: written by `oar-ha lab up`. The hosts are network namespaces (and qemu VMs\n" +
     "# where DRBD needs a kernel of their own) on this machine, reached over SSH exactly like real servers.\n" +
     (s.drbd
-      ? `# Storage is real DRBD on the DB servers' VMs (backing: ${s.drbd.backing}).\n`
+      ? `# Storage is real DRBD on the DB servers' VMs (backing: ${s.drbd.backing}). The VMs are emulated (slow):\n# a 3 s corosync token and 10 s monitors, as for any busy or virtualised server.\n`
       : "# Storage is SHARED (a directory of the machine bind-mounted on the active server), not DRBD:\n# this kernel has no DRBD module (lab up --drbd gives VMs with real DRBD).\n") +
     (s.manager === "heartbeat" ? "# Heartbeat labs run without fencing: the lab fence device is a Pacemaker STONITH agent.\n" : "") +
     stringify(labCluster(s), { lineWidth: 0 })

@@ -8,14 +8,22 @@
 dir=$1
 user=$2
 [ -d "$dir" ] && [ -n "$user" ] || { echo "usage: $0 DIR USER" >&2; exit 2; }
+# oarsub's answer goes to a file of its own per call, never through a pipe: oarsub runs as
+# user oar (sudo in OAR's wrapper) and outlives the timeout that kills su; as the writer of a
+# command substitution's pipe it kept the loop waiting for ever (seen on the lab's VMs).
+n=0
 while [ ! -e "$dir/stop" ]; do
+  n=$((n + 1))
+  out="$dir/oarsub.out.$n"
   t=$(date +%s.%N)
   when=$(date -d '+1 day' '+%F %T')
-  o=$(timeout 10 su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" 2>&1)
+  timeout -k 5 10 su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" > "$out" 2>&1 < /dev/null
+  o=$(cat "$out")
+  rm -f "$out"
   id=$(printf '%s\n' "$o" | sed -n 's/^OAR_JOB_ID=//p')
   if [ -n "$id" ] && printf '%s' "$o" | grep -qE 'Reservation (not )?valid'; then
     echo "$t ack $id $(date +%s.%N)"
-    timeout 10 su - "$user" -c "oardel $id" >/dev/null 2>&1
+    timeout -k 5 10 su - "$user" -c "oardel $id" >/dev/null 2>&1 < /dev/null
   else
     echo "$t fail $(date +%s.%N)"
   fi >> "$dir/oarsub.log"
