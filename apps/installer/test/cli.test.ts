@@ -42,6 +42,10 @@ describe("oar-ha (bundled)", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("--colour");
     expect(oarHa(["validate", "a.yaml", "b.yaml"]).code).toBe(2);
+    // A server named without the cluster file: the file is taken as given, the server is missing.
+    const s = oarHa(["standby", "srv-a"]);
+    expect([s.code, s.err]).toEqual([2, "error OARHA901 Missing required positional argument: NODE\n  fix: see oar-ha standby --help\n"]);
+    expect(oarHa(["maintenance", "oar-ha.yaml", "sideways"]).err).toContain("maintenance sideways: say on or off");
   });
 
   it("says which file is missing, with exit 3", () => {

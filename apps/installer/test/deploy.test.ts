@@ -39,9 +39,9 @@ function snapshot(): Map<string, string> {
 
 /** The combinations the issue asks for; the first also carries the bad-situation checks. */
 const SCENARIOS = [
-  { name: "two-node PostgreSQL Pacemaker", up: [], db: "postgresql", badSituations: true },
-  { name: "four-node MariaDB Pacemaker", up: ["--servers", "4", "--db", "mariadb"], db: "mariadb", badSituations: false },
-  { name: "two-node MariaDB Heartbeat", up: ["--manager", "heartbeat", "--db", "mariadb"], db: "mariadb", badSituations: false },
+  { name: "two-node PostgreSQL Pacemaker", up: [], db: "postgresql", manager: "pacemaker", badSituations: true },
+  { name: "four-node MariaDB Pacemaker", up: ["--servers", "4", "--db", "mariadb"], db: "mariadb", manager: "pacemaker", badSituations: false },
+  { name: "two-node MariaDB Heartbeat", up: ["--manager", "heartbeat", "--db", "mariadb"], db: "mariadb", manager: "heartbeat", badSituations: false },
 ] as const;
 
 /** Rows in OAR's schema table, asked on the server that holds the DB now. */
@@ -171,6 +171,62 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect(r.code, r.err).toBe(0);
     expect((JSON.parse(r.out) as { changed: string[] }).changed).toEqual([]);
   }, 300_000);
+
+  it("day 2: standby and unstandby, switchover --to, maintenance on and off, a failure cleaned up; status says degraded meanwhile", () => {
+    const vipHolder = () => (JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { vipHolder: string }).vipHolder;
+    const holder = vipHolder();
+    const sb = oarHa(["standby", clusterFile, holder]);
+    expect(sb.code, sb.err).toBe(0);
+    expect(vipHolder()).not.toBe(holder);
+    if (sc.manager === "heartbeat") {
+      // Heartbeat's standby is a handover, not a state: nothing to undo, no maintenance mode, no failure history.
+      expect(oarHa(["status", clusterFile]).code).toBe(0);
+      for (const args of [["unstandby", clusterFile, holder], ["maintenance", clusterFile, "on"], ["cleanup", clusterFile]]) {
+        const r = oarHa(args);
+        expect(r.code, r.err).toBe(4);
+        expect(r.err).toMatch(/OARHA507 Heartbeat 3 \(haresources\) has no /);
+      }
+    } else {
+      const degraded = oarHa(["status", clusterFile]);
+      expect(degraded.code, degraded.out).toBe(5);
+      expect(degraded.out).toMatch(new RegExp(`^WARN +node ${holder} +online \\(standby\\): .*oar-ha unstandby ${holder}`, "m"));
+      const refused = oarHa(["switchover", clusterFile, "--to", holder]);
+      expect(refused.code, refused.err).toBe(4);
+      expect(refused.err).toContain(`oar-ha unstandby ${holder}`);
+      expect(oarHa(["unstandby", clusterFile, holder]).code).toBe(0);
+      expect(oarHa(["status", clusterFile]).code).toBe(0);
+      // Maintenance: services keep running, status degraded, apply refused before any change.
+      expect(oarHa(["maintenance", clusterFile, "on"]).code).toBe(0);
+      const inMaintenance = oarHa(["status", clusterFile]);
+      expect(inMaintenance.code, inMaintenance.out).toBe(5);
+      expect(inMaintenance.out).toMatch(/^WARN +maintenance mode +on: /m);
+      expect(inMaintenance.out).toMatch(/^ok +Almighty through the VIP/m);
+      const apply = oarHa(["apply", clusterFile, "--yes"]);
+      expect(apply.code).not.toBe(0);
+      expect(apply.err).toMatch(/cluster: is in maintenance mode[\s\S]*oar-ha maintenance off/);
+      expect(oarHa(["maintenance", clusterFile, "off"]).code).toBe(0);
+      // A failure recorded on a server that does not run the resource: status names it, cleanup clears it.
+      // The OAR servers are srv-a and srv-b in both lab topologies: the one not holding the OAR VIP.
+      const failOn = ["srv-a", "srv-b"].find((n) => n !== vipHolder()) ?? "";
+      expect(inHost(vipHolder(), `crm_resource --fail --resource oar-server --node ${failOn}`).code).toBe(0);
+      // Pacemaker records it and stops what it believes runs there; wait until it has settled.
+      let failed = oarHa(["status", clusterFile]);
+      for (let i = 0; i < 30 && !(failed.code === 5 && /failed actions/.test(failed.out)); i++) {
+        spawnSync("sleep", ["2"]);
+        failed = oarHa(["status", clusterFile]);
+      }
+      expect(failed.code, failed.out).toBe(5);
+      expect(failed.out).toMatch(new RegExp(`^WARN +failed actions +.*oar-server on ${failOn}`, "m"));
+      const clean = oarHa(["cleanup", clusterFile, "--resource", "oar-server"]);
+      expect(clean.code, clean.err).toBe(0);
+      expect(clean.err).toMatch(new RegExp(`cleared: .* of oar-server on ${failOn}`));
+      expect(oarHa(["cleanup", clusterFile, "--resource", "nope"]).err).toMatch(/no resource nope in this cluster/);
+    }
+    const back = oarHa(["switchover", clusterFile, "--to", holder]);
+    expect(back.code, back.err).toBe(0);
+    expect(vipHolder()).toBe(holder);
+    expect(oarHa(["status", clusterFile]).code).toBe(0);
+  }, 600_000);
 
   it("a secrets file the database was not made with is refused before any change, naming the account and the file", () => {
     const deployed = snapshot();

@@ -9,8 +9,12 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   render: { description: "Write every host's files into a local tree; touches no host", load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>) },
   plan: { description: "Show what apply would change on each host, as diffs", load: () => import("./commands/plan.js").then((m) => m.default as CommandDef<ArgsDef>) },
   apply: { description: "Deploy the cluster over SSH (re-runnable, resumable, with backups)", load: () => import("./commands/apply.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  status: { description: "Health of the deployed cluster (exit 1 when unhealthy)", load: () => import("./commands/status.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  switchover: { description: "Planned move to the other server, waiting until healthy", load: () => import("./commands/switchover.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  status: { description: "Health of the deployed cluster (exit 5 degraded, 6 unhealthy)", load: () => import("./commands/status.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  switchover: { description: "Planned move to the other server (--to NODE), waiting until healthy", load: () => import("./commands/switchover.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  cleanup: { description: "Clear Pacemaker's failure history so a resource may run everywhere again", load: () => import("./commands/day2.js").then((m) => m.cleanupCommand as CommandDef<ArgsDef>) },
+  maintenance: { description: "on: the cluster stops acting, services keep running; off: it acts again", load: () => import("./commands/day2.js").then((m) => m.maintenanceCommand as CommandDef<ArgsDef>) },
+  standby: { description: "Take a server out of service: its services move to the other server", load: () => import("./commands/day2.js").then((m) => m.standbyCommand as CommandDef<ArgsDef>) },
+  unstandby: { description: "Let a server in standby host services again", load: () => import("./commands/day2.js").then((m) => m.unstandbyCommand as CommandDef<ArgsDef>) },
   verify: { description: "DRBD online verify: every block compared between the servers", load: () => import("./commands/verify.js").then((m) => m.default as CommandDef<ArgsDef>) },
   "split-brain": { description: "Show a DRBD split brain side by side; --keep SERVER resolves it", load: () => import("./commands/split-brain.js").then((m) => m.default as CommandDef<ArgsDef>) },
   uninstall: { description: "Stop the cluster, restore every replaced file; data stays", load: () => import("./commands/uninstall.js").then((m) => m.default as CommandDef<ArgsDef>) },
@@ -19,6 +23,12 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   bench: { description: "What DRBD costs the database: local vs DRBD vs saturated link (the 2009 benchmark)", load: () => import("./commands/bench.js").then((m) => m.default as CommandDef<ArgsDef>) },
   lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
 };
+
+const EXIT_LINE = `Exit codes: 0 ok, 1 invalid input (or a failed drill or check), 2 wrong usage,
+  3 a file or host could not be read or reached,
+  4 refused (it would overwrite files, or the cluster is not in a state where the command may act),
+  5 degraded (status, switchover: the services run but could not fail over, or failures are kept),
+  6 unhealthy (status, switchover: a service is down).`;
 
 function topHelp(version: string): string {
   const names = Object.keys(commands);
@@ -38,8 +48,9 @@ Examples:
   oar-ha render oar-ha.yaml --out oar-ha-render
   oar-ha lab up && oar-ha validate /mnt/oar-ha-lab/oar-ha.yaml
   oar-ha lab exec srv-a -- crm_mon -1
+  oar-ha standby oar-ha.yaml srv-a        oar-ha switchover oar-ha.yaml --to srv-a
 
-Exit codes: 0 ok, 1 invalid cluster or secrets file, 2 wrong usage, 3 a file could not be read or written, 4 refused to overwrite.
+${EXIT_LINE}
 `;
 }
 
@@ -57,8 +68,6 @@ function unknownFlags(raw: readonly string[], def: ArgsDef): string[] {
     .filter((x) => !known.has(x) && !(x.startsWith("no-") && known.has(x.slice(3))));
 }
 
-const EXIT_LINE =
-  "Exit codes: 0 ok, 1 invalid input (or a failed drill or check), 2 wrong usage, 3 a file or host could not be read or reached, 4 refused (it would overwrite files, or the cluster is not in a state where the command may act), 5 degraded (status, switchover: the services run but the cluster could not fail over, or keeps failures), 6 unhealthy (a service is down).";
 
 /** Colour only for a terminal: NO_COLOR turns it off, FORCE_COLOR on (https://no-color.org). */
 function colour(stream: NodeJS.WriteStream): boolean {
@@ -124,13 +133,18 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     if (isOarHaError(e)) {
       process.stderr.write(`error ${e.code} ${e.message}\n`);
       // 4xx thrown by a command: the cluster is not in a state where it may act (refused, nothing done).
-      return e.code === "OARHA103" ? EXIT.io : e.code === "OARHA102" ? EXIT.invalid : /^OARHA4/.test(e.code) ? EXIT.refused : EXIT.usage;
+      return e.code === "OARHA103" ? EXIT.io : e.code === "OARHA102" ? EXIT.invalid : /^OARHA(4..|50[67])$/.test(e.code) ? EXIT.refused : EXIT.usage;
     }
     if (e instanceof Error && e.name === "CommandError") {
       process.stderr.write(`error OARHA103 ${e.message}\n  the run stopped here; fix the cause and run the same command again: it resumes\n`);
       return EXIT.io;
     }
     const err = e as NodeJS.ErrnoException;
+    // citty's own argument errors (a missing positional): wrong usage, not an I/O failure.
+    if (err.code === "EARG") {
+      process.stderr.write(`error OARHA901 ${err.message}\n  fix: see oar-ha ${name} --help\n`);
+      return EXIT.usage;
+    }
     if (err.code && /^E[A-Z]+$/.test(err.code)) {
       process.stderr.write(`error OARHA103 ${err.message}\n`);
       return EXIT.io;

@@ -365,6 +365,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (why) throw new OarHaError("OARHA103", `${s.id} does not apply here: ${why}`);
   const lab = env.target === "lab" ? loadLab(env.labRoot) : undefined;
   const st0 = await managerState(c, env.transports);
+  if (st0.crm?.maintenance) throw new OarHaError("OARHA506", "the cluster is in maintenance mode: it would not react to the fault\n  fix: oar-ha maintenance off, then drill");
   if (!st0.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
   const holderBefore = holderOf(st0, "db");
   await startWorkload(env);

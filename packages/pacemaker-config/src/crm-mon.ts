@@ -58,6 +58,8 @@ export interface CrmStatus {
   readonly failedActions: number;
   readonly failures: readonly CrmFailure[];
   readonly failCounts: readonly CrmFailCount[];
+  /** maintenance-mode is on: Pacemaker watches and recovers nothing. */
+  readonly maintenance: boolean;
 }
 
 /** Pacemaker's INFINITY, as crm_mon prints it in fail-count. */
@@ -118,7 +120,8 @@ export function parseCrmMon(xml: string): CrmStatus {
       failCounts.push({ resource: a.id ?? "", node: n[1] ?? "", count, threshold, banned: count >= threshold });
     }
   }
-  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failedActions: failures.length, failures, failCounts };
+  const maintenance = attrs(/<cluster_options [^>]*>/.exec(xml)?.[0] ?? "")["maintenance-mode"] === "true";
+  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failedActions: failures.length, failures, failCounts, maintenance };
 }
 
 /** Every resource is running (Started, or Promoted/Unpromoted for clones) and none failed. */

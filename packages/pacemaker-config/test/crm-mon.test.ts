@@ -54,3 +54,8 @@ it("a cluster without failures has none", () => {
   const s = parseCrmMon(clean);
   expect([s.failures, s.failCounts, s.failedActions]).toEqual([[], [], 0]);
 });
+
+it("reads maintenance mode from the cluster options", () => {
+  expect(parseCrmMon(xml).maintenance).toBe(false);
+  expect(parseCrmMon(xml.replace('maintenance-mode="false"', 'maintenance-mode="true"')).maintenance).toBe(true);
+});

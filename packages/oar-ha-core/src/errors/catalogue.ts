@@ -50,6 +50,8 @@ export const catalogue = {
   HeartbeatTiming: entry("OARHA503", "Heartbeat timing rules broken"),
   HeartbeatNoMonitoring: entry("OARHA504", "Heartbeat haresources mode does not monitor services"),
   ManagerFieldIgnored: entry("OARHA505", "Settings for the other cluster manager are ignored"),
+  ManagerRefused: entry("OARHA506", "The cluster is not in a state where the command may act (maintenance on, a server not a member, nowhere to move the services)"),
+  ManagerLacks: entry("OARHA507", "The cluster manager has no such operation (Heartbeat 3: no maintenance mode, no failure history)"),
 
   FencingNone: entry("OARHA601", "No fencing without an explicit risk flag"),
   FencingCoverage: entry("OARHA602", "Fencing does not cover every server"),

@@ -10,6 +10,7 @@ import { RELOAD_SSHD, keytabStatus } from "./kerberos.js";
 import { drbdProblems, drbdStates, drbdStorage, type DrbdState } from "./drbd.js";
 import { backingDevice } from "@oar-ha/drbd-config";
 import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
+import { refuseInMaintenance } from "./day2.js";
 import { CRM_INFINITY, type CrmStatus } from "@oar-ha/pacemaker-config";
 
 /*
@@ -103,7 +104,12 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   const checks: Check[] = [];
   const m = await managerState(c, t);
   checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
-  for (const n of m.nodes) checks.push({ name: `node ${n.name}`, ok: n.online, detail: n.detail, degraded: true });
+  for (const n of m.nodes) {
+    const standby = n.online && n.detail.includes("standby");
+    checks.push({ name: `node ${n.name}`, ok: n.online && !standby, detail: standby ? `${n.detail}: it takes no services, so a failover has nowhere to go (fix: oar-ha unstandby ${n.name})` : n.detail, degraded: true });
+  }
+  if (m.crm?.maintenance)
+    checks.push({ name: "maintenance mode", ok: false, degraded: true, detail: "on: the cluster watches and recovers nothing, and would not fail over (fix: oar-ha maintenance off)" });
   for (const g of m.groups) {
     checks.push({ name: `VIP ${g.vip}`, ok: g.holder !== undefined, detail: g.holder ? `on ${g.holder}` : g.detail });
     checks.push({ name: `services (${g.id === "all" ? "storage, DB, OAR server" : g.id === "db" ? "storage, DB" : "OAR server"})`, ok: g.running, detail: g.detail });
@@ -228,16 +234,25 @@ const HB_STANDBY = "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d
  * healthy. Pacemaker: `crm resource move`, then the constraint is cleared (stickiness keeps
  * the services there). Heartbeat: `hb_standby` on the holder, which hands its resources over.
  */
-export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, o: { timeoutMs?: number; log?: (m: string) => void } = {}): Promise<Record<string, string>> {
+export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, o: { timeoutMs?: number; log?: (m: string) => void; to?: string } = {}): Promise<Record<string, string>> {
+  if (o.to !== undefined && !serviceGroups(c).some((g) => g.nodes.some((n) => n.name === o.to)))
+    throw new OarHaError("OARHA901", `--to ${o.to}: not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
+  await refuseInMaintenance(c, t, "a switchover");
   const st = await managerState(c, t);
   if (!st.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy (${describeProblems(st)}): a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services`);
+  const target = o.to === undefined ? undefined : st.nodes.find((n) => n.name === o.to);
+  if (target && /standby/.test(target.detail)) throw new OarHaError("OARHA506", `--to ${o.to}: that server is in standby and takes no services\n  fix: oar-ha unstandby ${o.to} first`);
   const first = t.get(c.nodes[0]?.name ?? "");
   if (!first) throw new OarHaError("OARHA103", "no connection to the first server");
   const moves: Record<string, string> = {};
   for (const g of serviceGroups(c)) {
     const from = st.groups.find((x) => x.id === g.id)?.holder;
-    const to = g.nodes.find((n) => n.name !== from)?.name;
-    if (!from || !to) continue;
+    // --to NODE moves the groups NODE belongs to (and that run elsewhere); without it, every group to its other server.
+    const to = o.to === undefined ? g.nodes.find((n) => n.name !== from)?.name : g.nodes.some((n) => n.name === o.to) ? o.to : undefined;
+    if (!from || !to || to === from) {
+      if (from && to === from) o.log?.(`${g.id === "all" ? "the services run" : `the ${g.id} group runs`} on ${to} already`);
+      continue;
+    }
     o.log?.(`moving ${g.id === "all" ? "the services" : `the ${g.id} group`} from ${from} to ${to}`);
     if (c.manager === "pacemaker") {
       const id = `g-${groupSuffix(g)}`;

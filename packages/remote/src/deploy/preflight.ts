@@ -59,6 +59,8 @@ export async function preflight(ctx: DeployContext, atStart: ManagerState): Prom
       if ((await tcp(vip, 22)) || (await tcp(vip, ctx.cluster.oar.serverPort))) out.push({ host: "network", message: `something already answers on the VIP ${vip}`, fix: "choose a free address for the VIP" });
     }
   }
+  if (running && c.manager === "pacemaker" && atStart.crm?.maintenance)
+    out.push({ host: "cluster", message: "is in maintenance mode: Pacemaker would not start, stop or check what apply changes", fix: "oar-ha maintenance off, then apply" });
   if (running) {
     // The database keeps the passwords it was made with; oar.conf would get this file's.
     const { host, refused } = await dbLoginRefusals(ctx, atStart);

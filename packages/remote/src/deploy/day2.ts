@@ -1,0 +1,114 @@
+import { OarHaError, serviceGroups, type Cluster } from "@oar-ha/core";
+import { parseCrmMon, type CrmFailure } from "@oar-ha/pacemaker-config";
+import { run, shq, type Transport } from "../transport.js";
+import { describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
+
+/*
+ * The day-2 operations a crmsh/pcs user reaches for: cleanup, maintenance, standby and
+ * unstandby. Each acts through the first server that answers, refuses clearly where it would
+ * be unsafe, and says where Heartbeat 3 has no such thing.
+ */
+
+/** The first server that answers (a dead server must not stop an admin from acting). */
+async function anyServer(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<Transport> {
+  for (const n of c.nodes) {
+    const tr = t.get(n.name);
+    if (tr && (await tr.exec("true", { timeoutMs: 10_000 }).then((r) => r.code === 0).catch(() => false))) return tr;
+  }
+  throw new OarHaError("OARHA103", "no server of the cluster answers over SSH\n  fix: check that at least one server is up and reachable (oar-ha status)");
+}
+
+const heartbeatLacks = (what: string, instead: string) =>
+  new OarHaError("OARHA507", `Heartbeat 3 (haresources) has no ${what}\n  ${instead}`);
+
+/** Pacemaker's maintenance mode: the cluster stops acting (no monitor, no recovery, no failover) while the services keep running. */
+export async function maintenanceState(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<boolean> {
+  if (c.manager !== "pacemaker") return false;
+  const r = await (await anyServer(c, t)).exec("crm_attribute --type crm_config --name maintenance-mode --query --quiet 2>/dev/null", { timeoutMs: 30_000 });
+  return r.stdout.trim() === "true";
+}
+
+export async function setMaintenance(c: Cluster, t: ReadonlyMap<string, Transport>, on: boolean): Promise<{ changed: boolean }> {
+  if (c.manager !== "pacemaker") throw heartbeatLacks("maintenance mode", "fix: to work on a server, move the services away first (oar-ha switchover), then stop heartbeat on that server");
+  const was = await maintenanceState(c, t);
+  if (was === on) return { changed: false };
+  await run(await anyServer(c, t), `crm_attribute --type crm_config --name maintenance-mode --update ${on ? "true" : "false"}`, { timeoutMs: 60_000 });
+  if (!on) {
+    // Leaving maintenance: Pacemaker re-probes every resource; wait until it has seen them run.
+    const { state, done } = await waitState(c, t, (s) => s.healthy, 180_000);
+    if (!done) throw new OarHaError("OARHA103", `maintenance is off, but the cluster is not healthy after 180 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
+  }
+  return { changed: true };
+}
+
+/** Refuses an operation that changes the cluster while maintenance mode is on (the cluster would not act on it). */
+export async function refuseInMaintenance(c: Cluster, t: ReadonlyMap<string, Transport>, what: string): Promise<void> {
+  if (await maintenanceState(c, t)) throw new OarHaError("OARHA506", `the cluster is in maintenance mode: ${what} now would not be acted upon by the cluster\n  fix: oar-ha maintenance off first (or wait for whoever turned it on)`);
+}
+
+/** Clears Pacemaker's failure history (fail counts, failed actions), of one resource or all; returns what was cleared. */
+export async function cleanup(c: Cluster, t: ReadonlyMap<string, Transport>, resource?: string): Promise<CrmFailure[]> {
+  if (c.manager !== "pacemaker") throw heartbeatLacks("failure history", "nothing to clean: Heartbeat does not count failures (oar-ha status shows what runs)");
+  const tr = await anyServer(c, t);
+  const st = await tr.exec("crm_mon -1 --output-as=xml", { timeoutMs: 30_000 });
+  if (st.code !== 0) throw new OarHaError("OARHA103", `crm_mon does not answer on ${tr.host}\n  fix: is Pacemaker running there? (oar-ha status)`);
+  const crm = parseCrmMon(st.stdout);
+  if (resource !== undefined && !crm.resources.some((r) => r.id === resource)) {
+    const ids = crm.resources.map((r) => r.id).join(", ");
+    throw new OarHaError("OARHA901", `no resource ${resource} in this cluster\n  fix: name one of ${ids}, or none to clean every resource`);
+  }
+  const cleared = crm.failures.filter((f) => resource === undefined || f.resource === resource);
+  const banned = crm.failCounts.filter((f) => resource === undefined || f.resource === resource);
+  if (!cleared.length && !banned.length) return [];
+  await run(tr, `crm_resource --cleanup${resource !== undefined ? ` --resource ${shq(resource)}` : ""} >/dev/null`, { timeoutMs: 120_000 });
+  return cleared;
+}
+
+const isServer = (c: Cluster, node: string) => c.nodes.some((n) => n.name === node);
+
+/**
+ * standby NODE: the server keeps its membership but hosts nothing; its services move to the
+ * other server of each group. Refused when that would stop a service (no other server of a
+ * group it holds is an online member), in maintenance mode, and for a server not in the
+ * cluster. Heartbeat: `hb_standby` on that server (it is not a state Heartbeat keeps: the
+ * server takes services again on the next failover).
+ */
+export async function standby(c: Cluster, t: ReadonlyMap<string, Transport>, node: string, o: { log?: (m: string) => void } = {}): Promise<{ changed: boolean; state: ManagerState }> {
+  if (!isServer(c, node)) throw new OarHaError("OARHA901", `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
+  await refuseInMaintenance(c, t, `standby ${node}`);
+  const st = await managerState(c, t);
+  for (const g of serviceGroups(c).filter((x) => x.nodes.some((n) => n.name === node))) {
+    const others = g.nodes.filter((n) => n.name !== node).map((n) => n.name);
+    const online = others.filter((o2) => st.nodes.find((n) => n.name === o2)?.online && !/standby/.test(st.nodes.find((n) => n.name === o2)?.detail ?? ""));
+    if (!online.length) throw new OarHaError("OARHA506", `standby ${node} would stop the ${g.id === "all" ? "services" : `${g.id} group`}: no other server of the group is an online member (${others.map((x) => `${x} ${st.nodes.find((n) => n.name === x)?.detail ?? "unknown"}`).join(", ")})\n  fix: bring the other server back first (oar-ha status)`);
+  }
+  if (c.manager === "pacemaker") {
+    if (st.nodes.find((n) => n.name === node)?.detail.includes("standby")) return { changed: false, state: st };
+    o.log?.(`${node}: standby on (its services move to the other server)`);
+    await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --update on --lifetime forever`, { timeoutMs: 60_000 });
+  } else {
+    const holds = st.groups.some((g) => g.holder === node);
+    if (!holds) return { changed: false, state: st };
+    const tr = t.get(node);
+    if (!tr) throw new OarHaError("OARHA103", `no connection to ${node}`);
+    o.log?.(`${node}: hb_standby (its services move to the other server)`);
+    await run(tr, "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d/hb_standby ] && exec $d/hb_standby all; done; echo 'hb_standby not found' >&2; exit 1");
+  }
+  const away = (s: ManagerState) => s.groups.every((g) => g.running && g.holder !== undefined && g.holder !== node);
+  const { state, done } = await waitState(c, t, away, 240_000);
+  if (!done) throw new OarHaError("OARHA103", `${node} is in standby but the services did not settle elsewhere in 240 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
+  return { changed: true, state };
+}
+
+/** unstandby NODE: the server may host services again (they stay where they are: stickiness). */
+export async function unstandby(c: Cluster, t: ReadonlyMap<string, Transport>, node: string): Promise<{ changed: boolean; state: ManagerState }> {
+  if (!isServer(c, node)) throw new OarHaError("OARHA901", `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
+  if (c.manager !== "pacemaker") throw heartbeatLacks("standby state", `nothing to undo: after hb_standby, ${node} takes the services again on the next failover or oar-ha switchover`);
+  await refuseInMaintenance(c, t, `unstandby ${node}`);
+  const st = await managerState(c, t);
+  if (!st.nodes.find((n) => n.name === node)?.detail.includes("standby")) return { changed: false, state: st };
+  await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --delete --lifetime forever`, { timeoutMs: 60_000 });
+  const { state, done } = await waitState(c, t, (s) => s.healthy && !s.nodes.some((n) => n.name === node && n.detail.includes("standby")), 120_000);
+  if (!done) throw new OarHaError("OARHA103", `${node} left standby but the cluster is not healthy after 120 s (${describeProblems(state)})`);
+  return { changed: true, state };
+}
