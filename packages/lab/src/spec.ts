@@ -56,6 +56,12 @@ export interface LabDrbd {
   /** The data disk (/dev/vdb, one partition /dev/vdb1) of each VM. */
   readonly diskMiB: number;
   readonly memoryMiB: number;
+  /**
+   * vCPUs per VM. Two: under software emulation one vCPU is one host thread, and the active
+   * server's OAR daemons, monitors and database saturated it (monitors timed out); with two
+   * (multi-threaded TCG) the active VM uses the host's idle core while the passive idles.
+   */
+  readonly cpus: number;
   /** The volume group the lab makes on /dev/vdb1 for `lvm` backing (what a site would have before oar-ha). */
   readonly volumeGroup: string;
   /** Size of the DRBD backing volume or loop file. */
@@ -137,7 +143,7 @@ export function labSpec(o: LabOptions = {}): LabSpec {
     fence: { address: a(2), port: 2222 },
     vips: { oar: a(100), db: a(101) },
     hosts,
-    ...(o.drbd ? { drbd: { backing: o.drbd, diskMiB: 1024, memoryMiB: 1536, volumeGroup: "vg0", size: "512M" } } : {}),
+    ...(o.drbd ? { drbd: { backing: o.drbd, diskMiB: 1024, memoryMiB: 1536, cpus: 2, volumeGroup: "vg0", size: "512M" } } : {}),
   };
 }
 

@@ -17,15 +17,18 @@ while [ ! -e "$dir/stop" ]; do
   out="$dir/oarsub.out.$n"
   t=$(date +%s.%N)
   when=$(date -d '+1 day' '+%F %T')
-  timeout -k 5 10 su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" > "$out" 2>&1 < /dev/null
+  timeout -k 5 20 su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" > "$out" 2>&1 < /dev/null
   o=$(cat "$out")
   rm -f "$out"
   id=$(printf '%s\n' "$o" | sed -n 's/^OAR_JOB_ID=//p')
   if [ -n "$id" ] && printf '%s' "$o" | grep -qE 'Reservation (not )?valid'; then
     echo "$t ack $id $(date +%s.%N)"
-    timeout -k 5 10 su - "$user" -c "oardel $id" >/dev/null 2>&1 < /dev/null
   else
     echo "$t fail $(date +%s.%N)"
   fi >> "$dir/oarsub.log"
+  # Deleted even when no answer came: OAR records the reservation before the scheduler judges
+  # it, and OAR's admission rule refuses a user's third waiting reservation (every later call
+  # failed on the lab's slow VMs once two unanswered ones were left).
+  [ -n "$id" ] && timeout -k 5 20 su - "$user" -c "oardel $id" >/dev/null 2>&1 < /dev/null
   sleep 1
 done
