@@ -20,9 +20,10 @@ export default defineCommand({
     json: { type: "boolean", description: "Machine-readable output" },
   },
   async run({ args }) {
-    const s = await openSession(args.file, args.secrets, false);
+    // Whatever answers: a status is most needed when a server is down.
+    const s = await openSession(args.file, args.secrets, false, { partial: true });
     try {
-      const st = await clusterStatus(s.cluster, s.transports, { files: s.files });
+      const st = await clusterStatus(s.cluster, s.transports, { files: s.files, unreachable: s.unreachable });
       if (args.json) json({ verdict: st.verdict, healthy: st.healthy, vipHolder: st.vipHolder ?? null, checks: st.checks, manager: { name: st.manager.manager, nodes: st.manager.nodes, groups: st.manager.groups }, resources: st.manager.crm?.resources ?? [], ...(st.drbd ? { drbd: st.drbd } : {}) });
       else {
         const w = Math.max(...st.checks.map((c) => c.name.length));

@@ -100,8 +100,11 @@ export async function driftChecks(files: readonly RenderedFile[], t: ReadonlyMap
  * Health of the whole stack, each check with a sentence; `healthy` when every check passes.
  * With `files` (what apply would write), each managed file is compared too.
  */
-export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport>, o: { files?: readonly RenderedFile[] } = {}): Promise<ClusterStatus> {
+export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport>, o: { files?: readonly RenderedFile[]; unreachable?: readonly { host: string; error: string }[] } = {}): Promise<ClusterStatus> {
   const checks: Check[] = [];
+  // Judged from the hosts that answer; each one that does not is a line of its own.
+  for (const u of o.unreachable ?? []) checks.push({ name: `host ${u.host}`, ok: false, degraded: true, detail: `not reachable over SSH (${u.error.split("\n")[0]}): judged from the others` });
+  if (!c.nodes.some((n) => t.has(n.name))) throw new OarHaError("OARHA103", `no server of the cluster answers over SSH (${c.nodes.map((n) => n.name).join(", ")}): the cluster cannot be judged\n  fix: check the servers are up and reachable from here (ssh to each)`);
   const m = await managerState(c, t);
   checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
   for (const n of m.nodes) {
@@ -119,8 +122,10 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
     // Every server's qdevice connected to the witness: a lost witness is harmless until the next failure.
     const states = await Promise.all(
       c.nodes.map(async (n) => {
-        const r = await t.get(n.name)?.exec("corosync-qdevice-tool -s 2>&1 | sed -n 's/^State:[[:space:]]*//p'");
-        return `${n.name} ${r?.stdout.trim() || "no qdevice"}`;
+        const tr = t.get(n.name);
+        if (!tr) return `${n.name} not reachable`;
+        const r = await tr.exec("corosync-qdevice-tool -s 2>&1 | sed -n 's/^State:[[:space:]]*//p'");
+        return `${n.name} ${r.stdout.trim() || "no qdevice"}`;
       }),
     );
     checks.push({ name: `quorum witness ${w.name}`, ok: states.every((x) => x.endsWith(" Connected")), detail: states.join(", "), degraded: true });
@@ -128,7 +133,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   if (m.crm) checks.push(...failureChecks(m.crm));
   const vipHolder = holderOf(m, "oar");
   // From a client's seat: a frontend (or the first OAR server) talks to the DB and Almighty through the VIP names.
-  const client = hostsWithRole(c, "frontend")[0]?.name ?? oarServers(c)[0]?.name ?? "";
+  const client = [...hostsWithRole(c, "frontend").map((h) => h.name), ...oarServers(c).map((n) => n.name)].find((h) => t.has(h)) ?? "";
   const ct = t.get(client);
   if (ct) {
     const db = await ct.exec("timeout 15 oarstat >/dev/null 2>&1 && echo ok", { timeoutMs: 20_000 });
@@ -138,7 +143,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
     checks.push({ name: "Almighty through the VIP", ok: al.stdout.includes("ok"), detail: `${c.vips.oar.hostname}:${port} ${al.stdout.includes("ok") ? "accepts" : "refuses"} connections` });
   }
   const bad: string[] = [];
-  for (const h of [...oarServers(c).map((n) => n.name), ...hostsWithRole(c, "frontend").map((x) => x.name), ...hostsWithRole(c, "compute").map((x) => x.name)]) {
+  for (const h of [...oarServers(c).map((n) => n.name), ...hostsWithRole(c, "frontend").map((x) => x.name), ...hostsWithRole(c, "compute").map((x) => x.name)].filter((x) => t.has(x))) {
     const r = await t.get(h)?.exec("grep -E '^SERVER_HOSTNAME=' /etc/oar/oar.conf | tail -1");
     if (!r?.stdout.includes(`"${c.vips.oar.hostname}"`)) bad.push(`${h}: ${r?.stdout.trim() || "no SERVER_HOSTNAME"}`);
   }
@@ -147,7 +152,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   if (c.kerberos) checks.push(...keytabChecks(await keytabStatus(c, t)));
   const drbd = c.storage.kind === "drbd" ? await drbdStates(c, t) : undefined;
   if (drbd) checks.push(...drbdChecks(drbd, m.groups.some((g) => (g.id === "all" || g.id === "db") && g.holder !== undefined)));
-  if (o.files) checks.push(...(await driftChecks(o.files, t)));
+  if (o.files) checks.push(...(await driftChecks(o.files.filter((f) => t.has(f.host)), t)));
   const verdict = verdictOf(checks);
   return { verdict, healthy: verdict === "healthy", checks, manager: m, ...(vipHolder ? { vipHolder } : {}), ...(drbd ? { drbd } : {}) };
 }
