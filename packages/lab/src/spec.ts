@@ -57,9 +57,9 @@ export interface LabDrbd {
   readonly diskMiB: number;
   readonly memoryMiB: number;
   /**
-   * vCPUs per VM. Two: under software emulation one vCPU is one host thread, and the active
-   * server's OAR daemons, monitors and database saturated it (monitors timed out); with two
-   * (multi-threaded TCG) the active VM uses the host's idle core while the passive idles.
+   * vCPUs per VM: one. Two would let the active VM use the host's idle core, but the guest then
+   * probes its virtio disks in parallel and their names change from boot to boot (the seed
+   * disk was not found, sshd never started; /dev/vdb1 is the cluster file's DRBD partition).
    */
   readonly cpus: number;
   /** The volume group the lab makes on /dev/vdb1 for `lvm` backing (what a site would have before oar-ha). */
@@ -143,7 +143,7 @@ export function labSpec(o: LabOptions = {}): LabSpec {
     fence: { address: a(2), port: 2222 },
     vips: { oar: a(100), db: a(101) },
     hosts,
-    ...(o.drbd ? { drbd: { backing: o.drbd, diskMiB: 1024, memoryMiB: 1536, cpus: 2, volumeGroup: "vg0", size: "512M" } } : {}),
+    ...(o.drbd ? { drbd: { backing: o.drbd, diskMiB: 1024, memoryMiB: 1536, cpus: 1, volumeGroup: "vg0", size: "512M" } } : {}),
   };
 }
 

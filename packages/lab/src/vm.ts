@@ -204,7 +204,7 @@ export async function startVmHost(s: LabSpec, h: LabHost, img: VmImage, o: { wai
   ]).flat();
   const args = [
     "netns", "exec", s.switchNetns, "qemu-system-x86_64",
-    "-name", h.name, "-machine", "q35", "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", String(s.drbd?.cpus ?? 2), "-m", String(s.drbd?.memoryMiB ?? 1536),
+    "-name", h.name, "-machine", "q35", "-accel", "tcg,thread=multi", "-cpu", "max", "-smp", String(s.drbd?.cpus ?? 1), "-m", String(s.drbd?.memoryMiB ?? 1536),
     "-kernel", img.kernel, "-initrd", img.initrd,
     "-append", `root=/dev/vda rw console=ttyS0 systemd.hostname=${h.name} net.ifnames=0 quiet`,
     // Flushes honoured (qcow2's own metadata too): a SIGKILL of qemu keeps what the guest flushed,
