@@ -3,7 +3,8 @@ import { isOarHaError } from "@oar-ha/core";
 import { EXIT } from "./io/output.js";
 
 /** Commands load lazily: `oar-ha validate` never evaluates the render or prompt code. */
-const commands: Record<string, { description: string; load: () => Promise<CommandDef<ArgsDef>> }> = {
+/** Every command: its one-line summary and its definition (loaded on demand). */
+export const COMMANDS: Record<string, { description: string; load: () => Promise<CommandDef<ArgsDef>> }> = {
   init: { description: "Write a new cluster file and its secrets file", load: () => import("./commands/init.js").then((m) => m.default as CommandDef<ArgsDef>) },
   validate: { description: "Check a cluster file; touches no host", load: () => import("./commands/validate.js").then((m) => m.default as CommandDef<ArgsDef>) },
   render: { description: "Write every host's files into a local tree; touches no host", load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>) },
@@ -24,31 +25,42 @@ const commands: Record<string, { description: string; load: () => Promise<Comman
   lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
 };
 
-const EXIT_LINE = `Exit codes: 0 ok, 1 invalid input (or a failed drill or check), 2 wrong usage,
+/** The examples of the top-level help and the man page. */
+export const EXAMPLES = `oar-ha init --name oar-prod --topology two-node --db postgresql \\
+  --nodes srv-a=10.0.0.11,srv-b=10.0.0.12 --oar-vip 10.0.0.100/24=oar.example.org \\
+  --storage drbd-lvm:vg0:20G --fencing ipmi:srv-a=10.0.1.11,srv-b=10.0.1.12 --yes
+oar-ha validate oar-ha.yaml
+oar-ha render oar-ha.yaml --out oar-ha-render
+oar-ha lab up && oar-ha validate /mnt/oar-ha-lab/oar-ha.yaml
+oar-ha lab exec srv-a -- crm_mon -1
+oar-ha standby oar-ha.yaml srv-a
+oar-ha switchover oar-ha.yaml --to srv-a`;
+
+/** Loads a command's definition by name. */
+export const loadCommand = (name: string): Promise<CommandDef<ArgsDef>> => {
+  const c = COMMANDS[name];
+  if (!c) throw new Error(`no command ${name}`);
+  return c.load();
+};
+
+export const EXIT_LINE = `Exit codes: 0 ok, 1 invalid input (or a failed drill or check), 2 wrong usage,
   3 a file or host could not be read or reached,
   4 refused (it would overwrite files, or the cluster is not in a state where the command may act),
   5 degraded (status, switchover: the services run but could not fail over, or failures are kept),
   6 unhealthy (status, switchover: a service is down).`;
 
 function topHelp(version: string): string {
-  const names = Object.keys(commands);
+  const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => n.length));
   return `oar-ha ${version}: high availability for the OAR batch scheduler
 
 Usage: oar-ha <command> [options]        oar-ha <command> --help
 
 Commands:
-${names.map((n) => `  ${n.padEnd(width)}  ${commands[n]?.description ?? ""}`).join("\n")}
+${names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]?.description ?? ""}`).join("\n")}
 
 Examples:
-  oar-ha init --name oar-prod --topology two-node --db postgresql \\
-    --nodes srv-a=10.0.0.11,srv-b=10.0.0.12 --oar-vip 10.0.0.100/24=oar.example.org \\
-    --storage drbd-lvm:vg0:20G --fencing ipmi:srv-a=10.0.1.11,srv-b=10.0.1.12 --yes
-  oar-ha validate oar-ha.yaml
-  oar-ha render oar-ha.yaml --out oar-ha-render
-  oar-ha lab up && oar-ha validate /mnt/oar-ha-lab/oar-ha.yaml
-  oar-ha lab exec srv-a -- crm_mon -1
-  oar-ha standby oar-ha.yaml srv-a        oar-ha switchover oar-ha.yaml --to srv-a
+${EXAMPLES.replace(/^/gm, "  ")}
 
 ${EXIT_LINE}
 `;
@@ -88,7 +100,7 @@ async function commandHelp(cmd: CommandDef<ArgsDef>): Promise<string> {
 /** Runs the CLI and returns the exit code (the caller exits). */
 export async function main(argv: readonly string[], version: string): Promise<number> {
   const [name, ...rest] = argv;
-  const helpOf = name === "help" && rest[0] ? commands[rest[0]] : undefined;
+  const helpOf = name === "help" && rest[0] ? COMMANDS[rest[0]] : undefined;
   if (helpOf) {
     process.stdout.write(await commandHelp(await helpOf.load()));
     return EXIT.ok;
@@ -101,9 +113,9 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     process.stdout.write(`${version}\n`);
     return EXIT.ok;
   }
-  const entry = commands[name];
+  const entry = COMMANDS[name];
   if (!entry) {
-    process.stderr.write(`error OARHA901 unknown command "${name}"\n  fix: use one of ${Object.keys(commands).join(", ")} (oar-ha --help)\n`);
+    process.stderr.write(`error OARHA901 unknown command "${name}"\n  fix: use one of ${Object.keys(COMMANDS).join(", ")} (oar-ha --help)\n`);
     return EXIT.usage;
   }
   try {
