@@ -48,6 +48,15 @@ describe("oar-ha (bundled)", () => {
     expect(oarHa(["maintenance", "oar-ha.yaml", "sideways"]).err).toContain("maintenance sideways: say on or off");
   });
 
+  it("prints a bash completion that completes commands and a command's options, loaded by a real bash", () => {
+    const r = oarHa(["completion", "bash"]);
+    expect(r.code, r.err).toBe(0);
+    const b = spawnSync("bash", ["-c", `${r.out}\nCOMP_WORDS=(oar-ha ma); COMP_CWORD=1; _oar_ha; echo \${COMPREPLY[*]}; COMP_WORDS=(oar-ha status --j); COMP_CWORD=2; _oar_ha; echo \${COMPREPLY[*]}`], { encoding: "utf8" });
+    expect(b.stdout).toBe("maintenance\n--json\n");
+    expect(oarHa(["completion", "zsh"]).out).toMatch(/^autoload -U \+X bashcompinit && bashcompinit\n/);
+    expect(oarHa(["completion", "fish"]).code).toBe(2);
+  });
+
   it("says which file is missing, with exit 3", () => {
     const r = oarHa(["validate", "/nonexistent/oar-ha.yaml"]);
     expect(r.code).toBe(3);
