@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, { description: string; load: () => Promise
   logs: { description: "oar.log of every OAR server merged in time order (--follow, --since, --job)", load: () => import("./commands/logs.js").then((m) => m.default as CommandDef<ArgsDef>) },
   drill: { description: "Break the cluster on purpose, measure outage and loss, audit", load: () => import("./commands/drill.js").then((m) => m.default as CommandDef<ArgsDef>) },
   bench: { description: "What DRBD costs the database: local vs DRBD vs saturated link (the 2009 benchmark)", load: () => import("./commands/bench.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  web: { description: "A live status page of the cluster in a browser (read only)", load: () => import("./commands/web.js").then((m) => m.default as CommandDef<ArgsDef>) },
   completion: { description: "Print the bash or zsh completion script (generated from these commands)", load: () => import("./commands/completion.js").then((m) => m.default as CommandDef<ArgsDef>) },
   lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
 };
