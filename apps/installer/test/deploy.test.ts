@@ -228,6 +228,40 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect(oarHa(["status", clusterFile]).code).toBe(0);
   }, 600_000);
 
+  it.runIf(sc.badSituations)("web: the page's JSON says healthy and holds no secret; a switchover reaches the page's event stream", async () => {
+    const web = spawn(process.execPath, [bin, "web", clusterFile, "--listen", "127.0.0.1:0", "--interval", "2"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    try {
+      let err = "";
+      web.stderr.on("data", (b: Buffer) => (err += b.toString()));
+      for (let i = 0; i < 100 && !/http:\/\/127\.0\.0\.1:\d+\//.test(err); i++) await new Promise((r) => setTimeout(r, 100));
+      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(err)?.[0] ?? "";
+      expect(url, err).not.toBe("");
+      let st = await fetch(`${url}status.json`);
+      for (let i = 0; i < 60 && st.status === 503; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        st = await fetch(`${url}status.json`);
+      }
+      const body = await st.text();
+      expect((JSON.parse(body) as { verdict: string }).verdict).toBe("healthy");
+      for (const secret of secretValues()) expect(body).not.toContain(secret);
+      const ctl = new AbortController();
+      const events = await fetch(`${url}events`, { signal: ctl.signal });
+      const reader = events.body!.getReader();
+      const from = (JSON.parse(body) as { vipHolder: string }).vipHolder;
+      const move = spawn(process.execPath, [bin, "switchover", clusterFile], { stdio: "ignore" });
+      let text = "";
+      const deadline = Date.now() + 120_000;
+      while (!new RegExp(`moved from ${from} to`).test(text) && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
+      ctl.abort();
+      await new Promise((r) => move.once("close", r));
+      expect(text).toMatch(new RegExp(`"text":"the services moved from ${from} to srv-[ab]"`));
+      for (const secret of secretValues()) expect(text).not.toContain(secret);
+    } finally {
+      web.kill("SIGTERM");
+      await new Promise((r) => web.once("close", r));
+    }
+  }, 300_000);
+
   it("a secrets file the database was not made with is refused before any change, naming the account and the file", () => {
     const deployed = snapshot();
     const other = variant("othersecrets", (y) => y);
