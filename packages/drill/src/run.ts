@@ -72,7 +72,15 @@ const frontend = (c: Cluster): string => {
 
 const RUN_DIR = "/var/lib/oar-ha/drill/run";
 
-async function startWorkload(env: DrillEnv): Promise<void> {
+/**
+ * How long one oarsub may take before the job loop counts it failed (s). `oarsub -r` waits for
+ * Almighty's scheduler: a second on real servers, but 19 s and more on the lab's emulated VMs,
+ * where a 20 s bound failed nearly every call.
+ */
+const OARSUB_BOUND_S = 20;
+const OARSUB_BOUND_EMULATED_S = 90;
+
+async function startWorkload(env: DrillEnv, oarsubBound: number): Promise<void> {
   const t = must(env, frontend(env.cluster));
   await t.exec(`touch ${RUN_DIR}/stop 2>/dev/null; sleep 0.3; rm -rf ${RUN_DIR}; mkdir -p ${RUN_DIR}`);
   await t.put(AGENT_PATH, AGENT, { mode: "0700", owner: "root:root" });
@@ -88,7 +96,7 @@ async function startWorkload(env: DrillEnv): Promise<void> {
   await t.exec(
     [
       ...["probe-db", "probe-oar", "writer"].map((m) => bg(`exec perl ${AGENT_PATH} ${RUN_DIR}/agent.conf ${m}`)),
-      bg(`exec sh ${LOOP_PATH} ${RUN_DIR} ${shq(env.user)}`),
+      bg(`exec sh ${LOOP_PATH} ${RUN_DIR} ${shq(env.user)} ${oarsubBound}`),
     ].join("\n"),
   );
 }
@@ -368,10 +376,12 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (st0.crm?.maintenance) throw new OarHaError("OARHA506", "the cluster is in maintenance mode: it would not react to the fault\n  fix: oar-ha maintenance off, then drill");
   if (!st0.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
   const holderBefore = holderOf(st0, "db");
-  await startWorkload(env);
+  const emulated = lab?.hosts.some((h) => h.vm) ?? false;
+  const oarsubBound = emulated ? OARSUB_BOUND_EMULATED_S : OARSUB_BOUND_S;
+  await startWorkload(env, oarsubBound);
   // Warm-up: every loop has succeeded at least once (an answered oarsub gives the usual latency).
   let warm = await readWorkload(env);
-  for (let i = 0; i < 60 && !warm.jobs.some((j) => j.id !== undefined); i++) {
+  for (let i = 0; i < 60 + oarsubBound && !warm.jobs.some((j) => j.id !== undefined); i++) {
     await sleep(1000);
     warm = await readWorkload(env);
   }
@@ -384,7 +394,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (failing.length) {
     // Nothing keeps running on the frontend after a drill that could not start.
     await stopWorkload(env).catch(() => undefined);
-    throw new OarHaError("OARHA103", `the workload does not succeed on the healthy cluster within 60 s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`);
+    throw new OarHaError("OARHA103", `the workload does not succeed on the healthy cluster within ${60 + oarsubBound} s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`);
   }
   const res = s.id === "S04" ? await reservation(env) : undefined;
   if (res) log(`${s.id} run ${run}: reservation ${res.id} starts in ${Math.round(res.start - now())} s`);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# oar-ha drill: the job loop, installed by oar-ha drill. Usage: oarha-drill-loop.sh DIR USER
+# oar-ha drill: the job loop, installed by oar-ha drill. Usage: oarha-drill-loop.sh DIR USER [BOUND]
+# (BOUND: seconds an oarsub may take before it counts as failed, default 20)
 # Every second an advance reservation one day ahead, submitted as USER (a normal OAR user):
 # `oarsub -r` returns only when Almighty's scheduler has judged it, so an answer proves the
 # whole OAR server works (DB, Almighty, scheduler), not just its port, and it occupies no
@@ -7,6 +8,7 @@
 #   "<start> ack <job id> <end>" or "<start> fail <end>". Stops when DIR/stop exists.
 dir=$1
 user=$2
+bound=${3:-20}
 [ -d "$dir" ] && [ -n "$user" ] || { echo "usage: $0 DIR USER" >&2; exit 2; }
 # oarsub's answer goes to a file of its own per call, never through a pipe: oarsub runs as
 # user oar (sudo in OAR's wrapper) and outlives the timeout that kills su; as the writer of a
@@ -17,7 +19,7 @@ while [ ! -e "$dir/stop" ]; do
   out="$dir/oarsub.out.$n"
   t=$(date +%s.%N)
   when=$(date -d '+1 day' '+%F %T')
-  timeout -k 5 20 su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" > "$out" 2>&1 < /dev/null
+  timeout -k 5 "$bound" su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" > "$out" 2>&1 < /dev/null
   o=$(cat "$out")
   rm -f "$out"
   id=$(printf '%s\n' "$o" | sed -n 's/^OAR_JOB_ID=//p')
@@ -29,6 +31,6 @@ while [ ! -e "$dir/stop" ]; do
   # Deleted even when no answer came: OAR records the reservation before the scheduler judges
   # it, and OAR's admission rule refuses a user's third waiting reservation (every later call
   # failed on the lab's slow VMs once two unanswered ones were left).
-  [ -n "$id" ] && timeout -k 5 20 su - "$user" -c "oardel $id" >/dev/null 2>&1 < /dev/null
+  [ -n "$id" ] && timeout -k 5 "$bound" su - "$user" -c "oardel $id" >/dev/null 2>&1 < /dev/null
   sleep 1
 done
