@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { changes, type Snapshot } from "../src/web/timeline.js";
 import { serveStatus } from "../src/web/server.js";
@@ -56,6 +59,27 @@ describe("the page's server (a real HTTP server on loopback)", () => {
       expect(st.timeline.length).toBeGreaterThanOrEqual(3);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("reports next to the cluster file", () => {
+  it("lists and serves drill and bench reports only, nothing else of the directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "oar-ha-web-reports-"));
+    writeFileSync(join(dir, "drill-F01.md"), "# F01\n");
+    writeFileSync(join(dir, "bench-lab.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
+    writeFileSync(join(dir, "oar-ha.secrets.yaml"), "dbPassword: x\n");
+    const server = await serveStatus({ cluster: "lab", host: "127.0.0.1", port: 0, intervalMs: 60_000, reportsDir: dir, poll: () => Promise.resolve({ cluster: "lab", ...healthy }) });
+    try {
+      const list = (await (await fetch(`${server.url}reports.json`)).json()) as { name: string }[];
+      expect(list.map((r) => r.name).sort()).toEqual(["bench-lab.svg", "drill-F01.md"]);
+      const svg = await fetch(`${server.url}reports/bench-lab.svg`);
+      expect([svg.status, svg.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
+      expect(await (await fetch(`${server.url}reports/drill-F01.md`)).text()).toBe("# F01\n");
+      for (const bad of ["oar-ha.secrets.yaml", "..%2Fetc%2Fpasswd", "drill-..%2F..%2Fetc%2Fpasswd.md"]) expect((await fetch(`${server.url}reports/${bad}`)).status, bad).toBe(404);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

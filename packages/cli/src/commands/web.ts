@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { OarHaError } from "@oar-ha/core";
 import { clusterStatus } from "@oar-ha/remote";
@@ -41,6 +42,7 @@ export default defineCommand({
       port: Number(m[2]),
       intervalMs: interval * 1000,
       ...(token ? { token } : {}),
+      reportsDir: dirname(resolve(args.file)),
       poll: async () => {
         const st = await clusterStatus(s.cluster, s.transports, { files: s.files, unreachable: s.unreachable });
         return { cluster: s.cluster.cluster, verdict: st.verdict, checks: st.checks, groups: st.manager.groups, ...(st.vipHolder ? { vipHolder: st.vipHolder } : {}), ...(st.drbd ? { drbd: st.drbd } : {}) };

@@ -7,6 +7,7 @@ export const PAGE = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>oar-ha</title>
 <style>
   body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
@@ -21,16 +22,25 @@ export const PAGE = `<!doctype html>
   ol { list-style: none; padding: 0; margin: 0; max-height: 70vh; overflow: auto; } li { padding: 4px 0; border-top: 1px solid #eee; }
   time { color: #6b7280; font-size: 13px; margin-right: 6px; } footer { padding: 0 24px 18px; color: #6b7280; font-size: 13px; }
   @media (max-width: 800px) { main { grid-template-columns: 1fr; } }
+  @media (prefers-color-scheme: dark) {
+    body { background: #111418; color: #e5e7eb; } section { background: #1c2128; box-shadow: none; }
+    td, li { border-color: #2d333b; } .ok, .good { color: #4ade80; } .warn { color: #fbbf24; } .bad { color: #f87171; } .info { color: #d1d5db; }
+  }
+  a { color: inherit; } a:focus, section:focus { outline: 3px solid #2563eb; outline-offset: 2px; }
+  .charts img { max-width: 100%; background: #fff; border-radius: 4px; margin-top: 8px; }
 </style>
 </head>
 <body>
-<header id="banner" class="unknown"><h1 id="verdict">oar-ha: waiting for the first look at the cluster</h1><p id="sentence"></p></header>
+<header id="banner" class="unknown" role="status" aria-live="polite"><h1 id="verdict">oar-ha: waiting for the first look at the cluster</h1><p id="sentence"></p></header>
 <main>
   <div>
     <section><h2>Service groups</h2><table id="groups"></table></section>
     <section style="margin-top:18px"><h2>Checks</h2><table id="checks"></table></section>
   </div>
-  <section><h2>Timeline (since this page opened)</h2><ol id="timeline"></ol></section>
+  <div>
+    <section tabindex="0"><h2>Timeline (since this page opened)</h2><ol id="timeline" aria-live="polite"></ol></section>
+    <section style="margin-top:18px" id="reports-box" hidden><h2>Drill and bench reports</h2><ul id="reports"></ul><div class="charts" id="charts"></div></section>
+  </div>
 </main>
 <footer id="footer"></footer>
 <script>
@@ -53,6 +63,18 @@ export const PAGE = `<!doctype html>
     const t = document.createElement("time"); t.textContent = new Date(e.time).toLocaleTimeString(); li.appendChild(t); li.appendChild(text(e.text));
     $("timeline").prepend(li);
   }
+  fetch("reports.json").then((r) => r.json()).then((list) => {
+    if (!list.length) return;
+    $("reports-box").hidden = false;
+    for (const r of list) {
+      const li = document.createElement("li"); const a = document.createElement("a");
+      a.href = "reports/" + encodeURIComponent(r.name); a.textContent = r.name + " (" + new Date(r.mtime).toLocaleString() + ")";
+      li.appendChild(a); $("reports").appendChild(li);
+    }
+    for (const r of list.filter((x) => x.name.endsWith(".svg")).slice(0, 2)) {
+      const img = document.createElement("img"); img.src = "reports/" + encodeURIComponent(r.name); img.alt = "chart: " + r.name; $("charts").appendChild(img);
+    }
+  }).catch(() => undefined);
   const es = new EventSource("events");
   es.addEventListener("reset", () => $("timeline").replaceChildren());
   es.addEventListener("status", (m) => show(JSON.parse(m.data)));

@@ -1,4 +1,6 @@
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { join } from "node:path";
 import { timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { PAGE } from "./page.js";
@@ -27,7 +29,24 @@ export interface WebOptions {
   /** Required by every request when set (Bearer header, ?token= once, then a cookie). */
   readonly token?: string;
   readonly cluster: string;
+  /** Where drill and bench reports may lie (the cluster file's directory): drill-*.md|svg, bench*.md|svg. */
+  readonly reportsDir?: string;
   readonly log?: (m: string) => void;
+}
+
+const REPORT = /^(drill|bench)[\w.-]*\.(md|svg)$/;
+
+/** The reports next to the cluster file, newest first. */
+function reports(dir: string | undefined): { name: string; mtime: string }[] {
+  if (!dir) return [];
+  try {
+    return readdirSync(dir)
+      .filter((f) => REPORT.test(f))
+      .map((f) => ({ name: f, mtime: statSync(join(dir, f)).mtime.toISOString() }))
+      .sort((a, b) => b.mtime.localeCompare(a.mtime));
+  } catch {
+    return [];
+  }
 }
 
 export interface WebServer {
@@ -97,6 +116,16 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" }).end(PAGE);
     } else if (url.pathname === "/status.json") {
       res.writeHead(latest ? 200 : 503, { "Content-Type": "application/json" }).end(JSON.stringify(latest ? { ...latest, timeline } : { error: "first poll not done yet" }));
+    } else if (url.pathname === "/reports.json") {
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(reports(o.reportsDir)));
+    } else if (url.pathname.startsWith("/reports/")) {
+      // Only a listed report: no path leaves the directory.
+      const name = decodeURIComponent(url.pathname.slice("/reports/".length));
+      if (!o.reportsDir || !REPORT.test(name) || !reports(o.reportsDir).some((r) => r.name === name)) {
+        res.writeHead(404, { "Content-Type": "text/plain" }).end("no such report\n");
+        return;
+      }
+      res.writeHead(200, { "Content-Type": name.endsWith(".svg") ? "image/svg+xml" : "text/plain; charset=utf-8" }).end(readFileSync(join(o.reportsDir, name)));
     } else if (url.pathname === "/events") {
       res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive" });
       res.write(`retry: 2000\n\n`);
