@@ -21,6 +21,7 @@ PACKAGES=(
   shellcheck                                   # every host-side script is checked
   sysbench fio iperf3                          # oar-ha bench: its host scripts run here with the real tools
   lintian man-db                               # the Debian package: lintian checks it, man renders its page
+  chromium                                     # the status page tested in a real browser (puppeteer-core drives it)
 )
 # Real DRBD in the lab (lab up --drbd: the DRBD smoke in npm test, npm run test:drbd): qemu VMs,
 # their image built by debootstrap, a data disk partitioned by sfdisk, their clocks kept by chrony.

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { OarHaError } from "@oar-ha/core";
-import { clusterStatus } from "@oar-ha/remote";
+import { allHosts, clusterStatus, connectHost, type Transport } from "@oar-ha/remote";
 import { openSession } from "../io/session.js";
 import { serveStatus } from "../web/server.js";
 
@@ -36,6 +36,23 @@ export default defineCommand({
       token = readFileSync(tokenFile, "utf8").trim();
     }
     const s = await openSession(args.file, args.secrets, false, { partial: true });
+    const trying = new Set<string>();
+    const reconnect = (h: string) => {
+      if (trying.has(h)) return;
+      trying.add(h);
+      void (async () => {
+        try {
+          const fresh = await connectHost(s.cluster, h);
+          const old = s.transports.get(h);
+          s.transports.set(h, fresh);
+          await old?.close().catch(() => undefined);
+        } catch {
+          // still gone: the next look tries again
+        } finally {
+          trying.delete(h);
+        }
+      })();
+    };
     const server = await serveStatus({
       cluster: s.cluster.cluster,
       host,
@@ -44,7 +61,23 @@ export default defineCommand({
       ...(token ? { token } : {}),
       reportsDir: dirname(resolve(args.file)),
       poll: async () => {
-        const st = await clusterStatus(s.cluster, s.transports, { files: s.files, unreachable: s.unreachable });
+        // Each look asks only the hosts that answer within 3 s (a crashed server's connection
+        // would hold every command until its own timeout); the others are tried again in the
+        // background, so a server that comes back is seen without a restart of the page.
+        const live = new Map<string, Transport>();
+        const unreachable: { host: string; error: string }[] = [];
+        await Promise.all(
+          allHosts(s.cluster).map(async (h) => {
+            const tr = s.transports.get(h);
+            const ok = tr ? await tr.exec("true", { timeoutMs: 3000 }).then((r) => r.code === 0).catch(() => false) : false;
+            if (ok && tr) live.set(h, tr);
+            else {
+              unreachable.push({ host: h, error: tr ? "no answer within 3 s" : "not connected" });
+              reconnect(h);
+            }
+          }),
+        );
+        const st = await clusterStatus(s.cluster, live, { files: s.files, unreachable });
         return { cluster: s.cluster.cluster, verdict: st.verdict, checks: st.checks, groups: st.manager.groups, ...(st.vipHolder ? { vipHolder: st.vipHolder } : {}), ...(st.drbd ? { drbd: st.drbd } : {}) };
       },
     });
