@@ -1,6 +1,6 @@
 import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
 import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
-import { connectHost, groupSuffix, holderOf, hostScript, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
+import { answers, connectHost, groupSuffix, holderOf, hostScript, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
 import { clusterPorts, notApplicable, type Scenario, type Target } from "./catalogue.js";
 import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
@@ -428,8 +428,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (lab) for (const n of c.nodes) await powerOn(lab, n.name);
   // Hosts that crashed (or were fenced and rebooted) need a new connection.
   for (const n of c.nodes) {
-    const alive = await env.transports.get(n.name)?.exec("true", { timeoutMs: 5000 }).then((r) => r.code === 0).catch(() => false);
-    if (!alive) await reconnect(env, n.name);
+    if (!(await answers(env.transports.get(n.name), 5000))) await reconnect(env, n.name);
   }
   if (c.manager === "pacemaker") await must(env, c.nodes[0]?.name ?? "").exec("crm resource cleanup >/dev/null 2>&1", { timeoutMs: 60_000 }).catch(() => undefined);
   const tRejoin0 = now();

@@ -55,7 +55,6 @@ export interface CrmStatus {
   readonly quorum: boolean;
   readonly nodes: readonly CrmNode[];
   readonly resources: readonly CrmResource[];
-  readonly failedActions: number;
   readonly failures: readonly CrmFailure[];
   readonly failCounts: readonly CrmFailCount[];
   /** maintenance-mode is on: Pacemaker watches and recovers nothing. */
@@ -121,7 +120,7 @@ export function parseCrmMon(xml: string): CrmStatus {
     }
   }
   const maintenance = attrs(/<cluster_options [^>]*>/.exec(xml)?.[0] ?? "")["maintenance-mode"] === "true";
-  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failedActions: failures.length, failures, failCounts, maintenance };
+  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failures, failCounts, maintenance };
 }
 
 /** Every resource is running (Started, or Promoted/Unpromoted for clones) and none failed. */

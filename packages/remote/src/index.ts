@@ -2,7 +2,7 @@
  * @oar-ha/remote: everything that touches a host. One Transport interface (ssh2, the system
  * OpenSSH client, local), strict known_hosts, host facts, a pure planner and an executor.
  */
-export { shq, run, putScript, getScript, CommandError, type Transport, type ExecOptions, type ExecResult, type PutOptions } from "./transport.js";
+export { shq, run, answers, firstAnswering, putScript, getScript, CommandError, type Transport, type ExecOptions, type ExecResult, type PutOptions } from "./transport.js";
 export { LocalTransport, type Argv } from "./local.js";
 export { Ssh2Transport, asRoot, type SshTarget } from "./ssh2-transport.js";
 export { OpenSshTransport, opensshArgv, sshNeverStarted, type OpenSshTarget } from "./openssh-transport.js";
@@ -23,4 +23,4 @@ export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
 export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdState, type VerifyResult } from "./deploy/drbd.js";
 export { hostScript, keyValues } from "./host-script.js";
 export { splitBrainReport, splitBrainRecover, splitBrainVerdict, type SplitBrainReport, type SplitBrainSide, type SplitBrainRecovery } from "./deploy/split-brain.js";
-export { cleanup, maintenanceState, refuseInMaintenance, setMaintenance, standby, unstandby } from "./deploy/day2.js";
+export { cleanup, inMaintenance, refuseInMaintenance, setMaintenance, standby, unstandby } from "./deploy/day2.js";

@@ -1,6 +1,6 @@
 import { oarServers, type Cluster } from "@oar-ha/core";
 import { logSyncPair, parseZone, peerOf, replicaPath, type MergeInput } from "@oar-ha/log-sync";
-import { shq, type Transport } from "./transport.js";
+import { answers, shq, type Transport } from "./transport.js";
 
 /*
  * The inputs of `oar-ha logs`: for each OAR server, what it wrote to oar.log, read from the
@@ -30,15 +30,6 @@ async function existing(t: Transport, paths: readonly string[]): Promise<string[
   const r = await t.exec(paths.map((p) => `[ -f ${shq(p)} ] && echo ${shq(p)}`).join("; ") + "; true");
   const found = new Set(r.stdout.split("\n").filter(Boolean));
   return paths.filter((p) => found.has(p));
-}
-
-async function answers(t: Transport | undefined): Promise<boolean> {
-  if (!t) return false;
-  try {
-    return (await t.exec("true", { timeoutMs: 10_000 })).code === 0;
-  } catch {
-    return false;
-  }
 }
 
 /** Where each OAR server's lines are read from. */

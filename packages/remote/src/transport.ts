@@ -64,6 +64,29 @@ export async function run(t: Transport, command: string, options?: ExecOptions):
 }
 
 /**
+ * Whether a host answers a trivial command within `timeoutMs`: the one reachability probe
+ * (day-2 commands pick a server with it, the web page skips silent hosts, the drill and
+ * log reader reconnect after a crash).
+ */
+export async function answers(t: Transport | undefined, timeoutMs = 10_000): Promise<boolean> {
+  if (!t) return false;
+  try {
+    return (await t.exec("true", { timeoutMs })).code === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The first of `names` whose transport answers, in order; undefined when none does. */
+export async function firstAnswering(names: readonly string[], t: ReadonlyMap<string, Transport>, timeoutMs = 10_000): Promise<Transport | undefined> {
+  for (const n of names) {
+    const tr = t.get(n);
+    if (tr && (await answers(tr, timeoutMs))) return tr;
+  }
+  return undefined;
+}
+
+/**
  * The shell script that put() runs on the host: content arrives on stdin, lands in a temp
  * file next to the target, gets its mode and owner, then replaces the target in one rename.
  */

@@ -4,12 +4,12 @@ import { applyDeploy } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { journal, openSession, progress } from "../io/session.js";
 import { kerberosInput } from "../io/keytab.js";
+import { clusterArgs } from "../io/args.js";
 
 export default defineCommand({
   meta: { name: "apply", description: "Deploy the cluster over SSH: safe to re-run, resumable, backs up every file it replaces" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     "dry-run": { type: "boolean", description: "Check every step, change nothing" },
     yes: { type: "boolean", description: "Do not ask for confirmation" },
     "trust-new-hosts": { type: "boolean", description: "Accept (and record) host keys not yet in known_hosts, printing their fingerprints" },

@@ -6,6 +6,7 @@ import { OarHaError } from "@oar-ha/core";
 import { BENCH_DEFAULTS, benchCleanup, benchLoadSeconds, benchMarkdown, benchSvg, benchTable, runBench, type BenchOptions } from "@oar-ha/bench";
 import { EXIT, json } from "../io/output.js";
 import { journal, openSession } from "../io/session.js";
+import { clusterArgs } from "../io/args.js";
 
 function whole(v: string, flag: string, min: number, max: number): number {
   const n = Number(v);
@@ -19,8 +20,7 @@ export default defineCommand({
     description: "What DRBD costs the database: its own benchmark on a local filesystem, on DRBD, on DRBD with a saturated link (the 2009 benchmark)",
   },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     runs: { type: "string", description: "Runs per configuration", default: String(BENCH_DEFAULTS.runs) },
     duration: { type: "string", description: "Seconds per run", default: String(BENCH_DEFAULTS.duration) },
     threads: { type: "string", description: "Client connections", default: String(BENCH_DEFAULTS.threads) },

@@ -3,16 +3,18 @@ import { OarHaError } from "@oar-ha/core";
 import { cleanup, setMaintenance, standby, unstandby } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { openSession, type Session } from "../io/session.js";
+import { clusterArgs, jsonArg } from "../io/args.js";
 
 /*
  * Day-2 commands: cleanup, maintenance, standby, unstandby. They go on without the hosts
  * that do not answer (a dead server is when an admin needs them) and say which did not.
  */
 
+// The cluster file is named (a server or on/off follows it), so it has no default here.
 const common = {
+  ...clusterArgs,
   file: { type: "positional", description: "Cluster file (named: a server or on/off follows it)", required: true },
-  secrets: { type: "string", description: "Secrets file (default: next to the cluster file)" },
-  json: { type: "boolean", description: "Machine-readable output" },
+  ...jsonArg,
 } as const;
 
 const say = (m: string) => process.stderr.write(`${m}\n`);

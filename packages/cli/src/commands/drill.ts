@@ -8,12 +8,12 @@ import { applyDeploy, shq } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { journal, openSession } from "../io/session.js";
 import { kerberosInput } from "../io/keytab.js";
+import { clusterArgs } from "../io/args.js";
 
 export default defineCommand({
   meta: { name: "drill", description: "Break the cluster on purpose (F01 S01 ...), measure outage and loss, audit; exit 1 if any run fails" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     scenario: { type: "string", description: `Scenarios, comma-separated: ${SCENARIOS.map((s) => s.id).join(",")} (default: every one that applies, lab only)` },
     runs: { type: "string", description: "Runs per scenario", default: "1" },
     report: { type: "string", description: "Write a Markdown report there (plus .json and .svg next to it)" },

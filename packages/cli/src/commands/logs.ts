@@ -4,13 +4,13 @@ import { jobMatcher, merge, parseSince, sinceMatcher, type MergedEntry, type Mer
 import { follower, logSources, readSource } from "@oar-ha/remote";
 import { EXIT } from "../io/output.js";
 import { openSession } from "../io/session.js";
+import { clusterArgs } from "../io/args.js";
 
 
 export default defineCommand({
   meta: { name: "logs", description: "oar.log of every OAR server, merged in time order (a server that does not answer is read from its peer's log-sync replica)" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     follow: { type: "boolean", alias: "f", description: "Keep printing new lines (Ctrl-C ends)" },
     since: { type: "string", description: "Only entries from then on: a date (2026-11-26T10:00) or a duration back (15m, 2h, 3d)" },
     job: { type: "string", description: "Only entries that name this OAR job id" },

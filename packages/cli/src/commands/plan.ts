@@ -2,14 +2,14 @@ import { defineCommand } from "citty";
 import { planDeploy } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { openSession } from "../io/session.js";
+import { clusterArgs, jsonArg } from "../io/args.js";
 
 export default defineCommand({
   meta: { name: "plan", description: "Show what apply would change on each host, as diffs (changes nothing)" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     "trust-new-hosts": { type: "boolean", description: "Accept (and record) host keys not yet in known_hosts, printing their fingerprints" },
-    json: { type: "boolean", description: "Machine-readable output" },
+    ...jsonArg,
   },
   async run({ args }) {
     const s = await openSession(args.file, args.secrets, args["trust-new-hosts"] === true);

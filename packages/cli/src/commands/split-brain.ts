@@ -4,6 +4,7 @@ import { OarHaError } from "@oar-ha/core";
 import { splitBrainRecover, splitBrainReport, type SplitBrainReport } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { journal, openSession } from "../io/session.js";
+import { clusterArgs, jsonArg } from "../io/args.js";
 
 function show(r: SplitBrainReport): string {
   const out = [r.split ? `SPLIT BRAIN: ${r.reason}` : r.reason, ""];
@@ -29,12 +30,11 @@ function show(r: SplitBrainReport): string {
 export default defineCommand({
   meta: { name: "split-brain", description: "Show a DRBD split brain side by side; with --keep SERVER, resolve it keeping that side's data" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     keep: { type: "string", description: "The DB server whose data survives; the other one's changes since the split are discarded" },
     yes: { type: "boolean", description: "Do not ask for confirmation (required without a terminal)" },
     "trust-new-hosts": { type: "boolean", description: "Accept host keys not yet in known_hosts" },
-    json: { type: "boolean", description: "Machine-readable output" },
+    ...jsonArg,
   },
   async run({ args }) {
     const s = await openSession(args.file, args.secrets, args["trust-new-hosts"] === true);

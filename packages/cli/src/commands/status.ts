@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { clusterStatus, type Verdict } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { openSession } from "../io/session.js";
+import { clusterArgs, jsonArg } from "../io/args.js";
 
 const VERDICT_LINE: Record<Verdict, string> = {
   healthy: "healthy",
@@ -15,9 +16,8 @@ export const verdictExit = (v: Verdict): number => (v === "healthy" ? EXIT.ok : 
 export default defineCommand({
   meta: { name: "status", description: "Health of the deployed cluster: nodes, resources, failures, VIPs, DB and Almighty through the VIP, OAR config, DRBD (exit 5 degraded, 6 unhealthy)" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
-    json: { type: "boolean", description: "Machine-readable output" },
+    ...clusterArgs,
+    ...jsonArg,
   },
   async run({ args }) {
     // Whatever answers: a status is most needed when a server is down.

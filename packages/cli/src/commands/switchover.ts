@@ -2,12 +2,12 @@ import { defineCommand } from "citty";
 import { clusterStatus, switchover } from "@oar-ha/remote";
 import { verdictExit } from "./status.js";
 import { openSession } from "../io/session.js";
+import { clusterArgs } from "../io/args.js";
 
 export default defineCommand({
   meta: { name: "switchover", description: "Planned move of the services to the other server, waiting until healthy" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     to: { type: "string", description: "Move the services of this server's groups to it (default: each group to its other server)" },
   },
   async run({ args }) {

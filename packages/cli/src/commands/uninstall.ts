@@ -3,12 +3,12 @@ import { OarHaError, dbDataDirectory } from "@oar-ha/core";
 import { uninstall } from "@oar-ha/remote";
 import { EXIT } from "../io/output.js";
 import { openSession } from "../io/session.js";
+import { clusterArgs } from "../io/args.js";
 
 export default defineCommand({
   meta: { name: "uninstall", description: "Stop the cluster and restore every file apply replaced; the data stays on the cluster storage" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     yes: { type: "boolean", description: "Do not ask for confirmation" },
   },
   async run({ args }) {

@@ -2,12 +2,12 @@ import { defineCommand } from "citty";
 import { clusterJsonSchema, hasErrors } from "@oar-ha/core";
 import { loadAll } from "../io/load.js";
 import { EXIT, json, printIssues, summary } from "../io/output.js";
+import { clusterArgs } from "../io/args.js";
 
 export default defineCommand({
   meta: { name: "validate", description: "Check a cluster file (and its secrets file) without touching any host" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file (default: <file>.secrets.yaml next to it)" },
+    ...clusterArgs,
     json: { type: "boolean", description: "Machine-readable output on stdout" },
     strict: { type: "boolean", description: "Treat warnings as errors" },
     schema: { type: "boolean", description: "Print the cluster file's JSON Schema and exit" },

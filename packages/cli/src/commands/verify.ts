@@ -2,13 +2,13 @@ import { defineCommand } from "citty";
 import { onlineVerify } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
 import { openSession } from "../io/session.js";
+import { clusterArgs, jsonArg } from "../io/args.js";
 
 export default defineCommand({
   meta: { name: "verify", description: "DRBD online verify: every block compared between the servers (exit 1 when any differs)" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
-    json: { type: "boolean", description: "Machine-readable output" },
+    ...clusterArgs,
+    ...jsonArg,
   },
   async run({ args }) {
     const s = await openSession(args.file, args.secrets, false);

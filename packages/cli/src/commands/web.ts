@@ -3,9 +3,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { OarHaError } from "@oar-ha/core";
-import { allHosts, clusterStatus, connectHost, type Transport } from "@oar-ha/remote";
+import { allHosts, answers, clusterStatus, connectHost, type Transport } from "@oar-ha/remote";
 import { openSession } from "../io/session.js";
 import { serveStatus } from "../web/server.js";
+import { clusterArgs } from "../io/args.js";
 
 /** Every 5 s: one look costs about a second of crm_mon, psql, oarstat and file reads over the open SSH connections; faster would load the servers for nothing a person can follow. */
 const DEFAULT_INTERVAL = 5;
@@ -16,8 +17,7 @@ const loopback = (h: string) => h === "127.0.0.1" || h === "::1" || h === "local
 export default defineCommand({
   meta: { name: "web", description: "A live status page of the cluster in a browser (read only; 127.0.0.1 unless --listen, which needs a token)" },
   args: {
-    file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
-    secrets: { type: "string", description: "Secrets file" },
+    ...clusterArgs,
     listen: { type: "string", description: "ADDRESS:PORT to serve on (default 127.0.0.1:8421; port 0 picks a free one)", default: "127.0.0.1:8421" },
     interval: { type: "string", description: `Seconds between two looks at the cluster (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL})`, default: String(DEFAULT_INTERVAL) },
   },
@@ -69,8 +69,7 @@ export default defineCommand({
         await Promise.all(
           allHosts(s.cluster).map(async (h) => {
             const tr = s.transports.get(h);
-            const ok = tr ? await tr.exec("true", { timeoutMs: 3000 }).then((r) => r.code === 0).catch(() => false) : false;
-            if (ok && tr) live.set(h, tr);
+            if (tr && (await answers(tr, 3000))) live.set(h, tr);
             else {
               unreachable.push({ host: h, error: tr ? "no answer within 3 s" : "not connected" });
               reconnect(h);

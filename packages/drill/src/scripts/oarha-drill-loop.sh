@@ -17,17 +17,26 @@ n=0
 while [ ! -e "$dir/stop" ]; do
   n=$((n + 1))
   out="$dir/oarsub.out.$n"
-  # OAR's admission rule refuses a user's third waiting reservation, and a deleted one waits
-  # until Almighty processes the deletion (seconds on the lab's emulated VMs): a submission it
-  # would refuse measures nothing, so none is made while two are still waiting.
-  waiting=$(timeout -k 5 "$bound" su - "$user" -c "oarstat -u $user" 2>/dev/null < /dev/null | awk '$2 == "W"' | wc -l)
-  if [ "$waiting" -ge 2 ]; then sleep 1; continue; fi
   t=$(date +%s.%N)
   when=$(date -d '+1 day' '+%F %T')
   timeout -k 5 "$bound" su - "$user" -c "oarsub -r '$when' -l core=1,walltime=0:1:0 'sleep 1'" > "$out" 2>&1 < /dev/null
   o=$(cat "$out")
   rm -f "$out"
   id=$(printf '%s\n' "$o" | sed -n 's/^OAR_JOB_ID=//p')
+  # OAR's admission rule refuses a user's third waiting reservation, and a deleted one waits
+  # until Almighty processes the deletion (seconds on the lab's emulated VMs): such a refusal
+  # measures nothing (no line is written); the loop waits, within BOUND, until fewer than two
+  # of the user's reservations wait, asking oarstat only then.
+  if printf '%s' "$o" | grep -q 'waiting advance reservations'; then
+    w=0
+    while [ "$w" -lt "$bound" ] && [ ! -e "$dir/stop" ]; do
+      waiting=$(timeout -k 5 "$bound" su - "$user" -c "oarstat -u $user" 2>/dev/null < /dev/null | awk '$2 == "W"' | wc -l)
+      [ "$waiting" -lt 2 ] && break
+      sleep 1
+      w=$((w + 1))
+    done
+    continue
+  fi
   if [ -n "$id" ] && printf '%s' "$o" | grep -qE 'Reservation (not )?valid'; then
     echo "$t ack $id $(date +%s.%N)"
   else

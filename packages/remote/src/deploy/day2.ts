@@ -1,7 +1,7 @@
 import { OarHaError, serviceGroups, type Cluster } from "@oar-ha/core";
 import { parseCrmMon, type CrmFailure } from "@oar-ha/pacemaker-config";
-import { run, shq, type Transport } from "../transport.js";
-import { describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
+import { firstAnswering, run, shq, type Transport } from "../transport.js";
+import { HB_STANDBY, describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
 
 /*
  * The day-2 operations a crmsh/pcs user reaches for: cleanup, maintenance, standby and
@@ -11,28 +11,26 @@ import { describeProblems, managerState, waitState, type ManagerState } from "./
 
 /** The first server that answers (a dead server must not stop an admin from acting). */
 async function anyServer(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<Transport> {
-  for (const n of c.nodes) {
-    const tr = t.get(n.name);
-    if (tr && (await tr.exec("true", { timeoutMs: 10_000 }).then((r) => r.code === 0).catch(() => false))) return tr;
-  }
+  const tr = await firstAnswering(c.nodes.map((n) => n.name), t);
+  if (tr) return tr;
   throw new OarHaError("OARHA103", "no server of the cluster answers over SSH\n  fix: check that at least one server is up and reachable (oar-ha status)");
 }
 
 const heartbeatLacks = (what: string, instead: string) =>
   new OarHaError("OARHA507", `Heartbeat 3 (haresources) has no ${what}\n  ${instead}`);
 
-/** Pacemaker's maintenance mode: the cluster stops acting (no monitor, no recovery, no failover) while the services keep running. */
-export async function maintenanceState(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<boolean> {
-  if (c.manager !== "pacemaker") return false;
-  const r = await (await anyServer(c, t)).exec("crm_attribute --type crm_config --name maintenance-mode --query --quiet 2>/dev/null", { timeoutMs: 30_000 });
-  return r.stdout.trim() === "true";
-}
+/**
+ * Pacemaker's maintenance mode: the cluster stops acting (no monitor, no recovery, no
+ * failover) while the services keep running. Read from the same crm_mon picture as
+ * everything else (ManagerState.crm).
+ */
+export const inMaintenance = (st: ManagerState): boolean => st.crm?.maintenance === true;
 
 export async function setMaintenance(c: Cluster, t: ReadonlyMap<string, Transport>, on: boolean): Promise<{ changed: boolean }> {
   if (c.manager !== "pacemaker") throw heartbeatLacks("maintenance mode", "fix: to work on a server, move the services away first (oar-ha switchover), then stop heartbeat on that server");
-  const was = await maintenanceState(c, t);
-  if (was === on) return { changed: false };
-  await run(await anyServer(c, t), `crm_attribute --type crm_config --name maintenance-mode --update ${on ? "true" : "false"}`, { timeoutMs: 60_000 });
+  const tr = await anyServer(c, t);
+  if (inMaintenance(await managerState(c, t)) === on) return { changed: false };
+  await run(tr, `crm_attribute --type crm_config --name maintenance-mode --update ${on ? "true" : "false"}`, { timeoutMs: 60_000 });
   if (!on) {
     // Leaving maintenance: Pacemaker re-probes every resource; wait until it has seen them run.
     const { state, done } = await waitState(c, t, (s) => s.healthy, 180_000);
@@ -42,8 +40,8 @@ export async function setMaintenance(c: Cluster, t: ReadonlyMap<string, Transpor
 }
 
 /** Refuses an operation that changes the cluster while maintenance mode is on (the cluster would not act on it). */
-export async function refuseInMaintenance(c: Cluster, t: ReadonlyMap<string, Transport>, what: string): Promise<void> {
-  if (await maintenanceState(c, t)) throw new OarHaError("OARHA506", `the cluster is in maintenance mode: ${what} now would not be acted upon by the cluster\n  fix: oar-ha maintenance off first (or wait for whoever turned it on)`);
+export function refuseInMaintenance(st: ManagerState, what: string): void {
+  if (inMaintenance(st)) throw new OarHaError("OARHA506", `the cluster is in maintenance mode: ${what} now would not be acted upon by the cluster\n  fix: oar-ha maintenance off first (or wait for whoever turned it on)`);
 }
 
 /** Clears Pacemaker's failure history (fail counts, failed actions), of one resource or all; returns what was cleared. */
@@ -75,15 +73,15 @@ const isServer = (c: Cluster, node: string) => c.nodes.some((n) => n.name === no
  */
 export async function standby(c: Cluster, t: ReadonlyMap<string, Transport>, node: string, o: { log?: (m: string) => void } = {}): Promise<{ changed: boolean; state: ManagerState }> {
   if (!isServer(c, node)) throw new OarHaError("OARHA901", `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
-  await refuseInMaintenance(c, t, `standby ${node}`);
   const st = await managerState(c, t);
+  refuseInMaintenance(st, `standby ${node}`);
   for (const g of serviceGroups(c).filter((x) => x.nodes.some((n) => n.name === node))) {
     const others = g.nodes.filter((n) => n.name !== node).map((n) => n.name);
-    const online = others.filter((o2) => st.nodes.find((n) => n.name === o2)?.online && !/standby/.test(st.nodes.find((n) => n.name === o2)?.detail ?? ""));
+    const online = others.filter((o2) => st.nodes.some((n) => n.name === o2 && n.online && !n.standby));
     if (!online.length) throw new OarHaError("OARHA506", `standby ${node} would stop the ${g.id === "all" ? "services" : `${g.id} group`}: no other server of the group is an online member (${others.map((x) => `${x} ${st.nodes.find((n) => n.name === x)?.detail ?? "unknown"}`).join(", ")})\n  fix: bring the other server back first (oar-ha status)`);
   }
   if (c.manager === "pacemaker") {
-    if (st.nodes.find((n) => n.name === node)?.detail.includes("standby")) return { changed: false, state: st };
+    if (st.nodes.find((n) => n.name === node)?.standby) return { changed: false, state: st };
     o.log?.(`${node}: standby on (its services move to the other server)`);
     await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --update on --lifetime forever`, { timeoutMs: 60_000 });
   } else {
@@ -92,7 +90,7 @@ export async function standby(c: Cluster, t: ReadonlyMap<string, Transport>, nod
     const tr = t.get(node);
     if (!tr) throw new OarHaError("OARHA103", `no connection to ${node}`);
     o.log?.(`${node}: hb_standby (its services move to the other server)`);
-    await run(tr, "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d/hb_standby ] && exec $d/hb_standby all; done; echo 'hb_standby not found' >&2; exit 1");
+    await run(tr, HB_STANDBY);
   }
   const away = (s: ManagerState) => s.groups.every((g) => g.running && g.holder !== undefined && g.holder !== node);
   const { state, done } = await waitState(c, t, away, 240_000);
@@ -104,11 +102,11 @@ export async function standby(c: Cluster, t: ReadonlyMap<string, Transport>, nod
 export async function unstandby(c: Cluster, t: ReadonlyMap<string, Transport>, node: string): Promise<{ changed: boolean; state: ManagerState }> {
   if (!isServer(c, node)) throw new OarHaError("OARHA901", `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
   if (c.manager !== "pacemaker") throw heartbeatLacks("standby state", `nothing to undo: after hb_standby, ${node} takes the services again on the next failover or oar-ha switchover`);
-  await refuseInMaintenance(c, t, `unstandby ${node}`);
   const st = await managerState(c, t);
-  if (!st.nodes.find((n) => n.name === node)?.detail.includes("standby")) return { changed: false, state: st };
+  refuseInMaintenance(st, `unstandby ${node}`);
+  if (!st.nodes.find((n) => n.name === node)?.standby) return { changed: false, state: st };
   await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --delete --lifetime forever`, { timeoutMs: 60_000 });
-  const { state, done } = await waitState(c, t, (s) => s.healthy && !s.nodes.some((n) => n.name === node && n.detail.includes("standby")), 120_000);
+  const { state, done } = await waitState(c, t, (s) => s.healthy && !s.nodes.some((n) => n.name === node && n.standby), 120_000);
   if (!done) throw new OarHaError("OARHA103", `${node} left standby but the cluster is not healthy after 120 s (${describeProblems(state)})`);
   return { changed: true, state };
 }

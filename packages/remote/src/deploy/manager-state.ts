@@ -2,6 +2,7 @@ import { OAR_SERVER_CTL, groupSuffix, serviceGroups, sleep, splitCidr, type Clus
 import { allStarted, parseCrmMon, runningOn, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { DB_SCRIPT } from "@oar-ha/heartbeat-config";
 import { shq, type Transport } from "../transport.js";
+import HB_STANDBY_SH from "../scripts/hb-standby.sh";
 
 /*
  * One picture of a running cluster, whichever manager runs it: which servers are members,
@@ -13,6 +14,8 @@ import { shq, type Transport } from "../transport.js";
 export interface NodeState {
   readonly name: string;
   readonly online: boolean;
+  /** Pacemaker standby: a member that hosts nothing (Heartbeat keeps no such state). */
+  readonly standby: boolean;
   readonly detail: string;
 }
 
@@ -39,7 +42,9 @@ export interface ManagerState {
   readonly crm?: CrmStatus;
 }
 
-/** Pacemaker's group id for a service group (the CIB model's naming). */
+/** Heartbeat's hand-over: the server gives up every resource it holds to its peer. */
+export const HB_STANDBY: string = HB_STANDBY_SH;
+
 /** The suffix of a group's resource ids (one source: @oar-ha/core). */
 export { groupSuffix };
 
@@ -58,6 +63,7 @@ async function pacemakerState(c: Cluster, t: ReadonlyMap<string, Transport>): Pr
     return {
       name: n.name,
       online: x?.online === true && !x.unclean && !x.pending,
+      standby: x?.standby === true,
       detail: x ? (x.unclean ? "UNCLEAN" : x.pending ? "pending (its Pacemaker has not joined: it cannot take over)" : x.online ? (x.standby ? "online (standby)" : "online") : "offline") : "unknown",
     };
   });
@@ -115,7 +121,7 @@ async function heartbeatState(c: Cluster, t: ReadonlyMap<string, Transport>): Pr
     const seenDead = [...seen.values()].some((o) => o.peers.get(n.name) === "dead");
     const peerSaysActive = [...seen.values()].some((o) => o.peers.get(n.name) === "active");
     const online = (s ? s.hb : peerSaysActive) && !seenDead;
-    return { name: n.name, online, detail: seenDead ? "dead (seen by its peer)" : !s ? (peerSaysActive ? "active (per its peer; not asked)" : "unreachable") : !s.hb ? "heartbeat not running" : "active" };
+    return { name: n.name, online, standby: false, detail: seenDead ? "dead (seen by its peer)" : !s ? (peerSaysActive ? "active (per its peer; not asked)" : "unreachable") : !s.hb ? "heartbeat not running" : "active" };
   });
   const groups = await Promise.all(
     serviceGroups(c).map(async (g) => {

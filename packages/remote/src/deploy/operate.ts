@@ -9,7 +9,7 @@ import { sshServers } from "@oar-ha/kerberos-config";
 import { RELOAD_SSHD, keytabStatus } from "./kerberos.js";
 import { drbdProblems, drbdStates, drbdStorage, type DrbdState } from "./drbd.js";
 import { backingDevice } from "@oar-ha/drbd-config";
-import { describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
+import { HB_STANDBY, describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
 import { refuseInMaintenance } from "./day2.js";
 import { CRM_INFINITY, type CrmStatus } from "@oar-ha/pacemaker-config";
 
@@ -108,7 +108,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   const m = await managerState(c, t);
   checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
   for (const n of m.nodes) {
-    const standby = n.online && n.detail.includes("standby");
+    const standby = n.online && n.standby;
     checks.push({ name: `node ${n.name}`, ok: n.online && !standby, detail: standby ? `${n.detail}: it takes no services, so a failover has nowhere to go (fix: oar-ha unstandby ${n.name})` : n.detail, degraded: true });
   }
   if (m.crm?.maintenance)
@@ -232,7 +232,6 @@ find /var/lib/oar-ha/state -mindepth 1 ! -name 'drbd-*.md' ! -name '.oar-ha-db-c
 find /var/lib/oar-ha -mindepth 1 -maxdepth 1 ! -name state ! -name '*.img' -exec rm -rf {} +
 rmdir /var/lib/oar-ha/state /var/lib/oar-ha 2>/dev/null || true`;
 
-const HB_STANDBY = "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d/hb_standby ] && exec $d/hb_standby all; done; echo 'hb_standby not found' >&2; exit 1";
 
 /**
  * Planned move of every service group to the other server of its pair, waiting until
@@ -242,11 +241,11 @@ const HB_STANDBY = "for d in /usr/share/heartbeat /usr/lib/heartbeat; do [ -x $d
 export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, o: { timeoutMs?: number; log?: (m: string) => void; to?: string } = {}): Promise<Record<string, string>> {
   if (o.to !== undefined && !serviceGroups(c).some((g) => g.nodes.some((n) => n.name === o.to)))
     throw new OarHaError("OARHA901", `--to ${o.to}: not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
-  await refuseInMaintenance(c, t, "a switchover");
   const st = await managerState(c, t);
+  refuseInMaintenance(st, "a switchover");
   if (!st.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy (${describeProblems(st)}): a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services`);
   const target = o.to === undefined ? undefined : st.nodes.find((n) => n.name === o.to);
-  if (target && /standby/.test(target.detail)) throw new OarHaError("OARHA506", `--to ${o.to}: that server is in standby and takes no services\n  fix: oar-ha unstandby ${o.to} first`);
+  if (target?.standby) throw new OarHaError("OARHA506", `--to ${o.to}: that server is in standby and takes no services\n  fix: oar-ha unstandby ${o.to} first`);
   const first = t.get(c.nodes[0]?.name ?? "");
   if (!first) throw new OarHaError("OARHA103", "no connection to the first server");
   const moves: Record<string, string> = {};

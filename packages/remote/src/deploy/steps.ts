@@ -318,7 +318,7 @@ export function failuresClearedStep(ctx: DeployContext): Step {
     id: "cluster:failures",
     host,
     title: "no failed resource actions left from before",
-    check: async () => ((await crmStatus(ctx, host))?.failedActions ?? 0) === 0,
+    check: async () => ((await crmStatus(ctx, host))?.failures.length ?? 0) === 0,
     act: async () => {
       await run(tr(ctx, host), "crm_resource --cleanup >/dev/null", { timeoutMs: 60_000 });
     },
