@@ -39,6 +39,9 @@ export function labStorage(s: LabSpec): ClusterInput["storage"] {
 /** The data disk's one partition inside each lab VM. */
 export const LAB_DATA_PARTITION = "/dev/vdb1";
 
+/** Monitor intervals (s) for labs whose servers are emulated VMs (see labCluster). */
+export const LAB_VM_MONITORS = { vip: 30, filesystem: 60, database: 30, oarServer: 30 } as const;
+
 /** The cluster file for a lab: lab hosts exactly as if they were real servers. */
 export function labCluster(s: LabSpec): ClusterInput {
   const servers = labServers(s);
@@ -70,12 +73,15 @@ export function labCluster(s: LabSpec): ClusterInput {
         ? { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" }
         : { kind: "none", acceptRisk: true },
     ssh: { knownHosts: `${s.root}/admin/known_hosts`, identityFile: `${s.root}/admin/id_ed25519` },
-    // Emulated VMs (lab up --drbd; software CPUs, several times slower): the settings a site
-    // gives busy or virtualised servers. The 3 s monitors of the DB and Almighty, each a fork
-    // of psql/perl, took the whole vCPU under the drill's load and timed out (db, oar-server
-    // and drbd failed together); corosync missed its 1 s token while starting.
+    // Emulated VMs (lab up --drbd; software CPUs): every fork costs a tenth of a second or
+    // more, and Pacemaker's monitors are shell agents that fork dozens of times. Measured on
+    // an idle VM (exec-time in the CIB): DB 10.6 s, VIP 3.6 s, filesystem 2.9 s, OAR server
+    // 1.4 s; at the default intervals (3/5/20/3 s, and 10 s tried next) the monitors asked
+    // for more than twice the vCPU, so they timed out and Pacemaker restarted healthy
+    // services. Intervals a site with slow servers would choose: 30 s for the DB, the VIP and
+    // the OAR server, 60 s for the filesystem; corosync missed its 1 s token while starting.
     ...(s.drbd ? { corosync: { token: 3000 } } : {}),
-    pacemaker: { dcDeadtime: "2s", ...(s.drbd ? { monitor: { database: 10, oarServer: 10 } } : {}) },
+    pacemaker: { dcDeadtime: "2s", ...(s.drbd ? { monitor: LAB_VM_MONITORS } : {}) },
     // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
     oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
     // The lab KDC (lab up --kerberos): host/oar.lab (and postgres/oar.lab) exported once into this keytab.
@@ -88,7 +94,7 @@ export function labClusterYaml(s: LabSpec): string {
     "# oar-ha lab cluster: written by `oar-ha lab up`. The hosts are network namespaces (and qemu VMs\n" +
     "# where DRBD needs a kernel of their own) on this machine, reached over SSH exactly like real servers.\n" +
     (s.drbd
-      ? `# Storage is real DRBD on the DB servers' VMs (backing: ${s.drbd.backing}). The VMs are emulated (slow):\n# a 3 s corosync token and 10 s monitors, as for any busy or virtualised server.\n`
+      ? `# Storage is real DRBD on the DB servers' VMs (backing: ${s.drbd.backing}). The VMs are emulated (slow):\n# a 3 s corosync token and 30-60 s monitors, as for any slow server.\n`
       : "# Storage is SHARED (a directory of the machine bind-mounted on the active server), not DRBD:\n# this kernel has no DRBD module (lab up --drbd gives VMs with real DRBD).\n") +
     (s.manager === "heartbeat" ? "# Heartbeat labs run without fencing: the lab fence device is a Pacemaker STONITH agent.\n" : "") +
     stringify(labCluster(s), { lineWidth: 0 })
