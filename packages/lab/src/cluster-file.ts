@@ -42,6 +42,9 @@ export const LAB_DATA_PARTITION = "/dev/vdb1";
 /** Monitor intervals (s) for labs whose servers are emulated VMs (see labCluster). */
 export const LAB_VM_MONITORS = { vip: 30, filesystem: 60, database: 30, oarServer: 30 } as const;
 
+/** Every monitor's timeout (s) on emulated VMs (see labCluster). */
+export const LAB_VM_MONITOR_TIMEOUT = 90;
+
 /** The cluster file for a lab: lab hosts exactly as if they were real servers. */
 export function labCluster(s: LabSpec): ClusterInput {
   const servers = labServers(s);
@@ -79,9 +82,12 @@ export function labCluster(s: LabSpec): ClusterInput {
     // 1.4 s; at the default intervals (3/5/20/3 s, and 10 s tried next) the monitors asked
     // for more than twice the vCPU, so they timed out and Pacemaker restarted healthy
     // services. Intervals a site with slow servers would choose: 30 s for the DB, the VIP and
-    // the OAR server, 60 s for the filesystem; corosync missed its 1 s token while starting.
+    // the OAR server, 60 s for the filesystem. Each monitor may take 90 s: while a crashed VM
+    // boots, rejoins and resyncs, the survivor's DRBD monitor passed its 20 s and Pacemaker
+    // recovered DRBD, restarting the whole group (seen in F01). Corosync missed its 1 s token
+    // while starting.
     ...(s.drbd ? { corosync: { token: 3000 } } : {}),
-    pacemaker: { dcDeadtime: "2s", ...(s.drbd ? { monitor: LAB_VM_MONITORS } : {}) },
+    pacemaker: { dcDeadtime: "2s", ...(s.drbd ? { monitor: LAB_VM_MONITORS, monitorTimeout: LAB_VM_MONITOR_TIMEOUT } : {}) },
     // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
     oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
     // The lab KDC (lab up --kerberos): host/oar.lab (and postgres/oar.lab) exported once into this keytab.

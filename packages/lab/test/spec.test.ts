@@ -31,11 +31,11 @@ describe("lab spec (pure)", () => {
     expect(r.cluster?.fencing.kind).toBe(manager === "pacemaker" ? "lab" : "none");
   });
 
-  it("a lab with emulated VMs (--drbd) gets a 3 s corosync token and 30 s DB, VIP and OAR monitors (60 s filesystem); namespace labs keep the defaults", () => {
+  it("a lab with emulated VMs (--drbd) gets a 3 s corosync token and 30 s DB, VIP and OAR monitors (60 s filesystem), every monitor 90 s to run; namespace labs keep the defaults", () => {
     const vm = checkCluster(labCluster(labSpec({ servers: 2, database: "postgresql", manager: "pacemaker", drbd: "lvm" }))).cluster;
-    expect([vm?.corosync.token, vm?.pacemaker.monitor.database, vm?.pacemaker.monitor.oarServer, vm?.pacemaker.monitor.vip, vm?.pacemaker.monitor.filesystem, vm?.storage.kind]).toEqual([3000, 30, 30, 30, 60, "drbd"]);
+    expect([vm?.corosync.token, vm?.pacemaker.monitor.database, vm?.pacemaker.monitor.oarServer, vm?.pacemaker.monitor.vip, vm?.pacemaker.monitor.filesystem, vm?.pacemaker.monitorTimeout, vm?.storage.kind]).toEqual([3000, 30, 30, 30, 60, 90, "drbd"]);
     const ns = checkCluster(labCluster(labSpec({ servers: 2, database: "postgresql", manager: "pacemaker" }))).cluster;
-    expect([ns?.corosync.token, ns?.pacemaker.monitor.database, ns?.pacemaker.monitor.oarServer, ns?.pacemaker.monitor.vip]).toEqual([1000, 3, 3, 5]);
+    expect([ns?.corosync.token, ns?.pacemaker.monitor.database, ns?.pacemaker.monitor.oarServer, ns?.pacemaker.monitor.vip, ns?.pacemaker.monitorTimeout]).toEqual([1000, 3, 3, 5, undefined]);
   });
 
   it("resolves hosts and VIP names inside the lab", () => {

@@ -69,6 +69,9 @@ export interface CibModel {
 
 const op = (name: Op["name"], interval: string, timeout: string, role?: Op["role"]): Op => (role ? { name, interval, timeout, role } : { name, interval, timeout });
 
+/** A monitor's timeout: the cluster file's pacemaker.monitorTimeout when set, else the agent's own `seconds`. */
+const monitorTimeout = (c: Cluster, seconds: number): string => `${c.pacemaker.monitorTimeout ?? seconds}s`;
+
 /**
  * The OAR server's operation timeouts, in seconds: the CIB's ops and the agent's meta-data
  * both come from here. start is 120 s: OAR's init script first runs `oar-database --check`
@@ -100,7 +103,7 @@ function dbPrimitive(c: Cluster): Primitive {
         ["logfile", `/var/log/postgresql/postgresql-${v}-main.log`],
       ],
       meta: [],
-      ops: [op("start", "0s", "120s"), op("stop", "0s", "120s"), op("monitor", interval, "30s")],
+      ops: [op("start", "0s", "120s"), op("stop", "0s", "120s"), op("monitor", interval, monitorTimeout(c, 30))],
     };
   }
   return {
@@ -121,7 +124,7 @@ function dbPrimitive(c: Cluster): Primitive {
       ["test_user", "root"],
     ],
     meta: [],
-    ops: [op("start", "0s", "120s"), op("stop", "0s", "120s"), op("monitor", interval, "30s")],
+    ops: [op("start", "0s", "120s"), op("stop", "0s", "120s"), op("monitor", interval, monitorTimeout(c, 30))],
   };
 }
 
@@ -143,7 +146,7 @@ function groupFor(c: Cluster, g: ServiceGroup): Group {
       type: "Filesystem",
       params: fsParams,
       meta: [],
-      ops: [op("start", "0s", "60s"), op("stop", "0s", "60s"), op("monitor", `${c.pacemaker.monitor.filesystem}s`, "40s")],
+      ops: [op("start", "0s", "60s"), op("stop", "0s", "60s"), op("monitor", `${c.pacemaker.monitor.filesystem}s`, monitorTimeout(c, 40))],
     });
   }
   const { address, prefix } = splitCidr(g.vip.address);
@@ -158,7 +161,7 @@ function groupFor(c: Cluster, g: ServiceGroup): Group {
       ["nic", g.nodes[0]?.interface ?? "eth0"],
     ],
     meta: [],
-    ops: [op("start", "0s", "20s"), op("stop", "0s", "20s"), op("monitor", `${c.pacemaker.monitor.vip}s`, "20s")],
+    ops: [op("start", "0s", "20s"), op("stop", "0s", "20s"), op("monitor", `${c.pacemaker.monitor.vip}s`, monitorTimeout(c, 20))],
   });
   if (g.runsDb) members.push(dbPrimitive(c));
   if (g.runsOar) {
@@ -172,7 +175,7 @@ function groupFor(c: Cluster, g: ServiceGroup): Group {
       ops: [
         op("start", "0s", `${OAR_SERVER_TIMEOUTS.start}s`),
         op("stop", "0s", `${OAR_SERVER_TIMEOUTS.stop}s`),
-        op("monitor", `${c.pacemaker.monitor.oarServer}s`, `${OAR_SERVER_TIMEOUTS.monitor}s`),
+        op("monitor", `${c.pacemaker.monitor.oarServer}s`, monitorTimeout(c, OAR_SERVER_TIMEOUTS.monitor)),
       ],
     });
   }
@@ -191,7 +194,7 @@ function stonithDevices(c: Cluster, secrets: Secrets): Primitive[] {
   const f = c.fencing;
   const two = fenceRace(c);
   const delay: [string, string][] = two ? [["pcmk_delay_max", `${Math.ceil(c.pacemaker.fenceDelay / 2)}s`]] : [];
-  const ops = [op("monitor", "60s", "20s")];
+  const ops = [op("monitor", "60s", monitorTimeout(c, 20))];
   switch (f.kind) {
     case "none":
       return [];
@@ -231,7 +234,7 @@ function stonithDevices(c: Cluster, secrets: Secrets): Primitive[] {
           meta: [],
           // fence_virsh logs in to the hypervisor over SSH each time: on a loaded host (or the
           // lab's emulated VMs) that alone passed 20 s, and each timed-out monitor is an error.
-          ops: [op("monitor", "60s", "60s")],
+          ops: [op("monitor", "60s", monitorTimeout(c, 60))],
         },
       ];
   }
@@ -270,8 +273,8 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
       params: [["drbd_resource", s.resource]],
       meta: [],
       ops: [
-        op("monitor", "29s", "20s", "Promoted"),
-        op("monitor", "31s", "20s", "Unpromoted"),
+        op("monitor", "29s", monitorTimeout(c, 20), "Promoted"),
+        op("monitor", "31s", monitorTimeout(c, 20), "Unpromoted"),
         op("start", "0s", "240s"),
         op("stop", "0s", "100s"),
         op("promote", "0s", "90s"),

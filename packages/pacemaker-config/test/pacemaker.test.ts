@@ -46,6 +46,16 @@ describe("CIB", () => {
     expect(m.constraints).toContainEqual(expect.objectContaining({ kind: "order", firstAction: "promote", thenAction: "start", orderKind: "Mandatory" }));
   });
 
+  it("pacemaker.monitorTimeout sets every monitor's timeout (DRBD, group members, fence devices); unset, each agent keeps its own", () => {
+    const monitors = (m: ReturnType<typeof cibModel>) => [...m.stonith, ...m.groups.flatMap((g) => g.members), ...m.clones.map((c) => c.primitive)].flatMap((p) => p.ops.filter((o) => o.name === "monitor").map((o) => `${p.id}:${o.timeout}`));
+    const slow = monitors(cibModel(exampleCluster((x) => ({ ...x, pacemaker: { monitorTimeout: 90 } })), secrets));
+    expect(slow.length).toBeGreaterThanOrEqual(8);
+    expect(slow.filter((m) => !m.endsWith(":90s"))).toEqual([]);
+    const own = monitors(cibModel(exampleCluster(), secrets));
+    expect(own).toContain("db:30s");
+    expect(own.filter((m) => m.startsWith("drbd")).map((m) => m.split(":")[1])).toEqual(["20s", "20s"]);
+  });
+
   it("no fencing: STONITH disabled and no device (the cluster file had to accept the risk)", () => {
     const m = cibModel(exampleCluster((x) => ({ ...x, fencing: { kind: "none", acceptRisk: true } })), secrets);
     expect(m.properties).toContainEqual(["stonith-enabled", "false"]);

@@ -221,6 +221,13 @@ export const pacemaker = z
       })
       .prefault({})
       .describe("Monitor intervals in seconds."),
+    monitorTimeout: z
+      .number()
+      .int()
+      .min(10)
+      .max(600)
+      .optional()
+      .describe("Timeout (s) of every monitor; by default each agent's own (20-40 s). Raise it on slow or emulated servers, where a monitor that times out makes Pacemaker restart a healthy service."),
     dcDeadtime: z.string().regex(/^[0-9]+s$/).default("20s"),
     fenceDelay: z.number().int().min(0).default(10).describe("Two servers: pcmk_delay_max and priority-fencing-delay (s)."),
   })
