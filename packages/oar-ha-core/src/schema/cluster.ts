@@ -227,7 +227,7 @@ export const pacemaker = z
       .min(10)
       .max(600)
       .optional()
-      .describe("Timeout (s) of every monitor; by default each agent's own (20-40 s). Raise it on slow or emulated servers, where a monitor that times out makes Pacemaker restart a healthy service."),
+      .describe("Timeout (s) of every monitor; by default each agent's own (20-60 s). Raise it on slow or emulated servers, where a monitor that times out makes Pacemaker restart a healthy service."),
     dcDeadtime: z.string().regex(/^[0-9]+s$/).default("20s"),
     fenceDelay: z.number().int().min(0).default(10).describe("Two servers: pcmk_delay_max and priority-fencing-delay (s)."),
   })
