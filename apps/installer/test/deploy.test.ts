@@ -251,7 +251,11 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
       const move = spawn(process.execPath, [bin, "switchover", clusterFile], { stdio: "ignore" });
       let text = "";
       const deadline = Date.now() + 120_000;
-      while (!new RegExp(`moved from ${from} to`).test(text) && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
+      // Each read is bounded too: a stream that sends nothing more must fail here, with what it sent.
+      while (!new RegExp(`moved from ${from} to`).test(text) && Date.now() < deadline) {
+        const chunk = await Promise.race([reader.read(), new Promise<undefined>((r) => setTimeout(() => r(undefined), Math.max(0, deadline - Date.now())))]);
+        if (chunk?.value) text += new TextDecoder().decode(chunk.value as Uint8Array);
+      }
       ctl.abort();
       await new Promise((r) => move.once("close", r));
       expect(text).toMatch(new RegExp(`"text":"the services moved from ${from} to srv-[ab]"`));

@@ -18,6 +18,15 @@ const moved: Snapshot = {
 const t = new Date("2026-12-06T06:00:00Z");
 
 describe("the timeline", () => {
+  it("a move seen across a look where no server held the VIP is one move, from the last holder", () => {
+    const none: Snapshot = { ...moved, groups: [{ id: "all", running: false }] };
+    const last = new Map([["all", "srv-a"]]);
+    expect(changes(healthy, none, t, last).map((e) => e.text)[0]).toBe("the services: no server holds the VIP");
+    expect(changes(none, moved, t, last).map((e) => [e.level, e.text])[0]).toEqual(["warn", "the services moved from srv-a to srv-b"]);
+    expect(changes(none, healthy, t, last).map((e) => [e.level, e.text])[0]).toEqual(["good", "the services: srv-a holds the VIP again"]);
+    expect(changes(none, moved, t).map((e) => e.text)[0]).toBe("the services moved to srv-b");
+  });
+
   it("says what changed: a group moved, a check failed, the verdict", () => {
     expect(changes(healthy, moved, t).map((e) => [e.level, e.text])).toEqual([
       ["warn", "the services moved from srv-a to srv-b"],

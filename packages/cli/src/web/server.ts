@@ -60,6 +60,8 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
   let latest: PageStatus | undefined;
   const timeline: TimelineEvent[] = [];
   const clients = new Set<ServerResponse>();
+  /** Each group's last VIP holder seen, so that a move seen across a look without one reads as one move. */
+  const lastHolder = new Map<string, string>();
   let stopped = false;
 
   const send = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -72,7 +74,8 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
     } catch (e) {
       s = { cluster: o.cluster, verdict: "unknown", checks: [], groups: latest?.groups ?? [], polledAt: new Date().toISOString(), pollSeconds: (Date.now() - t0) / 1000, error: (e as Error).message.split("\n")[0] ?? "" };
     }
-    const events = s.error ? [{ time: s.polledAt, level: "bad" as const, text: `status could not be read: ${s.error}` }] : changes(latest?.error ? undefined : latest, s, new Date(s.polledAt));
+    const events = s.error ? [{ time: s.polledAt, level: "bad" as const, text: `status could not be read: ${s.error}` }] : changes(latest?.error ? undefined : latest, s, new Date(s.polledAt), lastHolder);
+    if (!s.error) for (const g of s.groups) if (g.holder) lastHolder.set(g.id, g.holder);
     latest = s;
     timeline.push(...events);
     timeline.splice(0, Math.max(0, timeline.length - TIMELINE_MAX));

@@ -17,13 +17,21 @@ export interface TimelineEvent {
 
 const groupName = (id: string) => (id === "all" ? "the services" : `the ${id} group`);
 
-export function changes(before: Snapshot | undefined, after: Snapshot, time: Date): TimelineEvent[] {
+/**
+ * `lastHolder`: the server that last held each group's VIP, across looks where none did (a
+ * switchover or failover between two looks is one move, from the old holder to the new).
+ */
+export function changes(before: Snapshot | undefined, after: Snapshot, time: Date, lastHolder: ReadonlyMap<string, string> = new Map()): TimelineEvent[] {
   const at = time.toISOString();
   if (!before) return [{ time: at, level: after.verdict === "healthy" ? "good" : "warn", text: `page opened: the cluster is ${after.verdict}` }];
   const out: TimelineEvent[] = [];
   for (const g of after.groups) {
     const was = before.groups.find((x) => x.id === g.id);
-    if (was?.holder !== g.holder) out.push({ time: at, level: g.holder ? "warn" : "bad", text: g.holder ? `${groupName(g.id)} moved ${was?.holder ? `from ${was.holder} ` : ""}to ${g.holder}` : `${groupName(g.id)}: no server holds the VIP` });
+    if (was?.holder === g.holder) continue;
+    const from = was?.holder ?? lastHolder.get(g.id);
+    if (!g.holder) out.push({ time: at, level: "bad", text: `${groupName(g.id)}: no server holds the VIP` });
+    else if (from === g.holder) out.push({ time: at, level: "good", text: `${groupName(g.id)}: ${g.holder} holds the VIP again` });
+    else out.push({ time: at, level: "warn", text: `${groupName(g.id)} moved ${from ? `from ${from} ` : ""}to ${g.holder}` });
   }
   for (const c of after.checks) {
     const was = before.checks.find((x) => x.name === c.name);
