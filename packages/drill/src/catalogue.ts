@@ -5,7 +5,7 @@ import type { Cluster } from "@oar-ha/core";
  * each needs. Pure: which scenario applies to which cluster and target, and why not.
  */
 
-export type ScenarioId = "F01" | "F02" | "F03" | "N01" | "N02" | "N03" | "N04" | "N05" | "S01" | "S02" | "S03" | "S04" | "S05" | "S07" | "D04";
+export type ScenarioId = "F01" | "F02" | "F03" | "N01" | "N02" | "N03" | "N04" | "N05" | "S01" | "S02" | "S03" | "S04" | "S05" | "S07" | "S08" | "D04";
 
 export type Target = "lab" | "ssh";
 
@@ -39,6 +39,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: "S04", title: "reserved job across a server crash", expected: "the reservation survives and ends", labOnly: true },
   { id: "S05", title: "kill -9 of the cluster daemon on the active server", expected: "respawn or fencing; resources recovered", labOnly: true },
   { id: "S07", title: "a resource stop fails", expected: "escalates to fencing before starting elsewhere", labOnly: true },
+  { id: "S08", title: "Almighty killed and its restart keeps failing", expected: "restarted in place up to the limit (Pacemaker: a failed start is final at once), then the whole group moves to the peer; lost = 0", labOnly: true },
   { id: "D04", title: "hard power-off of the DRBD primary during writes", expected: "every acknowledged commit present on the promoted peer (protocol C); the returning server resyncs from its bitmap", labOnly: true, drbd: true },
 ];
 
@@ -46,15 +47,16 @@ export const scenario = (id: string): Scenario | undefined => SCENARIOS.find((s)
 
 /**
  * Why a scenario cannot run on this cluster and target, or undefined when it can.
- * Heartbeat in haresources mode does not monitor resources: a killed service is not noticed,
- * so S01/S02/S03 would "pass" only by accident; oar-ha says so instead of running them.
+ * Heartbeat's haresources mode does not monitor resources: oar-ha's service monitor does;
+ * with it turned off a killed service is not noticed, so S01/S02/S03/S08 would "pass" only by
+ * accident, and oar-ha says so instead of running them.
  */
 export function notApplicable(s: Scenario, c: Cluster, target: Target): string | undefined {
   if (s.drbd && c.storage.kind !== "drbd") return "about DRBD, and this cluster's database is on shared storage";
   if (s.id === "N03" && c.manager !== "pacemaker") return "needs DRBD resource-level fencing (crm-fence-peer), which oar-ha sets up with Pacemaker only";
-  if (target === "ssh" && s.labOnly) return "needs host-level fault injection (crash, cables, firewall): offered in the lab only, never on real servers over SSH";
-  if (c.manager === "heartbeat" && ["S01", "S02", "S03"].includes(s.id))
-    return "Heartbeat's haresources mode does not monitor resources: a killed service stays dead until an admin acts (use Pacemaker for service-level recovery)";
+  if (target === "ssh" && s.labOnly) return "needs host-level fault injection (crash, cables, firewall, a control script replaced): offered in the lab only, never on real servers over SSH";
+  if (c.manager === "heartbeat" && !c.heartbeat.monitor.enabled && ["S01", "S02", "S03", "S08"].includes(s.id))
+    return "Heartbeat's haresources mode does not monitor resources and oar-ha's service monitor is turned off (heartbeat.monitor.enabled: false): a killed service stays dead until an admin acts";
   if (c.manager === "heartbeat" && s.id === "S07") return "a failed stop must escalate to fencing, and Heartbeat runs without fencing in oar-ha's setup (in haresources mode a failed stop leaves the resource half-stopped on a live server)";
   if (s.id === "S07" && c.fencing.kind === "none") return "a failed stop must escalate to fencing, and this cluster has none";
   if (c.manager === "heartbeat" && s.id === "S05") return "Heartbeat has no fencing in oar-ha's setup: killing its daemon leaves the services running on a node the peer believes dead (split brain); not a drill, a known limit";

@@ -80,6 +80,9 @@ export const EXPLANATIONS: readonly Explanation[] = [
   { pattern: /heartbeat.*ERROR: Cannot lock ourselves into memory/, why: "the lab cannot raise the locked-memory limit", scenarios: "any", labOnly: true },
   // S07's own fault, reported by the agent and Pacemaker.
   { pattern: /stop refused on purpose|Result of stop operation for oar-server on \S+: error/, why: "S07's injected stop failure", scenarios: ["S07"] },
+  // S08's own fault: the OAR server's start refused on the victim, reported by the agent and Pacemaker, or by oar-ha's Heartbeat monitor as it gives up and hands the group over.
+  { pattern: /start refused on purpose|Result of start operation for oar-server on \S+: error/, why: "S08's injected start failure", scenarios: ["S08"] },
+  { pattern: /oar-ha-hb-monitor\[\d+\]: \S+ ERROR: (oar did not start again|oar failed \d+ times within \d+ s)/, why: "oar-ha's Heartbeat monitor: the OAR server would not start again (S08), so it hands the group over", scenarios: ["S08"] },
 ];
 
 export interface UnexplainedLine {

@@ -1,7 +1,7 @@
 import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
 import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
 import { answers, connectHost, groupSuffix, holderOf, hostScript, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
-import { clusterPorts, notApplicable, type Scenario, type Target } from "./catalogue.js";
+import { clusterPorts, notApplicable, type Scenario, type ScenarioId, type Target } from "./catalogue.js";
 import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
 import { drbdAfterRun, drbdSampler, type DrbdRunFacts } from "./drbd.js";
@@ -271,18 +271,12 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       await crash(needLab(), oarHolder);
       return { victim: oarHolder, undo: () => powerOn(needLab(), oarHolder) };
     case "S07": {
-      // The OAR server's stop fails on the active server (a wrapper bind-mounted over the
-      // control script, in that host's own mount namespace), then a move is asked for:
+      // The OAR server's stop fails on the active server, then a move is asked for:
       // Pacemaker must fence the server before starting the services elsewhere.
       const g = serviceGroups(c).find((x) => x.runsOar);
       const to = g?.nodes.find((n) => n.name !== oarHolder)?.name;
       if (!g || !to) throw new OarHaError("OARHA103", "S07: no second server for the OAR group");
-      const wrapper = `#!/bin/sh\n[ "$1" = stop ] && { echo 'oar-ha drill S07: stop refused on purpose' >&2; exit 1; }\nexec /run/oar-ha-drill-ctl.real "$@"\n`;
-      await must(env, oarHolder).exec(
-        `set -e; cp ${OAR_SERVER_CTL} /run/oar-ha-drill-ctl.real; printf '%b' ${shq(wrapper)} > /run/oar-ha-drill-ctl; chmod 755 /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real; mount --bind /run/oar-ha-drill-ctl ${OAR_SERVER_CTL}`,
-      ).then((r) => {
-        if (r.code !== 0) throw new OarHaError("OARHA103", `S07: cannot make the stop fail on ${oarHolder}: ${r.stderr.trim()}`);
-      });
+      const unwrap = await refuseControl(env, oarHolder, "stop", "S07");
       const id = `g-${groupSuffix(g)}`;
       await must(env, to).exec(`crm resource move ${shq(id)} ${shq(to)}`, { timeoutMs: 30_000 });
       return {
@@ -290,9 +284,16 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
         undo: async () => {
           await must(env, to).exec(`crm resource clear ${shq(id)}`, { timeoutMs: 30_000 });
           // Still mounted means the server was never fenced (the run fails on that): unmount anyway.
-          await env.transports.get(oarHolder)?.exec(`umount ${OAR_SERVER_CTL} 2>/dev/null; rm -f /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real`, { timeoutMs: 10_000 }).catch(() => undefined);
+          await unwrap();
         },
       };
+    }
+    case "S08": {
+      // Almighty killed (S01) on a server where the OAR server can no longer start: the
+      // manager restarts it in vain, then must move the whole group to the peer.
+      const unwrap = await refuseControl(env, oarHolder, "start", "S08");
+      await must(env, oarHolder).exec("pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty'");
+      return { victim: oarHolder, undo: unwrap };
     }
     default: {
       // Every scenario of the catalogue has its injection: the compiler checks it.
@@ -300,6 +301,21 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       throw new OarHaError("OARHA103", `${String(missing)}: no injection`);
     }
   }
+}
+
+/**
+ * Makes one operation of the OAR server's control script fail on `host`: a wrapper
+ * bind-mounted over it, in that host's own mount namespace. Returns the undo.
+ */
+async function refuseControl(env: DrillEnv, host: string, op: "start" | "stop", id: ScenarioId): Promise<() => Promise<void>> {
+  const wrapper = `#!/bin/sh\n[ "$1" = ${op} ] && { echo 'oar-ha drill ${id}: ${op} refused on purpose' >&2; exit 1; }\nexec /run/oar-ha-drill-ctl.real "$@"\n`;
+  const r = await must(env, host).exec(
+    `set -e; cp ${OAR_SERVER_CTL} /run/oar-ha-drill-ctl.real; printf '%b' ${shq(wrapper)} > /run/oar-ha-drill-ctl; chmod 755 /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real; mount --bind /run/oar-ha-drill-ctl ${OAR_SERVER_CTL}`,
+  );
+  if (r.code !== 0) throw new OarHaError("OARHA103", `${id}: cannot make the ${op} fail on ${host}: ${r.stderr.trim()}`);
+  return async () => {
+    await env.transports.get(host)?.exec(`umount ${OAR_SERVER_CTL} 2>/dev/null; rm -f /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real`, { timeoutMs: 10_000 }).catch(() => undefined);
+  };
 }
 
 /** When PID 1 of a host started: a reboot (a fencing action in the lab) changes it. */
@@ -461,6 +477,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
     checks.push({ name: "N03: the stale peer was never promoted", ok: stale.length === 0, detail: stale.length ? `${stale.join(", ")} became Primary with outdated data` : `only ${victim} was ever Primary` });
   }
   const stAfter = await managerState(c, env.transports);
+  if (s.id === "S08" && victim && holderOf(stAfter, "oar") === victim) extra.push(`the OAR group is still on ${victim}, where the OAR server cannot start: it should have moved to the peer`);
   const problems = drillProblems({ outage, schedulerBack: sched, noOutage: s.noOutage === true, dbFailures: db.failures, oarFailures: oar.failures, loss: l, checks, extra });
   const holderAfter = holderOf(stAfter, "db");
   return {

@@ -25,12 +25,12 @@ export interface Holders {
 export const VICTIM_GONE: ReadonlySet<Scenario["id"]> = new Set(["F01", "F02", "D04", "N03", "S04", "S07"]);
 
 /** Scenarios whose victim keeps running (a killed process): the manager is still asked there while detecting. */
-export const VICTIM_ASKED: ReadonlySet<Scenario["id"]> = new Set(["S01", "S02", "S03"]);
+export const VICTIM_ASKED: ReadonlySet<Scenario["id"]> = new Set(["S01", "S02", "S03", "S08"]);
 
 /** The server a scenario breaks: the passive for F02, the OAR holder for the OAR-side faults, else the DB holder. */
 export function victimOf(id: Scenario["id"], h: Holders): string {
   if (id === "F02") return h.passive;
-  if (id === "F03" || id === "S01" || id === "S04" || id === "S07") return h.oarHolder;
+  if (id === "F03" || id === "S01" || id === "S04" || id === "S07" || id === "S08") return h.oarHolder;
   return h.dbHolder;
 }
 

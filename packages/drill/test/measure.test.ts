@@ -92,8 +92,13 @@ describe("which scenarios apply", () => {
     const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
     const ssh = SCENARIOS.filter((s) => notApplicable(s, pm, "ssh") === undefined).map((s) => s.id);
     expect(ssh).toEqual(["F03", "S01", "S02", "S03"]);
-    expect(notApplicable(SCENARIOS.find((s) => s.id === "S01")!, hb, "lab")).toMatch(/does not monitor/);
     expect(notApplicable(SCENARIOS.find((s) => s.id === "F01")!, hb, "lab")).toBeUndefined();
+  });
+  it("Heartbeat: the service drills run with oar-ha's service monitor, and are refused without it", () => {
+    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    for (const id of ["S01", "S02", "S03", "S08"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, hb, "lab"), id).toBeUndefined();
+    const off = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined, heartbeat: { monitor: { enabled: false } } }));
+    for (const id of ["S01", "S02", "S03", "S08"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, off, "lab"), id).toMatch(/service monitor is turned off \(heartbeat\.monitor\.enabled: false\)/);
   });
   it("runs every scenario of the catalogue on a Pacemaker lab; a failed stop needs fencing", () => {
     const pm = exampleCluster();

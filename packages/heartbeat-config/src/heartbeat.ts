@@ -1,6 +1,8 @@
 import {
   OAR_SERVER_CTL,
   dbDataDirectory,
+  dbPort,
+  shq,
   marker,
   pgVersion,
   renderTemplate,
@@ -15,9 +17,33 @@ import haCfTpl from "./templates/ha-cf.hbs";
 import authkeysTpl from "./templates/authkeys.hbs";
 import haresourcesTpl from "./templates/haresources.hbs";
 import scriptTpl from "./templates/resource-script.hbs";
+import dbPostgresqlTpl from "./templates/db-postgresql.hbs";
+import dbMysqlTpl from "./templates/db-mysql.hbs";
+import monitorConfTpl from "./templates/hb-monitor-conf.hbs";
+import MONITOR_SH from "./scripts/hb-monitor.sh";
+import STANDBY_SH from "./scripts/hb-standby.sh";
 
 export const DB_SCRIPT = "/etc/ha.d/resource.d/oar-ha-db";
 export const OAR_SCRIPT = "/etc/ha.d/resource.d/oar-ha-oar-server";
+/** oar-ha's service monitor (started by Heartbeat's `respawn`), its settings, and the hand-over it (and day 2) use. */
+export const HB_MONITOR = "/usr/lib/oar-ha/hb-monitor";
+export const HB_MONITOR_CONF = "/etc/oar-ha/hb-monitor.conf";
+export const HB_STANDBY_PATH = "/usr/lib/oar-ha/hb-standby";
+/** Where the monitor keeps its state (tmpfs: counts start again at boot) and its lock. */
+export const HB_MONITOR_STATE_DIR = "/run/oar-ha";
+export const HB_MONITOR_STATE = `${HB_MONITOR_STATE_DIR}/hb-monitor.state`;
+export const HB_MONITOR_LOCK = `${HB_MONITOR_STATE_DIR}/hb-monitor.lock`;
+/** One "EPOCH SERVICE" line per failure the monitor counts (`oar-ha cleanup` empties it). */
+export const HB_MONITOR_FAILURES = `${HB_MONITOR_STATE_DIR}/hb-monitor.failures`;
+/** While this file exists the monitor restarts nothing (an admin's planned work on a service). */
+export const HB_MONITOR_PAUSE = `${HB_MONITOR_STATE_DIR}/hb-monitor.pause`;
+/** Heartbeat's log file (ha.cf's logfile), where the monitor writes its decisions too. */
+export const HA_LOG = "/var/log/ha-log";
+/** Heartbeat's hand-over as a script: this server gives every resource it holds to its peer. */
+export const HB_STANDBY_SCRIPT: string = STANDBY_SH;
+
+/** A static host script as installed: oar-ha's marker under its shebang. */
+const installed = (script: string): string => script.replace(/^(#![^\n]*\n)/, `$1${marker("#")}\n`);
 
 /** Heartbeat's Filesystem script takes device::directory::fstype[::options]. */
 function filesystemResource(c: Cluster): string {
@@ -57,28 +83,33 @@ function stonithLines(c: Cluster, g: ServiceGroup, secrets: Secrets) {
   });
 }
 
-function dbScript(c: Cluster): string[] {
+/** The database's resource script (start, stop with escalation, status, monitor). */
+function dbScript(c: Cluster): string {
   if (c.database.engine === "postgresql") {
-    const v = pgVersion(c);
-    return [
-      `# PostgreSQL ${v} cluster "main", data in ${dbDataDirectory(c)} (start.conf is "manual": never at boot).`,
-      'case "$1" in',
-      `  start) exec pg_ctlcluster --skip-systemctl-redirect ${v} main start ;;`,
-      `  stop) exec pg_ctlcluster --skip-systemctl-redirect ${v} main stop -m fast ;;`,
-      `  status) if pg_ctlcluster ${v} main status >/dev/null 2>&1; then echo running; exit 0; else echo stopped; exit 3; fi ;;`,
-      '  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;',
-      "esac",
-    ];
+    return renderTemplate(dbPostgresqlTpl, { marker: marker("#"), version: pgVersion(c), port: dbPort(c), dataDir: dbDataDirectory(c) });
   }
-  const svc = c.database.engine === "mariadb" ? "mariadb" : "mysql";
-  return [
-    `# ${svc}, data in ${dbDataDirectory(c)} (boot start disabled: only Heartbeat starts it).`,
-    'case "$1" in',
-    `  start|stop) exec /etc/init.d/${svc} "$1" ;;`,
-    `  status) if mysqladmin --no-defaults --socket=/run/mysqld/mysqld.sock -uroot ping >/dev/null 2>&1; then echo running; exit 0; else echo stopped; exit 3; fi ;;`,
-    '  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;',
-    "esac",
-  ];
+  return renderTemplate(dbMysqlTpl, { marker: marker("#"), svc: c.database.engine === "mariadb" ? "mariadb" : "mysql", dataDir: dbDataDirectory(c) });
+}
+
+/** The monitor's settings on a server of group `g` (values quoted for sh by the one helper). */
+function monitorConf(c: Cluster, g: ServiceGroup, self: string): string {
+  const m = c.heartbeat.monitor;
+  const peer = g.nodes.find((n) => n.name !== self)?.name ?? "";
+  return renderTemplate(monitorConfTpl, {
+    marker: marker("#"),
+    interval: m.interval,
+    timeout: m.timeout,
+    maxRestarts: m.maxRestarts,
+    window: m.window,
+    vip: shq(splitCidr(g.vip.address).address),
+    peer: shq(peer),
+    services: shq([...(g.runsDb ? ["db"] : []), ...(g.runsOar ? ["oar"] : [])].join(" ")),
+    dbScript: shq(g.runsDb ? DB_SCRIPT : ""),
+    oarScript: shq(g.runsOar ? OAR_SCRIPT : ""),
+    hbStandby: shq(HB_STANDBY_PATH),
+    haLog: shq(HA_LOG),
+    stateDir: shq(HB_MONITOR_STATE_DIR),
+  });
 }
 
 /**
@@ -100,6 +131,8 @@ export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile
       groupTitle: g.id === "all" ? "OAR server and database" : g.id === "db" ? "database pair" : "OAR server pair",
       ...c.heartbeat,
       autoFailback: c.heartbeat.autoFailback ? "on" : "off",
+      haLog: HA_LOG,
+      respawn: c.heartbeat.monitor.enabled ? [HB_MONITOR] : [],
       ucast: g.nodes.flatMap((n) => [
         { interface: n.interface, address: n.address },
         ...(n.secondary ? [{ interface: n.secondary.interface, address: n.secondary.address }] : []),
@@ -122,10 +155,17 @@ export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile
         { host: n.name, path: HEARTBEAT_DROPIN, mode: "0644", owner: "root:root", content: `${marker("#")}\n[Service]\nLimitMEMLOCK=infinity\n` },
       );
       if (g.runsDb) {
-        out.push({ host: n.name, path: DB_SCRIPT, mode: "0755", owner: "root:root", content: renderTemplate(scriptTpl, { marker: marker("#"), what: "the OAR database", lines: dbScript(c) }) });
+        out.push({ host: n.name, path: DB_SCRIPT, mode: "0755", owner: "root:root", content: dbScript(c) });
       }
       if (g.runsOar) {
         out.push({ host: n.name, path: OAR_SCRIPT, mode: "0755", owner: "root:root", content: renderTemplate(scriptTpl, { marker: marker("#"), what: "the OAR server", lines: [`exec ${OAR_SERVER_CTL} "$@"`] }) });
+      }
+      out.push({ host: n.name, path: HB_STANDBY_PATH, mode: "0755", owner: "root:root", content: installed(HB_STANDBY_SCRIPT) });
+      if (c.heartbeat.monitor.enabled) {
+        out.push(
+          { host: n.name, path: HB_MONITOR, mode: "0755", owner: "root:root", content: installed(MONITOR_SH) },
+          { host: n.name, path: HB_MONITOR_CONF, mode: "0644", owner: "root:root", content: monitorConf(c, g, n.name) },
+        );
       }
     }
   }

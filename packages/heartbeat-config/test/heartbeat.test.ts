@@ -49,6 +49,41 @@ describe("Heartbeat 3 files", () => {
     for (const f of files.filter((x) => x.mode === "0755")) expect(shSyntax(`${dir}/${f.host}${f.path}`).code, f.path).toBe(0);
   });
 
+  it("installs oar-ha's service monitor, started by Heartbeat (respawn), with its settings per server", () => {
+    expect(on("srv-a", "/etc/ha.d/ha.cf").content).toContain("\nrespawn root /usr/lib/oar-ha/hb-monitor\n");
+    expect(on("srv-a", "/usr/lib/oar-ha/hb-monitor").mode).toBe("0755");
+    expect(on("srv-a", "/usr/lib/oar-ha/hb-standby").content).toContain("hb_standby\" all");
+    const conf = on("srv-a", "/etc/oar-ha/hb-monitor.conf").content;
+    for (const l of ["INTERVAL=5", "TIMEOUT=20", "MAX_RESTARTS=2", "WINDOW=600", "VIP='10.0.0.100'", "PEER='srv-b'", "SERVICES='db oar'", "DB_SCRIPT='/etc/ha.d/resource.d/oar-ha-db'", "OAR_SCRIPT='/etc/ha.d/resource.d/oar-ha-oar-server'", "HB_STANDBY='/usr/lib/oar-ha/hb-standby'", "HA_LOG='/var/log/ha-log'", "STATE_DIR='/run/oar-ha'"]) {
+      expect(conf).toContain(`\n${l}\n`);
+    }
+    expect(on("srv-b", "/etc/oar-ha/hb-monitor.conf").content).toContain("\nPEER='srv-a'\n");
+  });
+
+  it("four servers: each pair's monitor watches its own service only", () => {
+    const f = renderHeartbeatFiles(exampleCluster((x) => ({ ...fourNode(x), manager: "heartbeat" })), secrets);
+    const conf = (h: string) => f.find((x) => x.host === h && x.path === "/etc/oar-ha/hb-monitor.conf")!.content;
+    expect(conf("d1")).toContain("\nSERVICES='db'\nDB_SCRIPT='/etc/ha.d/resource.d/oar-ha-db'\nOAR_SCRIPT=''\n");
+    expect(conf("d1")).toContain("\nVIP='10.0.0.101'\nPEER='d2'\n");
+    expect(conf("o2")).toContain("\nSERVICES='oar'\nDB_SCRIPT=''\nOAR_SCRIPT='/etc/ha.d/resource.d/oar-ha-oar-server'\n");
+  });
+
+  it("with the monitor turned off: no respawn line, no monitor files (the hand-over script stays)", () => {
+    const off = renderHeartbeatFiles(exampleCluster((x) => ({ ...x, manager: "heartbeat", heartbeat: { monitor: { enabled: false } } })), secrets);
+    expect(off.find((x) => x.path === "/etc/ha.d/ha.cf")!.content).not.toContain("respawn");
+    expect(off.map((x) => x.path)).not.toContain("/usr/lib/oar-ha/hb-monitor");
+    expect(off.map((x) => x.path)).toContain("/usr/lib/oar-ha/hb-standby");
+  });
+
+  it("the database script checks with a query and ends a hung server with SIGKILL (PostgreSQL and MariaDB)", () => {
+    const pg = on("srv-a", "/etc/ha.d/resource.d/oar-ha-db").content;
+    expect(pg).toContain("runuser -u postgres -- psql -X -q -A -t -p \"$PORT\" -d postgres -c 'select 1'");
+    expect(pg).toContain("PIDFILE=/srv/oar-ha/postgresql/15/main/postmaster.pid");
+    const my = renderHeartbeatFiles(exampleCluster((x) => ({ ...x, manager: "heartbeat", database: { engine: "mariadb" } })), secrets).find((x) => x.host === "srv-a" && x.path === "/etc/ha.d/resource.d/oar-ha-db")!.content;
+    expect(my).toContain("mysql --no-defaults --socket=\"$SOCK\" -uroot -N -B -e 'select 1'");
+    expect(my).toContain("pkill -KILL -x mysqld_safe");
+  });
+
   it("renders nothing for a Pacemaker cluster", () => {
     expect(renderHeartbeatFiles(exampleCluster(), secrets)).toEqual([]);
   });

@@ -23,4 +23,5 @@ export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
 export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdState, type VerifyResult } from "./deploy/drbd.js";
 export { hostScript, keyValues } from "./host-script.js";
 export { splitBrainReport, splitBrainRecover, splitBrainVerdict, type SplitBrainReport, type SplitBrainSide, type SplitBrainRecovery } from "./deploy/split-brain.js";
+export { parseMonitorState, monitorCheck, monitorProbes, type MonitorState, type MonitorProbe } from "./deploy/hb-monitor.js";
 export { cleanup, inMaintenance, refuseInMaintenance, setMaintenance, standby, unstandby } from "./deploy/day2.js";

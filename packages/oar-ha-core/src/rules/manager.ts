@@ -34,8 +34,15 @@ export function heartbeatRules(c: Cluster): Issue[] {
   if (witness(c)) {
     out.push(issue("WitnessWithHeartbeat", "hosts", "a quorum witness (corosync-qnetd) only works with Pacemaker/Corosync", "remove the witness role, or use `manager: pacemaker`"));
   }
-  out.push(
-    issue("HeartbeatNoMonitoring", "manager", "Heartbeat's haresources mode does not watch services: a crashed database or OAR server on a live server is not noticed", "use `manager: pacemaker` for service monitoring; with Heartbeat, only server failures trigger a takeover", "warning"),
-  );
+  const m = h.monitor;
+  if (!m.enabled) {
+    out.push(
+      issue("HeartbeatNoMonitoring", "heartbeat.monitor.enabled", "Heartbeat's haresources mode does not watch services and oar-ha's service monitor is off: a crashed database or OAR server on a live server is not noticed", "remove `heartbeat.monitor.enabled: false` (the monitor restarts a failed service, then moves the group)", "warning"),
+    );
+  } else if (m.window <= (m.maxRestarts + 1) * m.interval) {
+    out.push(
+      issue("HeartbeatMonitorWindow", "heartbeat.monitor.window", `a window of ${m.window} s cannot hold ${m.maxRestarts + 1} failures checked every ${m.interval} s: failures would expire before the group ever moves`, `raise window above ${(m.maxRestarts + 1) * m.interval} s (600 is the default) or lower interval`),
+    );
+  }
   return out;
 }

@@ -241,8 +241,18 @@ export const heartbeat = z
     initdead: z.number().positive().default(60),
     udpport: port.default(694),
     autoFailback: z.boolean().default(false),
+    monitor: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Run oar-ha's service monitor on the servers (Heartbeat's haresources mode watches servers, not services). Off: a crashed database or OAR server stays down until an admin acts."),
+        interval: z.number().int().min(1).max(300).default(5).describe("Seconds between two checks of the services on the server that holds the group."),
+        timeout: z.number().int().min(2).max(600).default(20).describe("Seconds a check may take: a database or OAR server that does not answer within it has failed (a hung server, not only a dead one)."),
+        maxRestarts: z.number().int().min(0).max(20).default(2).describe("Restarts in place within `window`; the next failure hands the whole group to the peer (the default, 2, moves on the third failure, as Pacemaker's migration-threshold 3)."),
+        window: z.number().int().min(60).max(86400).default(600).describe("Seconds over which failures are counted (Pacemaker's failure-timeout: 10 min)."),
+      })
+      .prefault({})
+      .describe("oar-ha's service monitor for Heartbeat: restarts a failed database or OAR server in place, then moves the group."),
   })
-  .describe("Heartbeat 3 timing in seconds (Heartbeat manager only).");
+  .describe("Heartbeat 3 timing in seconds, and oar-ha's service monitor (Heartbeat manager only).");
 
 export const database = z
   .strictObject({

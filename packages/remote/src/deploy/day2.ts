@@ -1,6 +1,7 @@
 import { OarHaError, serviceGroups, type Cluster } from "@oar-ha/core";
 import { parseCrmMon, type CrmFailure } from "@oar-ha/pacemaker-config";
 import { firstAnswering, run, shq, type Transport } from "../transport.js";
+import { clearMonitorFailures } from "./hb-monitor.js";
 import { HB_STANDBY, describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
 
 /*
@@ -46,7 +47,10 @@ export function refuseInMaintenance(st: ManagerState, what: string): void {
 
 /** Clears Pacemaker's failure history (fail counts, failed actions), of one resource or all; returns what was cleared. */
 export async function cleanup(c: Cluster, t: ReadonlyMap<string, Transport>, resource?: string): Promise<CrmFailure[]> {
-  if (c.manager !== "pacemaker") throw heartbeatLacks("failure history", "nothing to clean: Heartbeat does not count failures (oar-ha status shows what runs)");
+  if (c.manager !== "pacemaker") {
+    if (!c.heartbeat.monitor.enabled) throw heartbeatLacks("failure history", "nothing to clean: Heartbeat does not count failures, and oar-ha's service monitor (which does) is turned off");
+    return clearMonitorFailures(c, t, resource);
+  }
   const tr = await anyServer(c, t);
   const st = await tr.exec("crm_mon -1 --output-as=xml", { timeoutMs: 30_000 });
   if (st.code !== 0) throw new OarHaError("OARHA103", `crm_mon does not answer on ${tr.host}\n  fix: is Pacemaker running there? (oar-ha status)`);

@@ -1,8 +1,7 @@
 import { OAR_SERVER_CTL, groupSuffix, serviceGroups, sleep, splitCidr, type Cluster, type ServiceGroup } from "@oar-ha/core";
 import { allStarted, parseCrmMon, runningOn, type CrmStatus } from "@oar-ha/pacemaker-config";
-import { DB_SCRIPT } from "@oar-ha/heartbeat-config";
+import { DB_SCRIPT, HB_STANDBY_SCRIPT } from "@oar-ha/heartbeat-config";
 import { shq, type Transport } from "../transport.js";
-import HB_STANDBY_SH from "../scripts/hb-standby.sh";
 
 /*
  * One picture of a running cluster, whichever manager runs it: which servers are members,
@@ -43,7 +42,7 @@ export interface ManagerState {
 }
 
 /** Heartbeat's hand-over: the server gives up every resource it holds to its peer. */
-export const HB_STANDBY: string = HB_STANDBY_SH;
+export const HB_STANDBY: string = HB_STANDBY_SCRIPT;
 
 /** The suffix of a group's resource ids (one source: @oar-ha/core). */
 export { groupSuffix };

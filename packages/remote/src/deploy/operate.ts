@@ -11,6 +11,7 @@ import { drbdProblems, drbdStates, drbdStorage, type DrbdState } from "./drbd.js
 import { backingDevice } from "@oar-ha/drbd-config";
 import { HB_STANDBY, describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
 import { refuseInMaintenance } from "./day2.js";
+import { monitorCheck, monitorProbes } from "./hb-monitor.js";
 import { CRM_INFINITY, type CrmStatus } from "@oar-ha/pacemaker-config";
 
 /*
@@ -149,6 +150,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   }
   checks.push({ name: "OAR configuration", ok: bad.length === 0, detail: bad.length ? bad.join("; ") : `every host points at ${c.vips.oar.hostname}` });
   for (const s of await logSyncStatus(c, t)) checks.push(logSyncCheck(s));
+  for (const p of await monitorProbes(c, t)) checks.push(monitorCheck(p, c));
   if (c.kerberos) checks.push(...keytabChecks(await keytabStatus(c, t)));
   const drbd = c.storage.kind === "drbd" ? await drbdStates(c, t) : undefined;
   if (drbd) checks.push(...drbdChecks(drbd, m.groups.some((g) => (g.id === "all" || g.id === "db") && g.holder !== undefined)));

@@ -1,6 +1,7 @@
+import { dirname } from "node:path";
 import { OAR_SERVER_CTL, serviceGroups, type RenderedFile } from "@oar-ha/core";
 import { OCF_AGENT_PATH } from "@oar-ha/pacemaker-config";
-import { DB_SCRIPT, OAR_SCRIPT } from "@oar-ha/heartbeat-config";
+import { DB_SCRIPT, HB_MONITOR_LOCK, OAR_SCRIPT } from "@oar-ha/heartbeat-config";
 import type { Step } from "../executor.js";
 import { run, shq } from "../transport.js";
 import { STATE_DIR, tr, type DeployContext } from "./context.js";
@@ -53,7 +54,8 @@ export function restartStep(ctx: DeployContext, service: Restartable): Step {
         const g = serviceGroups(c).find((x) => (service === "db" ? x.runsDb : x.runsOar));
         const holder = st.groups.find((x) => x.id === g?.id)?.holder;
         const script = service === "db" ? DB_SCRIPT : OAR_SCRIPT;
-        if (holder) await run(tr(ctx, holder), `${script} stop >/dev/null && ${script} start >/dev/null`, { timeoutMs: 180_000 });
+        // Under the service monitor's lock: it must not take this planned stop for a crash.
+        if (holder) await run(tr(ctx, holder), `mkdir -p ${shq(dirname(HB_MONITOR_LOCK))}\nexec 9>${shq(HB_MONITOR_LOCK)}\nflock 9\n${script} stop >/dev/null && ${script} start >/dev/null`, { timeoutMs: 180_000 });
       }
       for (const h of hosts) await run(tr(ctx, h), `rm -f ${PENDING}/${service}`);
     },

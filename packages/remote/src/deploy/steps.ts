@@ -10,6 +10,7 @@ import { describeProblems, managerState, waitState, type ManagerState } from "./
 import { dbLoginRefusals, secretsMismatch } from "./db-login.js";
 import { startQdeviceScript } from "./witness.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
+import { HB_MONITOR } from "@oar-ha/heartbeat-config";
 
 
 export function packageStep(ctx: DeployContext, host: string): Step {
@@ -78,6 +79,8 @@ export function fileStep(ctx: DeployContext, f: RenderedFile): Step {
       }
       await run(t, backupScript(f.path));
       await t.put(f.path, Buffer.from(change.content, "base64"), { mode: f.mode, owner: f.owner });
+      // The service monitor runs the old program until it exits: end it, Heartbeat respawns the new one.
+      if (ctx.clusterRunning && f.path === HB_MONITOR) await run(t, `pkill -f ${shq(`sh ${HB_MONITOR}$`)} || true`);
     },
   };
 }

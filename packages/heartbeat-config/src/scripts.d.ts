@@ -1,0 +1,4 @@
+declare module "*.sh" {
+  const source: string;
+  export default source;
+}
