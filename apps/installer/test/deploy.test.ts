@@ -179,9 +179,9 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect(sb.code, sb.err).toBe(0);
     expect(vipHolder()).not.toBe(holder);
     if (sc.manager === "heartbeat") {
-      // Heartbeat's standby is a handover, not a state: nothing to undo, no maintenance mode, no failure history.
+      // Heartbeat's standby is a handover, not a state: nothing to undo, no maintenance mode (the failure history is the service monitor's: below).
       expect(oarHa(["status", clusterFile]).code).toBe(0);
-      for (const args of [["unstandby", clusterFile, holder], ["maintenance", clusterFile, "on"], ["cleanup", clusterFile]]) {
+      for (const args of [["unstandby", clusterFile, holder], ["maintenance", clusterFile, "on"]]) {
         const r = oarHa(args);
         expect(r.code, r.err).toBe(4);
         expect(r.err).toMatch(/OARHA507 Heartbeat 3 \(haresources\) has no /);
@@ -227,6 +227,43 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect(vipHolder()).toBe(holder);
     expect(oarHa(["status", clusterFile]).code).toBe(0);
   }, 600_000);
+
+  it.runIf(sc.manager === "heartbeat")("the service monitor: status shows it on both servers; Almighty killed is restarted in place, counted, and cleanup clears the count", async () => {
+    type St = { vipHolder: string; checks: { name: string; ok: boolean; detail: string }[] };
+    const status = () => {
+      const r = oarHa(["status", clusterFile, "--json"]);
+      return { code: r.code, st: JSON.parse(r.out) as St };
+    };
+    const line = (st: St, host: string) => st.checks.find((c) => c.name === `service monitor ${host}`);
+    const { st: s0 } = status();
+    const holder = s0.vipHolder;
+    const peer = ["srv-a", "srv-b"].find((n) => n !== holder) ?? "";
+    expect(line(s0, holder)).toEqual({ name: `service monitor ${holder}`, ok: true, detail: "watching the services here" });
+    expect(line(s0, peer)?.detail).toBe("standing by (the group runs on the peer)");
+    // Heartbeat started it (respawn), as root, one per server.
+    expect(inHost(holder, "pgrep -f 'sh /usr/lib/oar-ha/hb-monitor$' | wc -l").out.trim()).toBe("1");
+    const t0 = Date.now();
+    expect(inHost(holder, "pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty'").code).toBe(0);
+    let s = status();
+    while (Date.now() - t0 < 90_000 && !(/^watching the services here; 1 failure\(s\) .*last: restart oar: /.test(line(s.st, holder)?.detail ?? "") && s.st.checks.find((c) => c.name === "Almighty through the VIP")?.ok)) {
+      await new Promise((r) => setTimeout(r, 2000));
+      s = status();
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    expect(line(s.st, holder)?.detail, JSON.stringify(s.st.checks, null, 1)).toMatch(/^watching the services here; 1 failure\(s\) in the last 600 s \(the group moves after 2 restarts\); last: restart oar: .*oar-ha cleanup/);
+    expect(s.code).toBe(5);
+    expect(s.st.vipHolder).toBe(holder);
+    console.log(`heartbeat monitor: Almighty killed, restarted in place and answering through the VIP within ${seconds.toFixed(1)} s`);
+    expect(inHost(holder, "grep -E 'oar-ha-hb-monitor\\[[0-9]+\\]: .* WARN: oar failed \\(.*\\): restarting it here' /var/log/ha-log").code).toBe(0);
+    const clean = oarHa(["cleanup", clusterFile]);
+    expect(clean.code, clean.err).toBe(0);
+    expect(clean.err).toMatch(new RegExp(`cleared: monitor of oar-server on ${holder}`));
+    expect(oarHa(["cleanup", clusterFile, "--resource", "nope"]).err).toMatch(/no resource nope in this cluster\n  fix: name one of db, oar-server/);
+    // The monitor reads the emptied count at its next look.
+    await new Promise((r) => setTimeout(r, 7000));
+    const after = oarHa(["status", clusterFile]);
+    expect(after.code, after.out).toBe(0);
+  }, 180_000);
 
   it.runIf(sc.badSituations)("web: the page's JSON says healthy and holds no secret; a switchover reaches the page's event stream", async () => {
     const web = spawn(process.execPath, [bin, "web", clusterFile, "--listen", "127.0.0.1:0", "--interval", "2"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });

@@ -30,7 +30,7 @@ async function withSession(file: string, secrets: string | undefined, act: (s: S
 }
 
 export const cleanupCommand = defineCommand({
-  meta: { name: "cleanup", description: "Clear Pacemaker's failure history (fail counts, failed actions) of one resource or all, so it may run everywhere again" },
+  meta: { name: "cleanup", description: "Clear the failure history of one resource or all (Pacemaker's fail counts and failed actions; Heartbeat: the count of oar-ha's service monitor), so it may run everywhere again" },
   args: { ...common, resource: { type: "string", description: "Only this resource (e.g. db, oar-server)" } },
   async run({ args }) {
     return withSession(args.file, args.secrets, async (s) => {
