@@ -88,6 +88,8 @@ export function labCluster(s: LabSpec): ClusterInput {
     // while starting.
     ...(s.drbd ? { corosync: { token: 3000 } } : {}),
     pacemaker: { dcDeadtime: "2s", ...(s.drbd ? { monitor: LAB_VM_MONITORS, monitorTimeout: LAB_VM_MONITOR_TIMEOUT } : {}) },
+    // Heartbeat's service monitor on the same emulated VMs: the DB's pace and bound, for the same reason.
+    ...(s.drbd && s.manager === "heartbeat" ? { heartbeat: { monitor: { interval: LAB_VM_MONITORS.database, timeout: LAB_VM_MONITOR_TIMEOUT } } } : {}),
     // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
     oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
     // The lab KDC (lab up --kerberos): host/oar.lab (and postgres/oar.lab) exported once into this keytab.

@@ -38,6 +38,14 @@ describe("lab spec (pure)", () => {
     expect([ns?.corosync.token, ns?.pacemaker.monitor.database, ns?.pacemaker.monitor.oarServer, ns?.pacemaker.monitor.vip, ns?.pacemaker.monitorTimeout]).toEqual([1000, 3, 3, 5, undefined]);
   });
 
+  it("Heartbeat on emulated VMs: oar-ha's service monitor looks every 30 s and lets a check take 90 s; namespace labs keep 5 s and 20 s", () => {
+    const vm = checkCluster(labCluster(labSpec({ servers: 2, database: "mariadb", manager: "heartbeat", drbd: "loop" })));
+    expect(vm.issues.filter((i) => i.severity === "error").map(formatIssue)).toEqual([]);
+    expect([vm.cluster?.heartbeat.monitor.interval, vm.cluster?.heartbeat.monitor.timeout]).toEqual([30, 90]);
+    const ns = checkCluster(labCluster(labSpec({ servers: 2, database: "mariadb", manager: "heartbeat" }))).cluster;
+    expect([ns?.heartbeat.monitor.interval, ns?.heartbeat.monitor.timeout]).toEqual([5, 20]);
+  });
+
   it("resolves hosts and VIP names inside the lab", () => {
     const hosts = labEtcHosts(labSpec());
     expect(hosts).toContain("10.77.0.11\tsrv-a.lab srv-a");
