@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * Heartbeat cluster (DRBD on a loop file), and on it
  * - `oar-ha bench`: killed with SIGKILL in the middle, then run again (it removes what the killed
  *   one left and leaves nothing itself), its report written to docs/bench/;
- * - D06: a real split brain (Heartbeat has no fencing: a full partition between the servers makes
- *   both Primary), rows written on each side, then `oar-ha split-brain --keep`: the kept side's
+ * - D06: a real split brain (the lab's cluster file with its fencing removed, as a site without
+ *   STONITH runs: a full partition between the servers makes both Primary), rows written on each side, then `oar-ha split-brain --keep`: the kept side's
  *   rows all there, the other side's gone, DRBD Connected/UpToDate, verify 0, cluster healthy.
  */
 
@@ -34,6 +34,11 @@ const leftovers = (host: string) =>
 beforeAll(() => {
   const up = oarHa(["lab", "up", "--root", root, "--drbd", "loop", "--manager", "heartbeat", "--db", "mariadb"]);
   expect(up.code, up.err).toBe(0);
+  // Without fencing: a split brain must be able to happen (D06 makes one).
+  const lab = readFileSync(clusterFile, "utf8");
+  const unfenced = lab.replace(/^fencing:\n(  .*\n)+/m, "fencing:\n  kind: none\n  acceptRisk: true\n");
+  expect(unfenced).not.toBe(lab);
+  writeFileSync(clusterFile, unfenced);
   const apply = oarHa(["apply", clusterFile, "--yes"]);
   say(`apply ${apply.seconds.toFixed(0)} s`);
   expect(apply.code, apply.err.slice(-3000)).toBe(0);

@@ -57,11 +57,11 @@ export function notApplicable(s: Scenario, c: Cluster, target: Target): string |
   if (target === "ssh" && s.labOnly) return "needs host-level fault injection (crash, cables, firewall, a control script replaced): offered in the lab only, never on real servers over SSH";
   if (c.manager === "heartbeat" && !c.heartbeat.monitor.enabled && ["S01", "S02", "S03", "S08"].includes(s.id))
     return "Heartbeat's haresources mode does not monitor resources and oar-ha's service monitor is turned off (heartbeat.monitor.enabled: false): a killed service stays dead until an admin acts";
-  if (c.manager === "heartbeat" && s.id === "S07") return "a failed stop must escalate to fencing, and Heartbeat runs without fencing in oar-ha's setup (in haresources mode a failed stop leaves the resource half-stopped on a live server)";
+  if (c.manager === "heartbeat" && s.id === "S07") return "a failed stop must escalate to fencing: Heartbeat's haresources mode fences a server that is declared dead, not one whose resource failed to stop (the resource stays half-stopped on a live server)";
   if (s.id === "S07" && c.fencing.kind === "none") return "a failed stop must escalate to fencing, and this cluster has none";
-  if (c.manager === "heartbeat" && s.id === "S05") return "Heartbeat has no fencing in oar-ha's setup: killing its daemon leaves the services running on a node the peer believes dead (split brain); not a drill, a known limit";
+  if (c.manager === "heartbeat" && s.id === "S05" && c.fencing.kind === "none") return "without fencing, killing Heartbeat leaves the services running on a server the peer believes dead (split brain): this cluster has no fencing";
   if (s.id === "N04" && !c.nodes.every((n) => n.secondary)) return "the servers have one cluster link only";
-  if (c.manager === "heartbeat" && ["N01", "N02"].includes(s.id)) return "without fencing a partition gives two active servers: Heartbeat here runs without STONITH, so this drill would only demonstrate split brain";
+  if (c.manager === "heartbeat" && ["N01", "N02"].includes(s.id) && c.fencing.kind === "none") return "without fencing a partition gives two active servers: this Heartbeat cluster has no STONITH, so this drill would only demonstrate split brain";
   return undefined;
 }
 

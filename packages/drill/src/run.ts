@@ -264,7 +264,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       await must(env, dbHolder).exec(c.database.engine === "postgresql" ? "pkill -KILL -x postgres" : "pkill -KILL -x mariadbd; pkill -KILL -x mysqld; true");
       return { victim: dbHolder, undo: nothing };
     case "S05":
-      await must(env, dbHolder).exec("pkill -KILL -x corosync");
+      await must(env, dbHolder).exec(c.manager === "pacemaker" ? "pkill -KILL -x corosync" : "pkill -KILL -x heartbeat");
       return { victim: dbHolder, undo: nothing };
     case "S04":
       // The reservation was made before T0 (see reservation()); the crash is F01's, on the OAR server.

@@ -94,6 +94,13 @@ describe("which scenarios apply", () => {
     expect(ssh).toEqual(["F03", "S01", "S02", "S03"]);
     expect(notApplicable(SCENARIOS.find((s) => s.id === "F01")!, hb, "lab")).toBeUndefined();
   });
+  it("Heartbeat with fencing (the lab's, IPMI): partitions and a killed Heartbeat are drilled; without fencing they are refused; a failed stop never", () => {
+    const fenced = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "lab", hypervisor: "10.77.0.2" }, pacemaker: undefined }));
+    for (const id of ["N01", "N02", "S05"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, fenced, "lab"), id).toBeUndefined();
+    expect(notApplicable(SCENARIOS.find((s) => s.id === "S07")!, fenced, "lab")).toMatch(/fences a server that is declared dead, not one whose resource failed to stop/);
+    const bare = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    for (const id of ["N01", "N02", "S05"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, bare, "lab"), id).toMatch(/no (fencing|STONITH)/);
+  });
   it("Heartbeat: the service drills run with oar-ha's service monitor, and are refused without it", () => {
     const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
     for (const id of ["S01", "S02", "S03", "S08"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, hb, "lab"), id).toBeUndefined();

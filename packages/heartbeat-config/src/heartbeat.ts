@@ -22,6 +22,7 @@ import dbMysqlTpl from "./templates/db-mysql.hbs";
 import monitorConfTpl from "./templates/hb-monitor-conf.hbs";
 import MONITOR_SH from "./scripts/hb-monitor.sh";
 import STANDBY_SH from "./scripts/hb-standby.sh";
+import STONITH_SH from "./scripts/stonith.sh";
 
 export const DB_SCRIPT = "/etc/ha.d/resource.d/oar-ha-db";
 export const OAR_SCRIPT = "/etc/ha.d/resource.d/oar-ha-oar-server";
@@ -71,15 +72,35 @@ export function haresourcesLine(c: Cluster, g: ServiceGroup): string[] {
   return r;
 }
 
-function stonithLines(c: Cluster, g: ServiceGroup, secrets: Secrets) {
-  if (c.fencing.kind !== "ipmi") return [];
-  const devices = c.fencing.devices;
+/** oar-ha's STONITH plugins for Heartbeat (one program, two names: see scripts/stonith.sh). */
+export const STONITH_PLUGIN_DIR = "/usr/lib/stonith/plugins/external";
+const STONITH_LAB = "oar-ha-lab";
+const STONITH_IPMI = "oar-ha-ipmi";
+/** Where a server keeps the BMC password of the peer it may fence (0600 root; never in ha.cf). */
+export const fencePasswordFile = (node: string): string => `/etc/oar-ha/fence-${node}.pass`;
+
+interface StonithLine {
+  readonly from: string;
+  readonly target: string;
+  readonly type: string;
+  readonly params: string;
+}
+
+/**
+ * One `stonith_host` line per server of the group: its peer may fence it. Parameters are
+ * positional, in the order the plugin's getconfignames prints; none is a secret.
+ */
+function stonithLines(c: Cluster, g: ServiceGroup): StonithLine[] {
+  const f = c.fencing;
+  const delay = g.nodes.length === 2 ? c.heartbeat.fenceDelay : 0;
   return g.nodes.flatMap((target) => {
-    const d = devices.find((x) => x.node === target.name);
     const from = g.nodes.find((n) => n.name !== target.name);
-    if (!d || !from) return [];
-    const pw = secrets.fencing[d.node] ?? "";
-    return [{ from: from.name, type: "external/ipmi", params: `${d.node} ${d.address} ${d.user} ${pw} ${d.lanplus ? "lanplus" : "lan"}` }];
+    if (!from) return [];
+    if (f.kind === "lab") return [{ from: from.name, target: target.name, type: `external/${STONITH_LAB}`, params: `${target.name} ${f.hypervisor} ${f.port} ${f.user} ${f.identityFile} ${delay}` }];
+    if (f.kind !== "ipmi") return [];
+    const d = f.devices.find((x) => x.node === target.name);
+    if (!d) return [];
+    return [{ from: from.name, target: target.name, type: `external/${STONITH_IPMI}`, params: `${d.node} ${d.address} ${d.user} ${fencePasswordFile(d.node)} ${d.lanplus ? "lanplus" : "lan"} ${delay}` }];
   });
 }
 
@@ -124,7 +145,7 @@ export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile
   const out: RenderedFile[] = [];
   const authkeys = renderTemplate(authkeysTpl, { marker: marker("#"), key: secrets.heartbeatKey });
   for (const g of serviceGroups(c)) {
-    const stonith = stonithLines(c, g, secrets);
+    const stonith = stonithLines(c, g);
     const haCf = renderTemplate(haCfTpl, {
       marker: marker("#"),
       cluster: c.cluster,
@@ -147,7 +168,7 @@ export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile
     });
     for (const n of g.nodes) {
       out.push(
-        { host: n.name, path: "/etc/ha.d/ha.cf", mode: stonith.length ? "0600" : "0644", owner: "root:root", content: haCf, ...(stonith.length ? { sensitive: true } : {}) },
+        { host: n.name, path: "/etc/ha.d/ha.cf", mode: "0644", owner: "root:root", content: haCf },
         { host: n.name, path: "/etc/ha.d/authkeys", mode: "0600", owner: "root:root", content: authkeys, sensitive: true },
         { host: n.name, path: "/etc/ha.d/haresources", mode: "0644", owner: "root:root", content: haresources },
         // Heartbeat locks itself in memory (a swapped-out heartbeat misses its deadtime);
@@ -159,6 +180,12 @@ export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile
       }
       if (g.runsOar) {
         out.push({ host: n.name, path: OAR_SCRIPT, mode: "0755", owner: "root:root", content: renderTemplate(scriptTpl, { marker: marker("#"), what: "the OAR server", lines: [`exec ${OAR_SERVER_CTL} "$@"`] }) });
+      }
+      if (stonith.length) {
+        for (const name of [STONITH_LAB, STONITH_IPMI]) out.push({ host: n.name, path: `${STONITH_PLUGIN_DIR}/${name}`, mode: "0755", owner: "root:root", content: installed(STONITH_SH) });
+      }
+      for (const l of stonith.filter((x) => x.from === n.name && c.fencing.kind === "ipmi")) {
+        out.push({ host: n.name, path: fencePasswordFile(l.target), mode: "0600", owner: "root:root", content: `${marker("#")}\n# The BMC password of ${l.target}, read by oar-ha-ipmi (last line)\n${secrets.fencing[l.target] ?? ""}\n`, sensitive: true });
       }
       out.push({ host: n.name, path: HB_STANDBY_PATH, mode: "0755", owner: "root:root", content: installed(HB_STANDBY_SCRIPT) });
       if (c.heartbeat.monitor.enabled) {

@@ -71,10 +71,8 @@ export function labCluster(s: LabSpec): ClusterInput {
       ...(four ? { db: { address: `${s.vips.db}/${s.prefix}`, hostname: LAB_VIP_NAMES.db } } : {}),
     },
     storage: labStorage(s),
-    fencing:
-      s.manager === "pacemaker"
-        ? { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" }
-        : { kind: "none", acceptRisk: true },
+    // Pacemaker: fence_virsh; Heartbeat: oar-ha's external/oar-ha-lab plugin; both drive the lab's fence host.
+    fencing: { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" },
     ssh: { knownHosts: `${s.root}/admin/known_hosts`, identityFile: `${s.root}/admin/id_ed25519` },
     // Emulated VMs (lab up --drbd; software CPUs): every fork costs a tenth of a second or
     // more, and Pacemaker's monitors are shell agents that fork dozens of times. Measured on
@@ -104,7 +102,6 @@ export function labClusterYaml(s: LabSpec): string {
     (s.drbd
       ? `# Storage is real DRBD on the DB servers' VMs (backing: ${s.drbd.backing}). The VMs are emulated (slow):\n# a 3 s corosync token and 30-60 s monitors, as for any slow server.\n`
       : "# Storage is SHARED (a directory of the machine bind-mounted on the active server), not DRBD:\n# this kernel has no DRBD module (lab up --drbd gives VMs with real DRBD).\n") +
-    (s.manager === "heartbeat" ? "# Heartbeat labs run without fencing: the lab fence device is a Pacemaker STONITH agent.\n" : "") +
     stringify(labCluster(s), { lineWidth: 0 })
   );
 }

@@ -28,7 +28,7 @@ describe("lab spec (pure)", () => {
     const errors = r.issues.filter((i) => i.severity === "error");
     expect(errors.map(formatIssue)).toEqual([]);
     expect(r.cluster?.storage).toMatchObject({ kind: "shared", filesystem: "none" });
-    expect(r.cluster?.fencing.kind).toBe(manager === "pacemaker" ? "lab" : "none");
+    expect(r.cluster?.fencing.kind).toBe("lab");
   });
 
   it("a lab with emulated VMs (--drbd) gets a 3 s corosync token and 30 s DB, VIP and OAR monitors (60 s filesystem), every monitor 90 s to run; namespace labs keep the defaults", () => {

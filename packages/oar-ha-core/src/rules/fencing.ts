@@ -24,8 +24,5 @@ export function fencingRules(c: Cluster): Issue[] {
   if (f.kind === "sbd" && c.manager === "heartbeat") {
     out.push(issue("FencingUnsupported", "fencing.kind", "SBD needs Pacemaker", "use `kind: ipmi` with Heartbeat, or `manager: pacemaker`"));
   }
-  if (f.kind === "lab" && c.manager === "heartbeat") {
-    out.push(issue("FencingUnsupported", "fencing.kind", "the lab fence agent is a Pacemaker STONITH device", "use `manager: pacemaker`, or `fencing: { kind: none, acceptRisk: true }` for a Heartbeat lab"));
-  }
   return out;
 }

@@ -241,6 +241,7 @@ export const heartbeat = z
     initdead: z.number().positive().default(60),
     udpport: port.default(694),
     autoFailback: z.boolean().default(false),
+    fenceDelay: z.number().int().min(0).max(120).default(10).describe("Two servers: in a partition, the server that holds no resources waits this many seconds before it fences its peer, so the one running the services survives (Pacemaker's priority-fencing-delay)."),
     monitor: z
       .strictObject({
         enabled: z.boolean().default(true).describe("Run oar-ha's service monitor on the servers (Heartbeat's haresources mode watches servers, not services). Off: a crashed database or OAR server stays down until an admin acts."),
