@@ -435,8 +435,11 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   })();
   // N03's survivor must wait for the dead primary: the lab's fencing powers it back on (a VM boots in a minute or two).
   // A lab whose servers are VMs under software emulation fences and boots several times slower.
-  const slow = s.id === "N03" || (lab?.hosts.some((h) => h.vm) ?? false);
-  const back = await waitServiceBack(env, t0, slow ? 420 : 150, VICTIM_GONE.has(s.id) ? victim : undefined);
+  // On emulated VMs OAR's scheduler itself is slow to answer after a failover (Almighty's
+  // start checks the database, then the first scheduling rounds): an oarsub answered 379 s
+  // after an F01 over DRBD, another not within 420 s (2026-12-06).
+  const emulatedLab = lab?.hosts.some((h) => h.vm) ?? false;
+  const back = await waitServiceBack(env, t0, emulatedLab ? 900 : s.id === "N03" ? 420 : 150, VICTIM_GONE.has(s.id) ? victim : undefined);
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);
