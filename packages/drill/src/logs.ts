@@ -78,6 +78,9 @@ export const EXPLANATIONS: readonly Explanation[] = [
   // The lab's hosts cannot raise RLIMIT_MEMLOCK (the machine lacks CAP_SYS_RESOURCE), so
   // Heartbeat cannot lock itself in memory there; on servers the systemd drop-in allows it.
   { pattern: /heartbeat.*ERROR: Cannot lock ourselves into memory/, why: "the lab cannot raise the locked-memory limit", scenarios: "any", labOnly: true },
+  // Heartbeat's own packets refused by the partition's firewall (the drill's OUTPUT rules give
+  // EPERM): seen on the dropping server in N01 (2026-12-06, two-node MariaDB Heartbeat, fenced).
+  { pattern: /heartbeat: \[\d+\]: ERROR: (glib: ucast_write: Unable to send HBcomm packet|write_child: write failure on ucast) .*Operation not permitted/, why: "Heartbeat's packets dropped by the partition's firewall", scenarios: ["N01", "N02"] },
   // S07's own fault, reported by the agent and Pacemaker.
   { pattern: /stop refused on purpose|Result of stop operation for oar-server on \S+: error/, why: "S07's injected stop failure", scenarios: ["S07"] },
   // S08's own fault: the OAR server's start refused on the victim, reported by the agent and Pacemaker, or by oar-ha's Heartbeat monitor as it gives up and hands the group over.

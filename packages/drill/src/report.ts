@@ -38,6 +38,8 @@ export interface DrillReport {
   readonly summaries: readonly ScenarioSummary[];
   readonly skipped: readonly Skipped[];
   readonly runs: readonly DrillRun[];
+  /** The drill stopped on an error at this run: the report holds the runs before it. */
+  readonly aborted?: { readonly scenario: string; readonly run: number; readonly error: string };
 }
 
 const defined = (xs: readonly (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
@@ -143,7 +145,8 @@ export function markdown(r: DrillReport, svgFile: string): string {
     "",
     ...drbdSection(r.runs),
     ...(r.skipped.length ? ["## Not run, and why", "", ...r.skipped.map((s) => `- **${s.scenario}**: ${s.why}`), ""] : []),
-    ...(failures.length ? ["## Failed runs", "", ...failures, ""] : ["Every run passed its checks and its audit.", ""]),
+    ...(failures.length ? ["## Failed runs", "", ...failures, ""] : r.aborted ? [] : ["Every run passed its checks and its audit.", ""]),
+    ...(r.aborted ? ["## Stopped", "", `The drill stopped with an error at ${r.aborted.scenario} run ${r.aborted.run}; the runs above completed before it:`, "", "```", r.aborted.error, "```", ""] : []),
   ].join("\n");
 }
 

@@ -30,6 +30,19 @@ describe("the audit's log check", () => {
     expect(unexplained(src, line, "F01", "ssh").unexplained).toHaveLength(1);
   });
 
+  it("explains Heartbeat's packets refused by a partition's firewall (N01, N02), nowhere else", () => {
+    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "lab", hypervisor: "10.77.0.2" }, pacemaker: undefined }));
+    const src = logSources(hb).find((s) => s.path === "/var/log/ha-log")!;
+    // Copied from the lab (N01, two-node MariaDB Heartbeat, 2026-12-06).
+    const lines = [
+      "Dec 06 20:55:26 srv-a heartbeat: [316]: ERROR: glib: ucast_write: Unable to send HBcomm packet eth1 10.78.0.12:694 len=311 [-1]: Operation not permitted",
+      "Dec 06 20:55:26 srv-a heartbeat: [316]: ERROR: write_child: write failure on ucast eth1.: Operation not permitted",
+    ].join("\n");
+    expect(unexplained(src, lines, "N01")).toEqual({ errors: 2, unexplained: [] });
+    expect(unexplained(src, lines, "N02").unexplained).toEqual([]);
+    expect(unexplained(src, lines, "F01").unexplained).toHaveLength(2);
+  });
+
   const c = exampleCluster();
   const pcmk = logSources(c).find((s) => s.host === "srv-a" && s.path.endsWith("pacemaker.log"))!;
   const pg = logSources(c).find((s) => s.host === "srv-a" && s.path.includes("postgresql"))!;

@@ -80,6 +80,9 @@ describe("reports", () => {
     const md = markdown({ cluster: "lab", setup: "two-node", machine: "m", date: "d", storageNote: "shared", summaries, skipped: [], runs }, "x.svg");
     expect(md).toContain("| F01 | 3 | 3 | 5.0 s | 6.0 s | 6.0 s |");
     expect(md).toContain("- S01 run 1: lost");
+    const stopped = markdown({ cluster: "lab", setup: "two-node", machine: "m", date: "d", storageNote: "shared", summaries: summarize(runs.slice(0, 3)), skipped: [], runs: runs.slice(0, 3), aborted: { scenario: "N02", run: 1, error: "the OAR server runs nowhere" } }, "x.svg");
+    expect(stopped).toContain("## Stopped\n\nThe drill stopped with an error at N02 run 1; the runs above completed before it:\n\n```\nthe OAR server runs nowhere\n```");
+    expect(stopped).not.toContain("Every run passed");
     const svg = outageSvg(summaries);
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("no recovery");

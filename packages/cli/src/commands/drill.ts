@@ -5,6 +5,7 @@ import { defineCommand } from "citty";
 import { OarHaError, hostsWithRole } from "@oar-ha/core";
 import { SCENARIOS, markdown, notApplicable, outageSvg, runDrill, scenario, summarize, table, type DrillReport, type DrillRun, type Scenario, type Skipped, type Target } from "@oar-ha/drill";
 import { applyDeploy, shq } from "@oar-ha/remote";
+import { loadLab } from "@oar-ha/lab";
 import { EXIT, json } from "../io/output.js";
 import { journal, openSession } from "../io/session.js";
 import { kerberosInput } from "../io/keytab.js";
@@ -55,19 +56,27 @@ export default defineCommand({
         await applyDeploy({ cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...krb }, { emit: (e) => log.write(e) });
       };
       const results: DrillRun[] = [];
-      for (const sc of todo) {
+      let aborted: { scenario: string; run: number; error: unknown } | undefined;
+      runsLoop: for (const sc of todo) {
         for (let i = 1; i <= runs; i++) {
           say(`${sc.id} (${sc.title}) run ${i}/${runs}`);
-          const r = await runDrill({ cluster: s.cluster, secrets: s.secrets, transports: s.transports, target, ...(labRoot ? { labRoot } : {}), rejoin, user: args.user, log: say }, sc, i);
-          log.write({ type: "drill", ...r });
-          results.push(r);
-          say(`  ${r.passed ? "passed" : "FAILED"}: outage ${r.outage === undefined ? "no recovery" : `${r.outage.toFixed(1)} s`}, acknowledged ${r.loss.acknowledged}, lost ${r.loss.lost.length}, indeterminate ${r.loss.indeterminate}${r.problems.length ? `\n    ${r.problems.join("\n    ")}` : ""}`);
+          try {
+            const r = await runDrill({ cluster: s.cluster, secrets: s.secrets, transports: s.transports, target, ...(labRoot ? { labRoot } : {}), rejoin, user: args.user, log: say }, sc, i);
+            log.write({ type: "drill", ...r });
+            results.push(r);
+            say(`  ${r.passed ? "passed" : "FAILED"}: outage ${r.outage === undefined ? "no recovery" : `${r.outage.toFixed(1)} s`}, acknowledged ${r.loss.acknowledged}, lost ${r.loss.lost.length}, indeterminate ${r.loss.indeterminate}${r.problems.length ? `\n    ${r.problems.join("\n    ")}` : ""}`);
+          } catch (e) {
+            // The runs before it are measured: report them, then stop with the error.
+            aborted = { scenario: sc.id, run: i, error: e };
+            break runsLoop;
+          }
         }
       }
       const summaries = summarize(results);
+      const vms = labRoot ? loadLab(labRoot).hosts.some((h) => h.vm) : false;
       const report: DrillReport = {
         cluster: s.cluster.cluster,
-        setup: `${s.cluster.topology} ${s.cluster.manager} ${s.cluster.database.engine}, ${target === "lab" ? "namespace lab" : "real servers"}`,
+        setup: `${s.cluster.topology} ${s.cluster.manager} ${s.cluster.database.engine}, ${target === "lab" ? (vms ? "lab (DB servers are emulated VMs)" : "namespace lab") : "real servers"}`,
         machine: `${hostname()} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version})`,
         date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
         storageNote:
@@ -77,6 +86,7 @@ export default defineCommand({
         summaries,
         skipped,
         runs: results,
+        ...(aborted ? { aborted: { scenario: aborted.scenario, run: aborted.run, error: aborted.error instanceof Error ? aborted.error.message : String(aborted.error) } } : {}),
       };
       process.stdout.write(args.json ? "" : table(report));
       if (args.json) json(report);
@@ -87,6 +97,7 @@ export default defineCommand({
         writeFileSync(args.report, markdown(report, basename(svg)));
         say(`report: ${args.report}`);
       }
+      if (aborted) throw aborted.error;
       return results.every((r) => r.passed) ? EXIT.ok : EXIT.invalid;
     } finally {
       await s.close();

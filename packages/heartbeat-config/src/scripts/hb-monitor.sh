@@ -53,26 +53,34 @@ log() {
 }
 
 # Failures still inside the window (one "EPOCH SERVICE" line each); older ones are forgotten.
+# No program runs while there is none (the usual case: a look at rest forks little).
 recent_failures() {
-  now=$(date +%s)
-  awk -v since=$((now - WINDOW)) '$1 >= since' "$FAILURES" > "$FAILURES.tmp" && mv "$FAILURES.tmp" "$FAILURES"
+  [ -s "$FAILURES" ] || { echo 0; return; }
+  awk -v since=$(($(date +%s) - WINDOW)) '$1 >= since' "$FAILURES" > "$FAILURES.tmp" && mv "$FAILURES.tmp" "$FAILURES"
   wc -l < "$FAILURES" | tr -d ' '
 }
 
+# The state for `oar-ha status`, rewritten when it changes and at least every 30 s (its
+# `updated` tells status the monitor still looks).
+written=""
+written_at=0
 write_state() {
-  {
-    echo "pid=$$"
-    echo "role=$role"
-    echo "restarts=$(recent_failures)"
-    echo "total=$total"
-    echo "window=$WINDOW"
-    echo "max_restarts=$MAX_RESTARTS"
-    echo "last=$last"
-    echo "updated=$(date +%s)"
-  } > "$STATE.tmp" && mv "$STATE.tmp" "$STATE"
+  state="pid=$$
+role=$role
+restarts=$(recent_failures)
+total=$total
+window=$WINDOW
+max_restarts=$MAX_RESTARTS
+last=$last"
+  now=$(date +%s)
+  [ "$state" = "$written" ] && [ $((now - written_at)) -lt 30 ] && return 0
+  printf '%s\nupdated=%s\n' "$state" "$now" > "$STATE.tmp" && mv "$STATE.tmp" "$STATE"
+  written=$state
+  written_at=$now
 }
 
-holds_group() { ip -o -4 addr show 2>/dev/null | grep -qF " $VIP/"; }
+# The VIP on one of this server's interfaces (one program: ip filters by address itself).
+holds_group() { [ -n "$(ip -o -4 addr show to "$VIP/32" 2>/dev/null)" ]; }
 
 # Heartbeat is moving resources: its own view says so, or one of its movers runs.
 in_transition() {
@@ -178,14 +186,15 @@ while :; do
   # oar-ha's apply (a restart) and cleanup (the failure count) take the same lock: never both at once.
   exec 9> "$LOCK"
   flock 9
+  # Cheapest first: the passive server (no VIP here) asks nothing else.
   if [ -e "$PAUSE" ]; then
     role=paused
+  elif ! holds_group; then
+    role=passive
   elif ! cl_status hbstatus >/dev/null 2>&1; then
     role=heartbeat-down
   elif in_transition; then
     role=transition
-  elif ! holds_group; then
-    role=passive
   else
     role=active
     look
