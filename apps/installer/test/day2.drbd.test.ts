@@ -36,7 +36,7 @@ beforeAll(() => {
   expect(up.code, up.err).toBe(0);
   // Without fencing: a split brain must be able to happen (D06 makes one).
   const lab = readFileSync(clusterFile, "utf8");
-  const unfenced = lab.replace(/^fencing:\n(  .*\n)+/m, "fencing:\n  kind: none\n  acceptRisk: true\n");
+  const unfenced = lab.replace(/^fencing:\n( {2}.*\n)+/m, "fencing:\n  kind: none\n  acceptRisk: true\n");
   expect(unfenced).not.toBe(lab);
   writeFileSync(clusterFile, unfenced);
   const apply = oarHa(["apply", clusterFile, "--yes"]);

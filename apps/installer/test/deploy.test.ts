@@ -258,7 +258,7 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     const clean = oarHa(["cleanup", clusterFile]);
     expect(clean.code, clean.err).toBe(0);
     expect(clean.err).toMatch(new RegExp(`cleared: monitor of oar-server on ${holder}`));
-    expect(oarHa(["cleanup", clusterFile, "--resource", "nope"]).err).toMatch(/no resource nope in this cluster\n  fix: name one of db, oar-server/);
+    expect(oarHa(["cleanup", clusterFile, "--resource", "nope"]).err).toMatch(/no resource nope in this cluster\n {2}fix: name one of db, oar-server/);
     // The monitor reads the emptied count at its next look.
     await new Promise((r) => setTimeout(r, 7000));
     const after = oarHa(["status", clusterFile]);

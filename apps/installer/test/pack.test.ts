@@ -70,7 +70,7 @@ describe("npm packages, installed from their tarballs together", () => {
     }
   });
 
-  it.each(libraries.map((p) => [p.name, p.dir] as const))("%s: the README's usage example runs as written (or, for a live cluster, every name it imports exists)", async (name, dir) => {
+  it.each(libraries.map((p) => [p.name, p.dir] as const))("%s: the README's usage example runs as written (or, for a live cluster, every name it imports exists)", (name, dir) => {
     const code = usage(dir);
     expect(code, `${name}: no usage example (a \`\`\`ts block) in its README`).toBeDefined();
     const js = ts.transpileModule(code!, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
