@@ -179,13 +179,19 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect(sb.code, sb.err).toBe(0);
     expect(vipHolder()).not.toBe(holder);
     if (sc.manager === "heartbeat") {
-      // Heartbeat's standby is a handover, not a state: nothing to undo, no maintenance mode (the failure history is the service monitor's: below).
+      // Heartbeat's standby is a handover, not a state: nothing to undo. Maintenance pauses oar-ha's service monitor (the failure history is the monitor's: below).
       expect(oarHa(["status", clusterFile]).code).toBe(0);
-      for (const args of [["unstandby", clusterFile, holder], ["maintenance", clusterFile, "on"]]) {
-        const r = oarHa(args);
-        expect(r.code, r.err).toBe(4);
-        expect(r.err).toMatch(/OARHA507 Heartbeat 3 \(haresources\) has no /);
-      }
+      const un = oarHa(["unstandby", clusterFile, holder]);
+      expect(un.code, un.err).toBe(4);
+      expect(un.err).toMatch(/OARHA507 Heartbeat 3 \(haresources\) has no /);
+      const on = oarHa(["maintenance", clusterFile, "on"]);
+      expect(on.code, on.err).toBe(0);
+      expect(on.err).toMatch(/^maintenance on: oar-ha's service monitor restarts and moves nothing until oar-ha maintenance off\n {2}note: Heartbeat itself still takes/);
+      const paused = oarHa(["status", clusterFile]);
+      expect(paused.code, paused.out).toBe(5);
+      expect(paused.out).toMatch(/^WARN +service monitor srv-a +paused \(\/run\/oar-ha\/hb-monitor\.pause exists\)/m);
+      expect(oarHa(["maintenance", clusterFile, "on"]).err).toMatch(/^maintenance is on already/);
+      expect(oarHa(["maintenance", clusterFile, "off"]).code).toBe(0);
     } else {
       const degraded = oarHa(["status", clusterFile]);
       expect(degraded.code, degraded.out).toBe(5);

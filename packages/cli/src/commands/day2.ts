@@ -44,13 +44,14 @@ export const cleanupCommand = defineCommand({
 });
 
 export const maintenanceCommand = defineCommand({
-  meta: { name: "maintenance", description: "on: the cluster stops acting (no monitor, recovery or failover), the services keep running; off: it acts again (Pacemaker)" },
+  meta: { name: "maintenance", description: "on: the cluster stops acting (no monitor, recovery or failover), the services keep running; off: it acts again (Heartbeat: oar-ha's service monitor pauses)" },
   args: { ...common, state: { type: "positional", description: "on or off", required: true } },
   async run({ args }) {
     if (args.state !== "on" && args.state !== "off") throw new OarHaError("OARHA901", `maintenance ${args.state}: say on or off`);
     return withSession(args.file, args.secrets, async (s) => {
       const r = await setMaintenance(s.cluster, s.transports, args.state === "on");
       if (args.json) json({ maintenance: args.state, changed: r.changed });
+      else if (s.cluster.manager === "heartbeat") say(`${r.changed ? `maintenance ${args.state}` : `maintenance is ${args.state} already`}${args.state === "on" ? ": oar-ha's service monitor restarts and moves nothing until oar-ha maintenance off" : ": oar-ha's service monitor acts again"}${r.note && args.state === "on" ? `\n  note: ${r.note}` : ""}`);
       else say(r.changed ? `maintenance ${args.state}${args.state === "on" ? ": the cluster watches and recovers nothing until oar-ha maintenance off" : ": the cluster acts again, every resource seen running"}` : `maintenance is ${args.state} already`);
       return EXIT.ok;
     });

@@ -51,7 +51,7 @@ export const catalogue = {
   HeartbeatNoMonitoring: entry("OARHA504", "Heartbeat haresources mode does not monitor services, and oar-ha's service monitor is turned off"),
   ManagerFieldIgnored: entry("OARHA505", "Settings for the other cluster manager are ignored"),
   ManagerRefused: entry("OARHA506", "The cluster is not in a state where the command may act (maintenance on, a server not a member, nowhere to move the services)"),
-  ManagerLacks: entry("OARHA507", "The cluster manager has no such operation (Heartbeat 3: no maintenance mode; no failure history when its service monitor is off)"),
+  ManagerLacks: entry("OARHA507", "The cluster manager has no such operation (Heartbeat 3: no unstandby; no maintenance mode nor failure history when oar-ha's service monitor is off)"),
   HeartbeatMonitorWindow: entry("OARHA508", "The Heartbeat service monitor's window is too short for its restarts"),
 
   FencingNone: entry("OARHA601", "No fencing without an explicit risk flag"),

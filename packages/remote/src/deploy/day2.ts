@@ -1,7 +1,7 @@
 import { OarHaError, serviceGroups, type Cluster } from "@oar-ha/core";
 import { parseCrmMon, type CrmFailure } from "@oar-ha/pacemaker-config";
 import { firstAnswering, run, shq, type Transport } from "../transport.js";
-import { clearMonitorFailures } from "./hb-monitor.js";
+import { clearMonitorFailures, pauseMonitors } from "./hb-monitor.js";
 import { HB_STANDBY, describeProblems, managerState, waitState, type ManagerState } from "./manager-state.js";
 
 /*
@@ -27,8 +27,11 @@ const heartbeatLacks = (what: string, instead: string) =>
  */
 export const inMaintenance = (st: ManagerState): boolean => st.crm?.maintenance === true;
 
-export async function setMaintenance(c: Cluster, t: ReadonlyMap<string, Transport>, on: boolean): Promise<{ changed: boolean }> {
-  if (c.manager !== "pacemaker") throw heartbeatLacks("maintenance mode", "fix: to work on a server, move the services away first (oar-ha switchover), then stop heartbeat on that server");
+export async function setMaintenance(c: Cluster, t: ReadonlyMap<string, Transport>, on: boolean): Promise<{ changed: boolean; note?: string }> {
+  if (c.manager !== "pacemaker") {
+    if (!c.heartbeat.monitor.enabled) throw heartbeatLacks("maintenance mode", "fix: to work on a server, move the services away first (oar-ha switchover), then stop heartbeat on that server");
+    return { changed: await pauseMonitors(c, t, on), note: "Heartbeat itself still takes the services over when a server dies (it has no maintenance mode); the pause ends at the next boot of a server" };
+  }
   const tr = await anyServer(c, t);
   if (inMaintenance(await managerState(c, t)) === on) return { changed: false };
   await run(tr, `crm_attribute --type crm_config --name maintenance-mode --update ${on ? "true" : "false"}`, { timeoutMs: 60_000 });

@@ -1,4 +1,5 @@
 import type { Cluster } from "@oar-ha/core";
+import { dirname } from "node:path";
 import { OarHaError } from "@oar-ha/core";
 import { HA_LOG, HB_MONITOR_FAILURES, HB_MONITOR_LOCK, HB_MONITOR_PAUSE, HB_MONITOR_STATE } from "@oar-ha/heartbeat-config";
 import type { CrmFailure } from "@oar-ha/pacemaker-config";
@@ -117,4 +118,20 @@ export async function clearMonitorFailures(c: Cluster, t: ReadonlyMap<string, Tr
     for (const m of mine) out.push({ resource: RESOURCE_OF[m[2] ?? ""] ?? m[2] ?? "", node: n.name, task: "monitor", status: "failed, restarted by oar-ha's service monitor", result: "error", reason: "", when: new Date(Number(m[1]) * 1000).toISOString() });
   }
   return out;
+}
+
+/**
+ * `maintenance on|off` on Heartbeat: pauses (or resumes) oar-ha's service monitor on every
+ * server that answers: it then restarts and moves nothing. True when any server changed.
+ */
+export async function pauseMonitors(c: Cluster, t: ReadonlyMap<string, Transport>, on: boolean): Promise<boolean> {
+  let changed = false;
+  for (const n of c.nodes.filter((x) => t.has(x.name))) {
+    const script = on
+      ? `[ -e ${shq(HB_MONITOR_PAUSE)} ] && exit 0; mkdir -p ${shq(dirname(HB_MONITOR_PAUSE))} && : > ${shq(HB_MONITOR_PAUSE)} && echo changed`
+      : `[ -e ${shq(HB_MONITOR_PAUSE)} ] || exit 0; rm -f ${shq(HB_MONITOR_PAUSE)} && echo changed`;
+    const r = await run(t.get(n.name)!, script, { timeoutMs: 15_000 });
+    if (r.stdout.includes("changed")) changed = true;
+  }
+  return changed;
 }
