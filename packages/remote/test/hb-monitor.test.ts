@@ -29,6 +29,8 @@ describe("the Heartbeat service monitor in status", () => {
     expect(monitorCheck({ host: "srv-a", alive: true, now: 1765000000 + 600, state: parseMonitorState(file())! }, hb).detail).toBe("stuck: its last look was at 05:46:40 (pid 4242); look at /var/log/ha-log on srv-a");
     expect(monitorCheck({ host: "srv-a", alive: true, now: 1765000000 + 160, state: parseMonitorState(file())! }, hb).ok).toBe(true);
     expect(monitorCheck({ host: "srv-a", alive: true, now: 1765000003, state: parseMonitorState(file({ role: "paused" }))! }, hb).detail).toMatch(/^paused \(\/run\/oar-ha\/hb-monitor\.pause exists\)/);
+    // maintenance on: said at once, before the monitor's next look rewrites its state.
+    expect(monitorCheck({ host: "srv-a", alive: true, now: 1765000003, paused: true, state: parseMonitorState(file())! }, hb)).toMatchObject({ ok: false, degraded: true, detail: "paused (/run/oar-ha/hb-monitor.pause exists): failed services are not restarted" });
     const restarted = monitorCheck({ host: "srv-a", alive: true, now: 1765000003, state: parseMonitorState(file({ restarts: "1", total: "1", last: "1764999990 restart db: db is down" }))! }, hb);
     expect(restarted).toMatchObject({ ok: false, degraded: true });
     expect(restarted.detail).toMatch(/^watching the services here; 1 failure\(s\) in the last 600 s \(the group moves after 2 restarts\); last: restart db: db is down at 05:46:30\. fix: /);

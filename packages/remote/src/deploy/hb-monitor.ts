@@ -47,6 +47,8 @@ export interface MonitorProbe {
   readonly state?: MonitorState;
   readonly alive: boolean;
   readonly now: number;
+  /** The pause file exists (maintenance on): said at once, before the monitor's next look. */
+  readonly paused?: boolean;
 }
 
 const NOT_RUNNING_FIX = "fix: oar-ha apply (Heartbeat starts the monitor itself, from the `respawn` line of ha.cf: a Heartbeat started before that line was written needs a restart of Heartbeat there)";
@@ -65,7 +67,7 @@ export function monitorCheck(p: MonitorProbe, c: Cluster): Check {
   const stale = p.now - s.updated > 2 * m.interval + 2 * m.timeout + 120;
   if (stale && s.role !== "handing-over") return { name, ok: false, degraded: true, detail: `stuck: its last look was at ${clock(s.updated)} (pid ${s.pid}); look at ${HA_LOG} on ${p.host}` };
   const last = s.last ? `; last: ${s.last.what} at ${clock(s.last.at)}` : "";
-  if (s.role === "paused") return { name, ok: false, degraded: true, detail: `paused (${HB_MONITOR_PAUSE} exists): failed services are not restarted${last}` };
+  if (s.role === "paused" || p.paused) return { name, ok: false, degraded: true, detail: `paused (${HB_MONITOR_PAUSE} exists): failed services are not restarted${last}` };
   if (s.role === "heartbeat-down") return { name, ok: false, degraded: true, detail: `Heartbeat does not answer on ${p.host}: the monitor waits${last}` };
   const role = s.role === "active" ? "watching the services here" : s.role === "passive" ? "standing by (the group runs on the peer)" : s.role === "handing-over" ? "handing the group to the peer" : s.role === "transition" ? "waiting while Heartbeat moves the group" : s.role;
   if (s.restarts > 0)
@@ -76,11 +78,11 @@ export function monitorCheck(p: MonitorProbe, c: Cluster): Check {
 /** Each reachable Heartbeat server's monitor (none when the cluster does not run one). */
 export async function monitorProbes(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<MonitorProbe[]> {
   if (c.manager !== "heartbeat" || !c.heartbeat.monitor.enabled) return [];
-  const script = `echo "now=$(date +%s)"; s=$(cat ${HB_MONITOR_STATE} 2>/dev/null) || exit 0; echo "$s"; pid=$(echo "$s" | sed -n 's/^pid=//p'); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo alive=yes; exit 0`;
+  const script = `echo "now=$(date +%s)"; [ -e ${shq(HB_MONITOR_PAUSE)} ] && echo paused=yes; s=$(cat ${HB_MONITOR_STATE} 2>/dev/null) || exit 0; echo "$s"; pid=$(echo "$s" | sed -n 's/^pid=//p'); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo alive=yes; exit 0`;
   const out = await Promise.all(
     c.nodes
       .filter((n) => t.has(n.name))
-      .map(async (n) => {
+      .map(async (n): Promise<MonitorProbe | undefined> => {
         const r = await t
           .get(n.name)!
           .exec(script, { timeoutMs: 15_000 })
@@ -88,7 +90,7 @@ export async function monitorProbes(c: Cluster, t: ReadonlyMap<string, Transport
         if (!r) return undefined;
         const state = parseMonitorState(r.stdout);
         const now = Number(/^now=(\d+)$/m.exec(r.stdout)?.[1] ?? 0);
-        return { host: n.name, alive: /^alive=yes$/m.test(r.stdout), now, ...(state ? { state } : {}) };
+        return { host: n.name, alive: /^alive=yes$/m.test(r.stdout), now, paused: /^paused=yes$/m.test(r.stdout), ...(state ? { state } : {}) };
       }),
   );
   return out.filter((x): x is MonitorProbe => x !== undefined);
