@@ -196,6 +196,27 @@ describe("the Heartbeat service monitor", () => {
     await new Promise((r) => (apply.exitCode === null ? apply.on("exit", r) : r(undefined)));
   });
 
+  it("lets go of the lock while Heartbeat moves the group away (an apply or a cleanup then does not wait for the takeover)", async () => {
+    put("db.health", "fail\n");
+    put("db.after-start", "fail\n");
+    // Heartbeat takes 4 s to move the group after hb_standby.
+    exe("hb_standby", `echo "hb_standby" >> "${p("calls")}"; (sleep 4; rm -f "${p("vip-here")}") >/dev/null 2>&1 &`);
+    put("conf", "");
+    const { spawn } = await import("node:child_process");
+    const conf = { INTERVAL: "0.05", TIMEOUT: "2", MAX_RESTARTS: "2", WINDOW: "600", VIP: "10.0.0.100", PEER: "srv-b", SERVICES: "'db oar'", DB_SCRIPT: p("db"), OAR_SCRIPT: p("oar"), HB_STANDBY: p("hb_standby"), HA_LOG: p("ha-log"), STATE_DIR: p("state"), CYCLES: "4" };
+    put("conf", Object.entries(conf).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+    const child = spawn("sh", [SCRIPT], { env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") } });
+    for (let i = 0; i < 200 && !calls().includes("hb_standby"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(calls()).toContain("hb_standby");
+    expect(existsSync(p("vip-here")), "the group is still moving").toBe(true);
+    // What apply and cleanup do: take the lock, here with 1 s to get it.
+    const got = spawnSync("flock", ["-w", "1", p("state/hb-monitor.lock"), "true"]);
+    expect(got.status, "the lock was held during the takeover").toBe(0);
+    await new Promise((r) => (child.exitCode === null ? child.on("exit", r) : r(undefined)));
+    expect(state()).toMatchObject({ role: "passive" });
+    expect(calls().filter((x) => x === "hb_standby")).toHaveLength(1);
+  }, 30_000);
+
   it("stops at once on SIGTERM (Heartbeat's shutdown) and removes its state", async () => {
     put(
       "conf",

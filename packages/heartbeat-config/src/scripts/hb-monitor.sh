@@ -141,10 +141,14 @@ hand_over() {
   role=handing-over
   write_state
   "$HB_STANDBY" >/dev/null 2>&1 || log err "hb_standby failed: the group stays here"
-  # Heartbeat now stops the group here and starts it on the peer: wait for the VIP to leave.
+  # Heartbeat now stops the group here and starts it on the peer: wait for the VIP to leave,
+  # without the lock (an apply's restart or a cleanup must not wait for a takeover), then
+  # take it back for the end of this look.
+  : > "$FAILURES"
+  flock -u 9
   waited=0
   while holds_group && [ "$waited" -lt 300 ]; do sleep 2; waited=$((waited + 2)); done
-  : > "$FAILURES"
+  flock 9
   return 0
 }
 
