@@ -19,7 +19,11 @@ export interface DrbdRunFacts {
   readonly maxPrimaries: number;
   /** Every server that was Primary at some point, in order of first appearance. */
   readonly primaries: readonly string[];
-  readonly resync?: { readonly host: string; readonly kib: number; readonly seconds?: number };
+  /**
+   * The returning server's resync: how much, how long, whether from the bitmap or of the whole
+   * device, and how much of it came from its own activity log (a crashed Primary's open extents).
+   */
+  readonly resync?: { readonly host: string; readonly kib: number; readonly seconds?: number; readonly kind?: "bitmap" | "full"; readonly activityLogKiB?: number };
   readonly verify?: { readonly host: string; readonly outOfSyncKiB: number; readonly seconds: number };
 }
 
@@ -63,7 +67,14 @@ export async function drbdAfterRun(c: Cluster, transports: ReadonlyMap<string, T
   if (victim && dbServers(c).some((n) => n.name === victim)) {
     const r = await transports.get(victim)?.exec("dmesg", { timeoutMs: 20_000 }).catch(() => undefined);
     const k = parseDrbdKernelLog(r?.stdout ?? "");
-    if (k.resyncKiB !== undefined) resync = { host: victim, kib: k.resyncKiB, ...(k.resyncSeconds !== undefined ? { seconds: k.resyncSeconds } : {}) };
+    if (k.resyncKiB !== undefined)
+      resync = {
+        host: victim,
+        kib: k.resyncKiB,
+        ...(k.resyncSeconds !== undefined ? { seconds: k.resyncSeconds } : {}),
+        ...(k.resyncKind ? { kind: k.resyncKind } : {}),
+        ...(k.activityLogKiB !== undefined ? { activityLogKiB: k.activityLogKiB } : {}),
+      };
   }
   let verify: DrbdRunFacts["verify"];
   try {

@@ -150,13 +150,21 @@ export function markdown(r: DrillReport, svgFile: string): string {
   ].join("\n");
 }
 
+/** Why the resync was that size, from the kernel's own words (pure). */
+export function resyncWhy(r: NonNullable<NonNullable<DrillRun["drbd"]>["resync"]>): string {
+  const al = r.activityLogKiB ? `${r.activityLogKiB} KiB of it from its activity log` : "";
+  if (r.kind === "full") return " (full: the whole device)";
+  if (r.kind === "bitmap") return ` (from the bitmap${al ? `; ${al}` : ""})`;
+  return al ? ` (${al})` : "";
+}
+
 /** Per run on DRBD: Primaries seen, the returning server's resync, the online verify (D05). */
 function drbdSection(runs: readonly DrillRun[]): string[] {
   const on = runs.filter((x) => x.drbd);
   if (!on.length) return [];
   const row = (x: DrillRun) => {
     const d = x.drbd!;
-    const resync = d.resync ? `${d.resync.host}: ${d.resync.kib} KiB${d.resync.seconds !== undefined ? ` in ${d.resync.seconds} s` : ""}` : "none";
+    const resync = d.resync ? `${d.resync.host}: ${d.resync.kib} KiB${d.resync.seconds !== undefined ? ` in ${d.resync.seconds} s` : ""}${resyncWhy(d.resync)}` : "none";
     const verify = d.verify ? `${d.verify.outOfSyncKiB} KiB (${d.verify.seconds.toFixed(0)} s)` : "not run";
     return `| ${x.scenario} | ${x.run} | ${d.maxPrimaries} | ${d.primaries.join(" → ") || "none"} | ${resync} | ${verify} |`;
   };
@@ -164,9 +172,10 @@ function drbdSection(runs: readonly DrillRun[]): string[] {
     "## DRBD",
     "",
     "Primaries sampled every second through the run (never more than one); the returning server's",
-    "resync as its kernel logged it (from the bitmap, only what changed while it was away; near",
-    "the device's size, a full resync); the online verify after the run compares every block's",
-    "checksum over the link (D05: must be 0).",
+    "resync as its kernel logged it: from the bitmap (what changed while it was away, plus, after",
+    "a Primary's crash, every extent its activity log held open: up to al-extents × 4 MiB, so all",
+    "of a small device) or full (the whole device: only when DRBD could not tell what differs);",
+    "the online verify after the run compares every block's checksum over the link (D05: must be 0).",
     "",
     "| scenario | run | most Primaries at once | Primary | resync | verify out of sync |",
     "|---|---|---|---|---|---|",

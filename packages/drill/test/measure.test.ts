@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDrbdKernelLog } from "@oar-ha/remote";
 import { primariesSeen } from "../src/drbd.js";
+import { resyncWhy } from "../src/report.js";
 import { loss, oarsubLatency, schedulerBack, parseLogs, probeOutage, summarize, table, outageSvg, markdown, notApplicable, SCENARIOS, type DrillRun } from "../src/index.js";
 import { exampleCluster } from "@oar-ha/core/testing";
 
@@ -143,5 +144,31 @@ describe("DRBD facts of a drill (pure)", () => {
     ].join("\n");
     expect(parseDrbdKernelLog(dmesg)).toEqual({ resyncKiB: 1204, resyncSeconds: 2, verifySeconds: 37, verifyOutOfSyncBlocks: 3 });
     expect(parseDrbdKernelLog("")).toEqual({});
+  });
+  it("tells a bitmap resync from a full one, and what a crashed Primary's activity log added", () => {
+    // A crashed Primary's boot and rejoin, in DRBD 8.4's words: an earlier attach in the same
+    // log (with its own AL line) must not count.
+    const dmesg = [
+      "[    9.1] block drbd0: disk( Diskless -> Attaching )",
+      "[    9.2] block drbd0: Marked additional 8 MB as out-of-sync based on AL.",
+      "[   20.0] block drbd0: disk( Attaching -> Diskless )",
+      "[   30.1] block drbd0: disk( Diskless -> Attaching )",
+      "[   30.2] block drbd0: Found 6 transactions (128 active extents) in activity log.",
+      "[   30.3] block drbd0: 0 KB (0 bits) marked out-of-sync by on disk bit-map.",
+      "[   30.3] block drbd0: Marked additional 512 MB as out-of-sync based on AL.",
+      "[   35.0] block drbd0: uuid_compare()=-1 by rule 50",
+      "[   35.1] block drbd0: Began resync as SyncTarget (will sync 524236 KB [131059 bits set]).",
+      "[  470.2] block drbd0: Resync done (total 435 sec; paused 0 sec; 1204 K/sec)",
+    ].join("\n");
+    expect(parseDrbdKernelLog(dmesg)).toEqual({ resyncKiB: 524236, resyncSeconds: 435, resyncKind: "bitmap", resyncRule: 50, activityLogKiB: 524288 });
+    expect(parseDrbdKernelLog("block drbd0: uuid_compare()=-2 by rule 20\nblock drbd0: Began resync as SyncTarget (will sync 1000 KB [250 bits set]).")).toEqual({ resyncKiB: 1000, resyncKind: "full", resyncRule: 20 });
+    // 0 (no resync) and -100 (split brain) are not a resync kind.
+    expect(parseDrbdKernelLog("block drbd0: uuid_compare()=-100 by rule 100")).toEqual({});
+  });
+  it("says why a resync had its size", () => {
+    expect(resyncWhy({ host: "srv-a", kib: 524236, kind: "bitmap", activityLogKiB: 524288 })).toBe(" (from the bitmap; 524288 KiB of it from its activity log)");
+    expect(resyncWhy({ host: "srv-b", kib: 1204, kind: "bitmap" })).toBe(" (from the bitmap)");
+    expect(resyncWhy({ host: "srv-b", kib: 1204, kind: "full" })).toBe(" (full: the whole device)");
+    expect(resyncWhy({ host: "srv-b", kib: 1204 })).toBe("");
   });
 });

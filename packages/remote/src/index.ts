@@ -20,7 +20,7 @@ export { activeOarServer } from "./deploy/oar-nodes.js";
 export { clusterStatus, driftChecks, failureChecks, switchover, uninstall, verdictOf, type ClusterStatus, type Check, type Verdict } from "./deploy/operate.js";
 export { logSources, readSource, follower, type LogSource } from "./logs.js";
 export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
-export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdState, type VerifyResult } from "./deploy/drbd.js";
+export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdKernelFacts, type DrbdState, type VerifyResult } from "./deploy/drbd.js";
 export { hostScript, keyValues } from "./host-script.js";
 export { splitBrainReport, splitBrainRecover, splitBrainVerdict, type SplitBrainReport, type SplitBrainSide, type SplitBrainRecovery } from "./deploy/split-brain.js";
 export { parseMonitorState, monitorCheck, monitorProbes, type MonitorState, type MonitorProbe } from "./deploy/hb-monitor.js";

@@ -307,15 +307,45 @@ export function drbdInitialSyncStep(ctx: DeployContext, timeoutMs = 3_600_000): 
   };
 }
 
-/** What the kernel logged about a resync and an online verify (pure; dmesg text of one server). */
-export function parseDrbdKernelLog(text: string): { resyncKiB?: number; resyncSeconds?: number; verifySeconds?: number; verifyOutOfSyncBlocks?: number } {
-  const began = [...text.matchAll(/Began resync as SyncTarget \(will sync (\d+) KB/g)].at(-1);
-  const done = [...text.matchAll(/Resync done \(total (\d+) sec/g)].at(-1);
-  const verify = [...text.matchAll(/Online verify done \(total (\d+) sec/g)].at(-1);
-  const found = [...text.matchAll(/Online verify found (\d+) 4k block/g)].at(-1);
+export interface DrbdKernelFacts {
+  /** KiB the last resync as SyncTarget had to copy (the peer's bitmap and this server's own marks together). */
+  readonly resyncKiB?: number;
+  readonly resyncSeconds?: number;
+  /** How the last handshake decided: from the bitmap (only what changed), or the whole device. */
+  readonly resyncKind?: "bitmap" | "full";
+  /** The rule of DRBD's uuid_compare that decided it (its number, for the kernel's source). */
+  readonly resyncRule?: number;
+  /**
+   * KiB this server marked out of sync at its last attach from its activity log: a Primary that
+   * crashed resyncs every extent it had open (al-extents × 4 MiB at most, the whole of a small
+   * device), whatever changed on the peer meanwhile.
+   */
+  readonly activityLogKiB?: number;
+  readonly verifySeconds?: number;
+  readonly verifyOutOfSyncBlocks?: number;
+}
+
+const UNIT_KIB: Record<string, number> = { K: 1, M: 1024, G: 1024 ** 2, T: 1024 ** 3 };
+
+/** What the kernel logged about a resync and an online verify (pure; dmesg text of one server, DRBD 8.4's wording). */
+export function parseDrbdKernelLog(text: string): DrbdKernelFacts {
+  const last = (re: RegExp) => [...text.matchAll(re)].at(-1);
+  // Facts of the last attach only: dmesg keeps earlier ones until the server reboots.
+  const attach = text.lastIndexOf("disk( Diskless -> Attaching )");
+  const sinceAttach = attach >= 0 ? text.slice(attach) : text;
+  const began = last(/Began resync as SyncTarget \(will sync (\d+) KB/g);
+  const done = last(/Resync done \(total (\d+) sec/g);
+  const rule = last(/uuid_compare\(\)=(-?\d+) by rule (\d+)/g);
+  const al = [...sinceAttach.matchAll(/Marked additional (\d+) ([KMGT])B as out-of-sync based on AL/g)].at(-1);
+  const verify = last(/Online verify done \(total (\d+) sec/g);
+  const found = last(/Online verify found (\d+) 4k block/g);
+  const cmp = rule ? Math.abs(Number(rule[1])) : undefined;
   return {
     ...(began ? { resyncKiB: Number(began[1]) } : {}),
     ...(done ? { resyncSeconds: Number(done[1]) } : {}),
+    ...(cmp === 1 ? { resyncKind: "bitmap" as const } : cmp === 2 ? { resyncKind: "full" as const } : {}),
+    ...(rule && (cmp === 1 || cmp === 2) ? { resyncRule: Number(rule[2]) } : {}),
+    ...(al ? { activityLogKiB: Number(al[1]) * UNIT_KIB[al[2]!]! } : {}),
     ...(verify ? { verifySeconds: Number(verify[1]) } : {}),
     ...(found ? { verifyOutOfSyncBlocks: Number(found[1]) } : {}),
   };
