@@ -1,10 +1,12 @@
 import type { Cluster } from "@oar-ha/core";
-import { dirname } from "node:path";
 import { OarHaError } from "@oar-ha/core";
 import { HA_LOG, HB_MONITOR_FAILURES, HB_MONITOR_LOCK, HB_MONITOR_PAUSE, HB_MONITOR_STATE } from "@oar-ha/heartbeat-config";
 import type { CrmFailure } from "@oar-ha/pacemaker-config";
-import { keyValues } from "../host-script.js";
-import { run, shq, type Transport } from "../transport.js";
+import { hostScript, keyValues } from "../host-script.js";
+import CLEAR from "../scripts/hb-monitor-clear.sh";
+import PAUSE from "../scripts/hb-monitor-pause.sh";
+import PROBE from "../scripts/hb-monitor-probe.sh";
+import { run, type Transport } from "../transport.js";
 import type { Check } from "./operate.js";
 
 /*
@@ -12,10 +14,13 @@ import type { Check } from "./operate.js";
  * file the monitor rewrites after every look (see @oar-ha/heartbeat-config's hb-monitor.sh).
  */
 
+/** What the monitor was doing at its last look (hb-monitor.sh's `role`). */
+export type MonitorRole = "starting" | "active" | "passive" | "transition" | "paused" | "heartbeat-down" | "handing-over";
+const ROLES: readonly MonitorRole[] = ["starting", "active", "passive", "transition", "paused", "heartbeat-down", "handing-over"];
+
 export interface MonitorState {
   readonly pid: number;
-  /** active (holds the group, checks it), passive, transition, paused, heartbeat-down, handing-over. */
-  readonly role: string;
+  readonly role: MonitorRole;
   /** Failures within the window (each one a restart, or the hand-over). */
   readonly restarts: number;
   readonly total: number;
@@ -33,7 +38,7 @@ export function parseMonitorState(text: string): MonitorState | undefined {
   const num = (k: string) => (/^\d+$/.test(kv[k] ?? "") ? Number(kv[k]) : undefined);
   const pid = num("pid");
   const updated = num("updated");
-  const role = kv["role"];
+  const role = ROLES.find((r) => r === kv["role"]);
   if (pid === undefined || updated === undefined || !role) return undefined;
   const last = /^(\d+) (.+)$/.exec(kv["last"] ?? "");
   return { pid, role, restarts: num("restarts") ?? 0, total: num("total") ?? 0, window: num("window") ?? 0, maxRestarts: num("max_restarts") ?? 0, updated, ...(last ? { last: { at: Number(last[1]), what: last[2] ?? "" } } : {}) };
@@ -50,6 +55,16 @@ export interface MonitorProbe {
   /** The pause file exists (maintenance on): said at once, before the monitor's next look. */
   readonly paused?: boolean;
 }
+
+const ROLE_SAID: Readonly<Record<MonitorRole, string>> = {
+  starting: "starting",
+  active: "watching the services here",
+  passive: "standing by (the group runs on the peer)",
+  transition: "waiting while Heartbeat moves the group",
+  paused: "paused",
+  "heartbeat-down": "Heartbeat does not answer",
+  "handing-over": "handing the group to the peer",
+};
 
 const NOT_RUNNING_FIX = "fix: oar-ha apply (Heartbeat starts the monitor itself, from the `respawn` line of ha.cf: a Heartbeat started before that line was written needs a restart of Heartbeat there)";
 
@@ -69,7 +84,7 @@ export function monitorCheck(p: MonitorProbe, c: Cluster): Check {
   const last = s.last ? `; last: ${s.last.what} at ${clock(s.last.at)}` : "";
   if (s.role === "paused" || p.paused) return { name, ok: false, degraded: true, detail: `paused (${HB_MONITOR_PAUSE} exists): failed services are not restarted${last}` };
   if (s.role === "heartbeat-down") return { name, ok: false, degraded: true, detail: `Heartbeat does not answer on ${p.host}: the monitor waits${last}` };
-  const role = s.role === "active" ? "watching the services here" : s.role === "passive" ? "standing by (the group runs on the peer)" : s.role === "handing-over" ? "handing the group to the peer" : s.role === "transition" ? "waiting while Heartbeat moves the group" : s.role;
+  const role = ROLE_SAID[s.role];
   if (s.restarts > 0)
     return { name, ok: false, degraded: true, detail: `${role}; ${s.restarts} failure(s) in the last ${s.window} s (the group moves after ${s.maxRestarts} restarts)${last}. fix: find the cause in the database or OAR logs and ${HA_LOG} on ${p.host}, then oar-ha cleanup (or wait: the count clears ${s.window} s after the last failure)` };
   return { name, ok: true, detail: `${role}${last}` };
@@ -78,7 +93,7 @@ export function monitorCheck(p: MonitorProbe, c: Cluster): Check {
 /** Each reachable Heartbeat server's monitor (none when the cluster does not run one). */
 export async function monitorProbes(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<MonitorProbe[]> {
   if (c.manager !== "heartbeat" || !c.heartbeat.monitor.enabled) return [];
-  const script = `echo "now=$(date +%s)"; [ -e ${shq(HB_MONITOR_PAUSE)} ] && echo paused=yes; s=$(cat ${HB_MONITOR_STATE} 2>/dev/null) || exit 0; echo "$s"; pid=$(echo "$s" | sed -n 's/^pid=//p'); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo alive=yes; exit 0`;
+  const script = hostScript(PROBE, { STATE: HB_MONITOR_STATE, PAUSE: HB_MONITOR_PAUSE });
   const out = await Promise.all(
     c.nodes
       .filter((n) => t.has(n.name))
@@ -107,33 +122,30 @@ const RESOURCE_OF: Readonly<Record<string, string>> = { db: "db", oar: "oar-serv
 export async function clearMonitorFailures(c: Cluster, t: ReadonlyMap<string, Transport>, resource?: string): Promise<CrmFailure[]> {
   const known = Object.values(RESOURCE_OF);
   if (resource !== undefined && !known.includes(resource)) throw new OarHaError("OARHA901", `no resource ${resource} in this cluster\n  fix: name one of ${known.join(", ")}, or none to clean every resource`);
-  const out: CrmFailure[] = [];
-  for (const n of c.nodes.filter((x) => t.has(x.name))) {
-    const tr = t.get(n.name)!;
-    const r = await tr.exec(`cat ${shq(HB_MONITOR_FAILURES)} 2>/dev/null; exit 0`, { timeoutMs: 15_000 });
-    const lines = r.stdout.split("\n").map((l) => /^(\d+) (\w+)$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
-    const mine = lines.filter((m) => resource === undefined || RESOURCE_OF[m[2] ?? ""] === resource);
-    if (!mine.length) continue;
-    // Keep the other services' failures; rewrite in place (the monitor rereads the file at each look).
-    const keep = lines.filter((m) => !mine.includes(m)).map((m) => m[0]);
-    await run(tr, `exec 9>${shq(HB_MONITOR_LOCK)}\nflock 9\nprintf '%s' ${shq(keep.map((l) => `${l}\n`).join(""))} > ${shq(HB_MONITOR_FAILURES)}`, { timeoutMs: 60_000 });
-    for (const m of mine) out.push({ resource: RESOURCE_OF[m[2] ?? ""] ?? m[2] ?? "", node: n.name, task: "monitor", status: "failed, restarted by oar-ha's service monitor", result: "error", reason: "", when: new Date(Number(m[1]) * 1000).toISOString() });
-  }
-  return out;
+  const services = Object.keys(RESOURCE_OF).filter((k) => resource === undefined || RESOURCE_OF[k] === resource);
+  const script = hostScript(CLEAR, { FAILURES: HB_MONITOR_FAILURES, LOCK: HB_MONITOR_LOCK, SERVICES: services.join(" ") });
+  // Every server at once, one round trip each (the script takes the monitor's lock there).
+  const per = await Promise.all(
+    c.nodes
+      .filter((x) => t.has(x.name))
+      .map(async (n) => {
+        const r = await run(t.get(n.name)!, script, { timeoutMs: 60_000 });
+        return r.stdout
+          .split("\n")
+          .map((l) => /^(\d+) (\w+)$/.exec(l.trim()))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m): CrmFailure => ({ resource: RESOURCE_OF[m[2] ?? ""] ?? m[2] ?? "", node: n.name, task: "monitor", status: "failed, restarted by oar-ha's service monitor", result: "error", reason: "", when: new Date(Number(m[1]) * 1000).toISOString() }));
+      }),
+  );
+  return per.flat();
 }
 
 /**
  * `maintenance on|off` on Heartbeat: pauses (or resumes) oar-ha's service monitor on every
- * server that answers: it then restarts and moves nothing. True when any server changed.
+ * server that answers, all at once: it then restarts and moves nothing. True when any server changed.
  */
 export async function pauseMonitors(c: Cluster, t: ReadonlyMap<string, Transport>, on: boolean): Promise<boolean> {
-  let changed = false;
-  for (const n of c.nodes.filter((x) => t.has(x.name))) {
-    const script = on
-      ? `[ -e ${shq(HB_MONITOR_PAUSE)} ] && exit 0; mkdir -p ${shq(dirname(HB_MONITOR_PAUSE))} && : > ${shq(HB_MONITOR_PAUSE)} && echo changed`
-      : `[ -e ${shq(HB_MONITOR_PAUSE)} ] || exit 0; rm -f ${shq(HB_MONITOR_PAUSE)} && echo changed`;
-    const r = await run(t.get(n.name)!, script, { timeoutMs: 15_000 });
-    if (r.stdout.includes("changed")) changed = true;
-  }
-  return changed;
+  const script = hostScript(PAUSE, { PAUSE: HB_MONITOR_PAUSE, ON: on ? 1 : 0 });
+  const r = await Promise.all(c.nodes.filter((x) => t.has(x.name)).map((n) => run(t.get(n.name)!, script, { timeoutMs: 15_000 })));
+  return r.some((x) => x.stdout.includes("changed"));
 }
