@@ -74,6 +74,11 @@ describe("oar-ha's STONITH plugins for Heartbeat", () => {
     expect(plugin("oar-ha-lab", ["reset", "srv-a"], { ...lab, delay: "2" }).ms).toBeLessThan(1500);
     writeFileSync(p("rsc"), "none\n");
     expect(plugin("oar-ha-lab", ["reset", "srv-a"], { ...lab, delay: "2" }).ms).toBeGreaterThanOrEqual(2000);
+    // Taking the peer's resources over (the passive server in a partition): gives way too.
+    writeFileSync(p("rsc"), "transition\n");
+    expect(plugin("oar-ha-lab", ["reset", "srv-a"], { ...lab, delay: "2" }).ms).toBeGreaterThanOrEqual(2000);
+    writeFileSync(p("rsc"), "local\n");
+    expect(plugin("oar-ha-lab", ["reset", "srv-a"], { ...lab, delay: "2" }).ms).toBeLessThan(1500);
   });
 
   it("each name prints its own settings, in the order of the stonith_host line", () => {

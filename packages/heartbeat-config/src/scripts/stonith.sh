@@ -19,7 +19,10 @@
 STOCK_IPMI=${OAR_HA_STOCK_IPMI:-/usr/lib/stonith/plugins/external/ipmi}
 : "${hostlist:=} ${hypervisor:=} ${identity_file:=} ${passwd_file:=} ${delay:=0}"
 
-# In a partition, the server without the services gives way.
+# In a partition, the server without the services gives way. `transition` counts as holding
+# nothing: in a partition it is the passive server's state (it is taking the peer's resources
+# over, and Heartbeat fences before it acquires them), while the server running the services
+# still says all (or local); waiting there never lets both servers fence at once.
 give_way() {
   case "$(cl_status rscstatus 2>/dev/null)" in
     all|local|foreign) ;;
