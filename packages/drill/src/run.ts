@@ -1,5 +1,5 @@
 import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
-import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, loadLab, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
+import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
 import { answers, connectHost, groupSuffix, holderOf, hostScript, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
 import { clusterPorts, notApplicable, type Scenario, type ScenarioId, type Target } from "./catalogue.js";
 import { logSources, unexplained, type LogSource } from "./logs.js";
@@ -21,8 +21,8 @@ export interface DrillEnv {
   /** Open transports by host; the runner replaces those of hosts that crashed. */
   readonly transports: Map<string, Transport>;
   readonly target: Target;
-  /** The lab's root when target is "lab". */
-  readonly labRoot?: string;
+  /** The lab (its spec, loaded once by the caller: `loadLab(root)`) when target is "lab". */
+  readonly lab?: LabSpec;
   /** Brings every server back into the cluster (oar-ha apply): starts what a crash stopped. */
   readonly rejoin: () => Promise<void>;
   /** A normal OAR user present on the frontend and compute nodes (root and oar may not submit). */
@@ -387,7 +387,8 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const log = env.log ?? (() => undefined);
   const why = notApplicable(s, c, env.target);
   if (why) throw new OarHaError("OARHA103", `${s.id} does not apply here: ${why}`);
-  const lab = env.target === "lab" ? loadLab(env.labRoot) : undefined;
+  if (env.target === "lab" && !env.lab) throw new OarHaError("OARHA103", "a lab drill needs the lab's spec (DrillEnv.lab: loadLab(root))");
+  const lab = env.target === "lab" ? env.lab : undefined;
   const st0 = await managerState(c, env.transports);
   if (st0.crm?.maintenance) throw new OarHaError("OARHA506", "the cluster is in maintenance mode: it would not react to the fault\n  fix: oar-ha maintenance off, then drill");
   if (!st0.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
@@ -438,8 +439,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   // On emulated VMs OAR's scheduler itself is slow to answer after a failover (Almighty's
   // start checks the database, then the first scheduling rounds): an oarsub answered 379 s
   // after an F01 over DRBD, another not within 420 s (2026-12-06).
-  const emulatedLab = lab?.hosts.some((h) => h.vm) ?? false;
-  const back = await waitServiceBack(env, t0, emulatedLab ? 900 : s.id === "N03" ? 420 : 150, VICTIM_GONE.has(s.id) ? victim : undefined);
+  const back = await waitServiceBack(env, t0, emulated ? 900 : s.id === "N03" ? 420 : 150, VICTIM_GONE.has(s.id) ? victim : undefined);
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);

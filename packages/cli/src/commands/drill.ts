@@ -34,6 +34,7 @@ export default defineCommand({
       throw new OarHaError("OARHA901", "on real servers a drill interrupts service: name the scenarios (--scenario F03,S01) and add --yes\n  fix: oar-ha drill oar-ha.yaml --scenario F03 --yes");
     const unknown = asked.filter((a) => !scenario(a));
     if (unknown.length) throw new OarHaError("OARHA901", `unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
+    const lab = labRoot ? loadLab(labRoot) : undefined;
     const s = await openSession(args.file, args.secrets, args["trust-new-hosts"] === true);
     const log = journal(args.file, "drill");
     const say = (m: string) => process.stderr.write(`${m}\n`);
@@ -61,7 +62,7 @@ export default defineCommand({
         for (let i = 1; i <= runs; i++) {
           say(`${sc.id} (${sc.title}) run ${i}/${runs}`);
           try {
-            const r = await runDrill({ cluster: s.cluster, secrets: s.secrets, transports: s.transports, target, ...(labRoot ? { labRoot } : {}), rejoin, user: args.user, log: say }, sc, i);
+            const r = await runDrill({ cluster: s.cluster, secrets: s.secrets, transports: s.transports, target, ...(lab ? { lab } : {}), rejoin, user: args.user, log: say }, sc, i);
             log.write({ type: "drill", ...r });
             results.push(r);
             say(`  ${r.passed ? "passed" : "FAILED"}: outage ${r.outage === undefined ? "no recovery" : `${r.outage.toFixed(1)} s`}, acknowledged ${r.loss.acknowledged}, lost ${r.loss.lost.length}, indeterminate ${r.loss.indeterminate}${r.problems.length ? `\n    ${r.problems.join("\n    ")}` : ""}`);
@@ -73,7 +74,7 @@ export default defineCommand({
         }
       }
       const summaries = summarize(results);
-      const vms = labRoot ? loadLab(labRoot).hosts.some((h) => h.vm) : false;
+      const vms = lab?.hosts.some((h) => h.vm) ?? false;
       const report: DrillReport = {
         cluster: s.cluster.cluster,
         setup: `${s.cluster.topology} ${s.cluster.manager} ${s.cluster.database.engine}, ${target === "lab" ? (vms ? "lab (DB servers are emulated VMs)" : "namespace lab") : "real servers"}`,
