@@ -234,6 +234,49 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect(oarHa(["status", clusterFile]).code).toBe(0);
   }, 600_000);
 
+  it("backup and restore of the OAR database as docs/operations.md says (its blocks, run as written): the job before the backup is back, the one after is gone, healthy", () => {
+    const doc = readFileSync(join(import.meta.dirname, "../../../docs/operations.md"), "utf8");
+    const block = (name: string): string => {
+      const m = new RegExp(`<!-- rehearsal: ${name.replace(/[()]/g, "\\$&")} -->\n\`\`\`sh\n([\\s\\S]*?)\`\`\``).exec(doc);
+      expect(m, `docs/operations.md has no block "${name}"`).not.toBeNull();
+      return m![1]!;
+    };
+    /** The admin machine's lines: oar-ha commands on the cluster file, each must succeed. */
+    const admin = (name: string) => {
+      for (const line of block(name).trim().split("\n")) {
+        const words = line.trim().split(/\s+/);
+        expect(words[0], `a line the rehearsal cannot run: ${line}`).toBe("oar-ha");
+        const r = oarHa(words.slice(1).map((w) => (w === "oar-ha.yaml" ? clusterFile : w)), 600_000);
+        expect(r.code, `${line}\n${r.out}${r.err}`).toBe(0);
+      }
+    };
+    const onHost = (host: string, name: string) => {
+      const r = inHost(host, `set -e\n${block(name)}`);
+      expect(r.code, `${name} on ${host}: ${r.out}${r.err}`).toBe(0);
+    };
+    const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as { manager: { groups: { id: string; holder?: string }[] } };
+    const holder = (what: string) => st.manager.groups.find((g) => g.id === "all" || g.id === what)?.holder ?? "";
+    const [dbHost, oarHost] = [holder("db"), holder("oar")];
+    const submit = () => {
+      inHost("front", "id alice >/dev/null 2>&1 || useradd -m -u 2001 alice");
+      const sub = inHost("front", `su - alice -c 'oarsub -l core=1 "sleep 1"'`);
+      const id = /OAR_JOB_ID=(\d+)/.exec(sub.out)?.[1] ?? "";
+      expect(id, sub.out + sub.err).not.toBe("");
+      return id;
+    };
+    const known = (id: string) => new RegExp(`^Job_Id: ${id}$`, "m").test(inHost("front", `oarstat -fj ${id}`).out);
+    const kept = submit();
+    onHost(dbHost, `backup ${sc.db}`);
+    const lost = submit();
+    expect([known(kept), known(lost)]).toEqual([true, true]);
+    admin("restore begin (admin)");
+    onHost(oarHost, "stop oar (oar server)");
+    onHost(dbHost, `restore ${sc.db}`);
+    onHost(oarHost, "start oar (oar server)");
+    admin("restore end (admin)");
+    expect([known(kept), known(lost)]).toEqual([true, false]);
+  }, 900_000);
+
   it.runIf(sc.manager === "heartbeat")("the service monitor: status shows it on both servers; Almighty killed is restarted in place, counted, and cleanup clears the count", async () => {
     type St = { vipHolder: string; checks: { name: string; ok: boolean; detail: string }[] };
     const status = () => {
