@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -276,6 +276,31 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     admin("restore end (admin)");
     expect([known(kept), known(lost)]).toEqual([true, false]);
   }, 900_000);
+
+  it("report: a tarball with every host's cluster, database and OAR state, and no secret in it", () => {
+    const dir = join(root, "report-test");
+    spawnSync("rm", ["-rf", dir]);
+    spawnSync("mkdir", ["-p", dir]);
+    const tarball = join(dir, "r.tar.gz");
+    const r = oarHa(["report", clusterFile, "--since", "2h", "--out", tarball, "--json"], 600_000);
+    expect(r.code, r.err).toBe(0);
+    expect((statSync(tarball).mode & 0o777).toString(8)).toBe("600");
+    expect(spawnSync("tar", ["-xzf", tarball, "-C", dir]).status).toBe(0);
+    const top = join(dir, readdirSync(dir).find((x) => x.startsWith("oar-ha-report-"))!);
+    const files = spawnSync("find", [top, "-type", "f"], { encoding: "utf8" }).stdout.trim().split("\n");
+    const has = (rel: string) => files.includes(join(top, rel));
+    for (const h of ["srv-a", "srv-b"]) {
+      expect(has(`hosts/${h}/${sc.manager === "pacemaker" ? "pacemaker/crm_mon" : "heartbeat/hbstatus"}`), h).toBe(true);
+      expect(has(`hosts/${h}/oar/oar.conf`), h).toBe(true);
+    }
+    expect(has("hosts/front/host/uname")).toBe(true);
+    expect(has("admin/status.json") && has("admin/cluster.yaml") && has("README.txt")).toBe(true);
+    // Every secret of the secrets file, searched in every file of the bundle.
+    const all = files.map((f) => readFileSync(f, "utf8")).join("\n");
+    const leaked = secretValues().filter((v) => all.includes(v));
+    expect(leaked.length, "a secret is in the report").toBe(0);
+    expect(all).toContain("[redacted dbPassword]");
+  }, 600_000);
 
   it.runIf(sc.manager === "heartbeat")("the service monitor: status shows it on both servers; Almighty killed is restarted in place, counted, and cleanup clears the count", async () => {
     type St = { vipHolder: string; checks: { name: string; ok: boolean; detail: string }[] };

@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, { description: string; load: () => Promise
   verify: { description: "DRBD online verify: every block compared between the servers", load: () => import("./commands/verify.js").then((m) => m.default as CommandDef<ArgsDef>) },
   "split-brain": { description: "Show a DRBD split brain side by side; --keep SERVER resolves it", load: () => import("./commands/split-brain.js").then((m) => m.default as CommandDef<ArgsDef>) },
   uninstall: { description: "Stop the cluster, restore every replaced file; data stays", load: () => import("./commands/uninstall.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  report: { description: "A tarball for a support request: state and logs of every host, secrets redacted", load: () => import("./commands/report.js").then((m) => m.default as CommandDef<ArgsDef>) },
   logs: { description: "oar.log of every OAR server merged in time order (--follow, --since, --job)", load: () => import("./commands/logs.js").then((m) => m.default as CommandDef<ArgsDef>) },
   drill: { description: "Break the cluster on purpose, measure outage and loss, audit", load: () => import("./commands/drill.js").then((m) => m.default as CommandDef<ArgsDef>) },
   bench: { description: "What DRBD costs the database: local vs DRBD vs saturated link (the 2009 benchmark)", load: () => import("./commands/bench.js").then((m) => m.default as CommandDef<ArgsDef>) },

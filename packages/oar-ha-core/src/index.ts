@@ -28,6 +28,8 @@ export {
   parseSecrets,
   serializeSecrets,
   secretsRules,
+  secretValues,
+  redactSecrets,
   secretsSchema,
   type Secrets,
   type RandomBytes,

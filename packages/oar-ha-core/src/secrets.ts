@@ -120,3 +120,43 @@ export function secretsRules(c: Cluster, s: Secrets): Issue[] {
   }
   return out;
 }
+
+/** Every secret's value with its name in the secrets file (fencing passwords by server). */
+export function secretValues(s: Secrets): { name: string; value: string }[] {
+  const out = [
+    { name: "corosyncAuthkey", value: s.corosyncAuthkey },
+    { name: "heartbeatKey", value: s.heartbeatKey },
+    { name: "drbdSecret", value: s.drbdSecret },
+    { name: "dbPassword", value: s.dbPassword },
+    { name: "dbReadOnlyPassword", value: s.dbReadOnlyPassword },
+    ...Object.entries(s.fencing).map(([node, value]) => ({ name: `fencing.${node}`, value })),
+    ...(s.kerberos ? [{ name: "kerberos.adminPassword", value: s.kerberos.adminPassword }] : []),
+  ];
+  return out.filter((x) => x.value.length > 0);
+}
+
+/*
+ * Where the configuration files and tools oar-ha collects (ha.cf, a DRBD resource, oar.conf, a
+ * CIB, SQL grants) put a secret: what follows such a key is hidden whatever its value, so a
+ * secret that is not (or no longer) in the secrets file does not leak either.
+ */
+const SECRET_SETTINGS: readonly RegExp[] = [
+  /(shared-secret\s+)("[^"]*"|\S+?)(;)/g,
+  /(\bDB_BASE_PASSWD(?:_RO)?\s*=\s*)("[^"]*"|'[^']*'|\S+)()/g,
+  /(\bname="(?:passw(?:or)?d|password_script)"\s+value=)("[^"]*")()/g,
+  /(\bIDENTIFIED BY\s+)('[^']*')()/gi,
+  /(\bPASSWORD\s*\(?\s*)('[^']*')()/g,
+  /(^auth\s+\d+\s*\n\s*\d+\s+(?:sha1|md5)\s+)(\[redacted [^\]]*\]|\S+)()/gm,
+];
+
+/**
+ * A text with every secret replaced by `[redacted NAME]` (pure): the known values first
+ * (longest first: one may contain another), then whatever follows a setting that holds a
+ * secret. For bundles that leave the cluster (oar-ha report).
+ */
+export function redactSecrets(text: string, s: Secrets): string {
+  let out = text;
+  for (const { name, value } of secretValues(s).sort((a, b) => b.value.length - a.value.length)) out = out.split(value).join(`[redacted ${name}]`);
+  for (const re of SECRET_SETTINGS) out = out.replace(re, (m: string, key: string, v: string, end: string) => (v.includes("[redacted") ? m : `${key}[redacted]${end}`));
+  return out;
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { completeSecrets, generateSecrets, parseSecrets, secretsRules, serializeSecrets } from "../src/index.js";
+import { completeSecrets, generateSecrets, parseSecrets, redactSecrets, secretValues, secretsRules, serializeSecrets } from "../src/index.js";
 import { exampleCluster, fixedSecrets } from "../src/testing.js";
 
 const rnd = (n: number) => randomBytes(n);
@@ -37,5 +37,47 @@ describe("secrets", () => {
     const bad = parseSecrets("version: 1\ncorosyncAuthkey: 12\n");
     expect(bad.secrets).toBeUndefined();
     expect(JSON.stringify(bad.issues)).not.toContain("12");
+  });
+});
+
+describe("redacting secrets from what leaves the cluster (oar-ha report)", () => {
+  const s = { ...generateSecrets(randomBytes), fencing: { "srv-a": "Bmc-Pass-A-1234" }, kerberos: { adminPassword: "kadmin-pw-9876" } };
+  it("names every secret of the file, fencing and Kerberos included", () => {
+    expect(secretValues(s).map((x) => x.name)).toEqual(["corosyncAuthkey", "heartbeatKey", "drbdSecret", "dbPassword", "dbReadOnlyPassword", "fencing.srv-a", "kerberos.adminPassword"]);
+  });
+  it("replaces each known value wherever it appears, and what follows a secret setting whatever its value", () => {
+    const text = [
+      // drbdadm dump, oar.conf, a CIB's fence device, MariaDB grants, Heartbeat's authkeys, a log line
+      `        shared-secret     "${s.drbdSecret}";`,
+      `        shared-secret "an-old-secret";`,
+      `DB_BASE_PASSWD="${s.dbPassword}"`,
+      `DB_BASE_PASSWD_RO='not-in-the-secrets-file'`,
+      `<nvpair id="fence-srv-a-password" name="password" value="${s.fencing["srv-a"]}"/>`,
+      `<nvpair id="f-passwd" name="passwd" value="typed-by-hand"/>`,
+      `GRANT ALL ON oar.* TO 'oar'@'%' IDENTIFIED BY '${s.dbReadOnlyPassword}';`,
+      `auth 1\n1 sha1 ${s.heartbeatKey}`,
+      `kadmin: password ${s.kerberos.adminPassword} rejected`,
+      `authkey ${s.corosyncAuthkey}`,
+    ].join("\n");
+    const out = redactSecrets(text, s);
+    for (const { value } of secretValues(s)) expect(out).not.toContain(value);
+    for (const typed of ["an-old-secret", "not-in-the-secrets-file", "typed-by-hand"]) expect(out).not.toContain(typed);
+    expect(out.split("\n")).toEqual([
+      `        shared-secret     "[redacted drbdSecret]";`,
+      `        shared-secret [redacted];`,
+      `DB_BASE_PASSWD="[redacted dbPassword]"`,
+      `DB_BASE_PASSWD_RO=[redacted]`,
+      `<nvpair id="fence-srv-a-password" name="password" value="[redacted fencing.srv-a]"/>`,
+      `<nvpair id="f-passwd" name="passwd" value=[redacted]/>`,
+      `GRANT ALL ON oar.* TO 'oar'@'%' IDENTIFIED BY '[redacted dbReadOnlyPassword]';`,
+      `auth 1`,
+      `1 sha1 [redacted heartbeatKey]`,
+      `kadmin: password [redacted kerberos.adminPassword] rejected`,
+      `authkey [redacted corosyncAuthkey]`,
+    ]);
+  });
+  it("leaves a text without secrets as it is", () => {
+    const text = "Dec  6 23:40:01 srv-a pacemaker-controld[812]: notice: State transition S_IDLE -> S_POLICY_ENGINE\n";
+    expect(redactSecrets(text, s)).toBe(text);
   });
 });

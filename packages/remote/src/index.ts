@@ -25,3 +25,4 @@ export { hostScript, keyValues } from "./host-script.js";
 export { splitBrainReport, splitBrainRecover, splitBrainVerdict, type SplitBrainReport, type SplitBrainSide, type SplitBrainRecovery } from "./deploy/split-brain.js";
 export { parseMonitorState, monitorCheck, monitorProbes, type MonitorState, type MonitorProbe } from "./deploy/hb-monitor.js";
 export { cleanup, inMaintenance, refuseInMaintenance, setMaintenance, standby, unstandby } from "./deploy/day2.js";
+export { collectReport, parseReportStream, type HostReport, type ReportPart } from "./deploy/report.js";
