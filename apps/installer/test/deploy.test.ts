@@ -141,6 +141,20 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     expect(st.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["database through the VIP", "Almighty through the VIP", "OAR configuration"]));
   });
 
+  it("status --watch looks again every 2 s over the same connections, a block per look off a terminal, and stops on Ctrl-C with the verdict's code", async () => {
+    const p = spawn(process.execPath, [bin, "status", clusterFile, "--watch", "2"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    p.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    const looks = () => out.match(/every 2 s, Ctrl-C to stop/g)?.length ?? 0;
+    for (let i = 0; i < 120 && looks() < 3; i++) await new Promise((r) => setTimeout(r, 500));
+    p.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => p.once("close", r));
+    expect(looks(), out).toBeGreaterThanOrEqual(3);
+    expect(out).not.toContain("\x1b[");
+    expect(out.match(/: healthy, active server/g)?.length).toBe(looks());
+    expect(code).toBe(0);
+  }, 120_000);
+
   let jobId = "";
   it("a job submitted from the frontend through the VIP runs to its end", async () => {
     inHost("front", "id alice >/dev/null 2>&1 || useradd -m -u 2001 alice");
