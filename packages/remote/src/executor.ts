@@ -25,7 +25,8 @@ export interface Phase {
 
 export type ApplyEvent =
   | { type: "phase"; title: string }
-  | { type: "step"; id: string; host?: string; title: string; status: "unchanged" | "changed" | "would-change" | "failed"; ms: number; error?: string };
+  /** `running`: the check found work and the step acts now (its end follows as changed or failed). */
+  | { type: "step"; id: string; host?: string; title: string; status: "running" | "unchanged" | "changed" | "would-change" | "failed"; ms: number; error?: string };
 
 export interface RunResult {
   readonly changed: readonly string[];
@@ -46,6 +47,7 @@ async function runStep(s: Step, dryRun: boolean, emit: (e: ApplyEvent) => void, 
       emit({ ...base, status: "would-change", ms: Date.now() - t0 });
       return;
     }
+    emit({ ...base, status: "running", ms: Date.now() - t0 });
     await s.act();
     changed.push(s.id);
     emit({ ...base, status: "changed", ms: Date.now() - t0 });

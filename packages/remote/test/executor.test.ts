@@ -39,6 +39,9 @@ describe("runPhases", () => {
     expect(r.unchanged).toEqual(["b"]);
     expect(x.acted).toEqual(["a", "c", "d"]);
     expect(events.filter((e) => e.type === "phase").map((e) => (e as { title: string }).title)).toEqual(["one", "two"]);
+    // A step that acts says so when it starts (progress, and the journal of a killed run), then how it ended.
+    const of = (id: string) => events.flatMap((e) => (e.type === "step" && e.id === id ? [e.status] : []));
+    expect([of("a"), of("b")]).toEqual([["running", "changed"], ["unchanged"]]);
   });
 
   it("stops at a failed step; the re-run resumes there and redoes nothing before it", async () => {

@@ -2,7 +2,8 @@ import { defineCommand } from "citty";
 import { OarHaError } from "@oar-ha/core";
 import { applyDeploy } from "@oar-ha/remote";
 import { EXIT, json } from "../io/output.js";
-import { journal, openSession, progress } from "../io/session.js";
+import { journal, openSession } from "../io/session.js";
+import { progressPrinter } from "../io/progress.js";
 import { kerberosInput } from "../io/keytab.js";
 import { clusterArgs } from "../io/args.js";
 
@@ -24,15 +25,16 @@ export default defineCommand({
     }
     const s = await openSession(args.file, args.secrets, args["trust-new-hosts"] === true);
     const log = journal(args.file, args["dry-run"] ? "dry-run" : "apply");
+    const progress = progressPrinter({ tty: process.stderr.isTTY === true, write: (t) => process.stderr.write(t) });
     try {
       const krb = kerberosInput(s.cluster, s.file);
       const r = await applyDeploy(
-        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, secretsFile: s.secretsLabel, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...krb, log: (m) => process.stderr.write(`${m}\n`) },
+        { cluster: s.cluster, secrets: s.secrets, files: s.files, services: s.services, transports: s.transports, secretsFile: s.secretsLabel, ...(s.logSyncAgent ? { logSyncAgent: s.logSyncAgent } : {}), ...krb, log: progress.say },
         {
           dryRun: args["dry-run"] === true,
           emit: (e) => {
             log.write(e);
-            progress(e);
+            progress.emit(e);
           },
         },
       );
@@ -44,6 +46,7 @@ export default defineCommand({
       log.write({ type: "error", message: (e as Error).message });
       throw e;
     } finally {
+      progress.stop();
       await s.close();
     }
   },

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { OarHaError, formatIssue, hasErrors, type Cluster, type Secrets } from "@oar-ha/core";
-import { allHosts, connectAll, connectSome, type ApplyEvent, type Transport } from "@oar-ha/remote";
+import { allHosts, connectAll, connectSome, type Transport } from "@oar-ha/remote";
 import { renderCluster, type RenderResult } from "../render-cluster.js";
 import { loadAll } from "./load.js";
 import { findLogSyncAgent } from "./agent.js";
@@ -66,11 +66,6 @@ export function journal(file: string, command: string): { path: string; write: (
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${command}-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
   return { path, write: (e) => appendFileSync(path, JSON.stringify({ time: new Date().toISOString(), ...e }) + "\n", { mode: 0o600 }) };
-}
-
-export function progress(e: ApplyEvent): void {
-  if (e.type === "phase") process.stderr.write(`== ${e.title}\n`);
-  else if (e.status !== "unchanged") process.stderr.write(`  ${e.status === "failed" ? "FAILED" : e.status.padEnd(12)} ${e.host ? `${e.host}: ` : ""}${e.title} (${(e.ms / 1000).toFixed(1)} s)${e.error ? `\n    ${e.error}` : ""}\n`);
 }
 
 export { formatIssue };
