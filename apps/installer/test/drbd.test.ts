@@ -83,7 +83,8 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
   ])("refuses %s in preflight, naming host and device, and changes nothing", (_, edit, message) => {
     expect(inHost("srv-a", "head -c 1048576 /dev/urandom > /root/old-data.img && truncate -s 64M /root/old-data.img").code).toBe(0);
     const r = oarHa(["apply", variant("refused", edit), "--yes"]);
-    expect(r.code, r.out + r.err).toBe(3);
+    expect(r.code, r.out + r.err).toBe(4);
+    expect(r.err).toMatch(/^error OARHA113 preflight found/m);
     expect(r.err).toMatch(/preflight found \d+ problem\(s\); nothing was changed/);
     expect(r.err).toMatch(message);
     expect({ "srv-a": traces("srv-a"), "srv-b": traces("srv-b") }).toEqual(clean);

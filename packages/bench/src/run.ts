@@ -66,7 +66,7 @@ export interface BenchResult {
 
 function transport(ctx: BenchContext, host: string): Transport {
   const t = ctx.transports.get(host);
-  if (!t) throw new OarHaError("OARHA103", `no connection to ${host}`);
+  if (!t) throw new OarHaError("OARHA110", `no connection to ${host}`);
   return t;
 }
 
@@ -78,7 +78,7 @@ function scratchVars(c: Cluster, action: string): Record<string, string> {
 
 async function script(ctx: BenchContext, host: string, text: string, vars: Record<string, string | number>, what: string, timeoutMs = 600_000): Promise<string> {
   const r = await transport(ctx, host).exec(hostScript(text, vars), { timeoutMs });
-  if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: bench ${what} failed (exit ${r.code}): ${r.stderr.trim().slice(-600) || r.stdout.trim().slice(-600)}\n  fix: read the message; the scratch space is removed by the next run (or oar-ha bench --cleanup)`);
+  if (r.code !== 0) throw new OarHaError("OARHA911", `${host}: bench ${what} failed (exit ${r.code}): ${r.stderr.trim().slice(-600) || r.stdout.trim().slice(-600)}\n  fix: read the message; the scratch space is removed by the next run (or oar-ha bench --cleanup)`);
   return r.stdout;
 }
 

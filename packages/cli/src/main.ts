@@ -1,5 +1,5 @@
 import { parseArgs, renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
-import { isOarHaError } from "@oar-ha/core";
+import { exitOf, isOarHaError } from "@oar-ha/core";
 import { EXIT } from "./io/output.js";
 
 /** Commands load lazily: `oar-ha validate` never evaluates the render or prompt code. */
@@ -47,10 +47,10 @@ export const loadCommand = (name: string): Promise<CommandDef<ArgsDef>> => {
 };
 
 export const EXIT_LINE = `Exit codes: 0 ok, 1 invalid input (or a failed drill or check), 2 wrong usage,
-  3 a file or host could not be read or reached,
+  3 a file or host could not be read, reached or run on,
   4 refused (it would overwrite files, or the cluster is not in a state where the command may act),
   5 degraded (status, switchover: the services run but could not fail over, or failures are kept),
-  6 unhealthy (status, switchover: a service is down).`;
+  6 unhealthy (status, switchover: a service is down; or the cluster did not settle after a command).`;
 
 function topHelp(version: string): string {
   const names = Object.keys(COMMANDS);
@@ -147,12 +147,12 @@ export async function main(argv: readonly string[], version: string): Promise<nu
   } catch (e) {
     if (isOarHaError(e)) {
       process.stderr.write(`error ${e.code} ${e.message}\n`);
-      // 4xx thrown by a command: the cluster is not in a state where it may act (refused, nothing done).
-      return e.code === "OARHA103" ? EXIT.io : e.code === "OARHA102" ? EXIT.invalid : /^OARHA(4..|50[67])$/.test(e.code) ? EXIT.refused : EXIT.usage;
+      // Each code's area decides (the catalogue in @oar-ha/core, docs/errors.md).
+      return exitOf(e.code);
     }
     if (e instanceof Error && e.name === "CommandError") {
-      process.stderr.write(`error OARHA103 ${e.message}\n  the run stopped here; fix the cause and run the same command again: it resumes\n`);
-      return EXIT.io;
+      process.stderr.write(`error OARHA111 ${e.message}\n  the run stopped here; fix the cause and run the same command again: it resumes\n`);
+      return exitOf("OARHA111");
     }
     const err = e as NodeJS.ErrnoException;
     // citty's own argument errors (a missing positional): wrong usage, not an I/O failure.
@@ -162,13 +162,13 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     }
     if (err.code && /^E[A-Z]+$/.test(err.code)) {
       process.stderr.write(`error OARHA103 ${err.message}\n`);
-      return EXIT.io;
+      return exitOf("OARHA103");
     }
     // Anything else (e.g. an SSH connection lost midway: a host rebooted or was fenced) is
     // one line, not a stack through the bundle; OAR_HA_DEBUG=1 shows the stack.
     if (e instanceof Error && process.env.OAR_HA_DEBUG !== "1") {
-      process.stderr.write(`error OARHA103 ${e.message}\n  the run stopped here; fix the cause and run the same command again (OAR_HA_DEBUG=1 shows where it stopped)\n`);
-      return EXIT.io;
+      process.stderr.write(`error OARHA110 ${e.message}\n  the run stopped here; fix the cause and run the same command again (OAR_HA_DEBUG=1 shows where it stopped)\n`);
+      return exitOf("OARHA110");
     }
     throw e;
   }

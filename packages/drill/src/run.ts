@@ -59,14 +59,14 @@ const now = () => Date.now() / 1000;
 
 function must(env: DrillEnv, host: string): Transport {
   const t = env.transports.get(host);
-  if (!t) throw new OarHaError("OARHA103", `no connection to ${host}`);
+  if (!t) throw new OarHaError("OARHA110", `no connection to ${host}`);
   return t;
 }
 
 /** The frontend the workload runs on. */
 const frontend = (c: Cluster): string => {
   const f = hostsWithRole(c, "frontend")[0]?.name;
-  if (!f) throw new OarHaError("OARHA103", "the drill needs a frontend host (roles: [frontend]) to run its workload from");
+  if (!f) throw new OarHaError("OARHA910", "the drill needs a frontend host (roles: [frontend]) to run its workload from");
   return f;
 };
 
@@ -87,9 +87,9 @@ async function startWorkload(env: DrillEnv, oarsubBound: number): Promise<void> 
   await t.put(LOOP_PATH, LOOP, { mode: "0700", owner: "root:root" });
   await t.put(`${RUN_DIR}/agent.conf`, agentConfig(env.cluster, env.secrets, RUN_DIR), { mode: "0600", owner: "root:root" });
   const setup = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf setup`, { timeoutMs: 30_000 });
-  if (setup.code !== 0) throw new OarHaError("OARHA103", `the workload cannot reach the database through the VIP: ${setup.stderr.trim()}`);
+  if (setup.code !== 0) throw new OarHaError("OARHA910", `the workload cannot reach the database through the VIP: ${setup.stderr.trim()}`);
   await t.exec(`id ${shq(env.user)} >/dev/null 2>&1 || { echo "no user ${env.user} on the frontend" >&2; exit 1; }`).then((r) => {
-    if (r.code !== 0) throw new OarHaError("OARHA103", `${r.stderr.trim()}: create a normal user present on the frontend and the compute nodes, or pass --user`);
+    if (r.code !== 0) throw new OarHaError("OARHA910", `${r.stderr.trim()}: create a normal user present on the frontend and the compute nodes, or pass --user`);
   });
   await t.exec(hostScript(CLEAR_JOBS, { DRILL_USER: env.user }), { timeoutMs: 60_000 });
   const bg = (cmd: string) => `setsid sh -c ${shq(cmd)} </dev/null >/dev/null 2>&1 &`;
@@ -111,8 +111,16 @@ async function stopWorkload(env: DrillEnv) {
   const t = must(env, frontend(env.cluster));
   await t.exec(`touch ${RUN_DIR}/stop; for i in $(seq 1 60); do pgrep -f '[a]gent.pl ${RUN_DIR}' >/dev/null || pgrep -f '[o]arha-drill-loop' >/dev/null || break; sleep 0.25; done`, { timeoutMs: 30_000 });
   const logs = await readWorkload(env);
-  const present = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf present`, { timeoutMs: 30_000 });
-  if (present.code !== 0) throw new OarHaError("OARHA103", `cannot read back the workload's rows: ${present.stderr.trim()}`);
+  // The read-back runs right after the rejoin: on emulated VMs the database can take longer
+  // than the agent's 2 s connect timeout to answer then (seen after F02 over DRBD, while the
+  // returning server resynced). Ask again for up to 2 minutes before giving up.
+  const end = Date.now() + 120_000;
+  let present = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf present`, { timeoutMs: 30_000 });
+  while (present.code !== 0 && Date.now() < end) {
+    await sleep(3000);
+    present = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf present`, { timeoutMs: 30_000 });
+  }
+  if (present.code !== 0) throw new OarHaError("OARHA111", `cannot read back the workload's rows for 120 s: ${present.stderr.trim()}`);
   const rows = new Set<number>();
   const jobs = new Set<number>();
   for (const l of present.stdout.split("\n")) {
@@ -160,7 +168,7 @@ async function reconnect(env: DrillEnv, host: string): Promise<void> {
       await sleep(500);
     }
   }
-  throw new OarHaError("OARHA103", `${host} did not come back (no SSH for 60 s)`);
+  throw new OarHaError("OARHA110", `${host} did not come back (no SSH for 60 s)`);
 }
 
 async function audit(env: DrillEnv): Promise<AuditCheck[]> {
@@ -198,7 +206,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
   const passive = dbGroup?.nodes.find((n) => n.name !== dbHolder)?.name ?? "";
   const victimFor = (id: Scenario["id"]) => victimOf(id, { dbHolder, passive, oarHolder });
   const needLab = (): LabSpec => {
-    if (!lab) throw new OarHaError("OARHA103", `${s.id} needs the lab`);
+    if (!lab) throw new OarHaError("OARHA910", `${s.id} needs the lab`);
     return lab;
   };
   const nothing = (): Promise<void> => Promise.resolve();
@@ -236,7 +244,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       for (;;) {
         const r = await must(env, passive).exec(`drbdadm dstate ${shq(c.storage.kind === "drbd" ? c.storage.resource : "")}`, { timeoutMs: 10_000 }).catch(() => undefined);
         if (r?.stdout.startsWith("Outdated")) break;
-        if (now() > end) throw new OarHaError("OARHA103", `N03: ${passive}'s DRBD disk did not become Outdated within 90 s of the link cut (${r?.stdout.trim() ?? "no answer"}): resource-level fencing is not working`);
+        if (now() > end) throw new OarHaError("OARHA910", `N03: ${passive}'s DRBD disk did not become Outdated within 90 s of the link cut (${r?.stdout.trim() ?? "no answer"}): resource-level fencing is not working`);
         await sleep(1000);
       }
       await sleep(5000);
@@ -275,7 +283,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       // Pacemaker must fence the server before starting the services elsewhere.
       const g = serviceGroups(c).find((x) => x.runsOar);
       const to = g?.nodes.find((n) => n.name !== oarHolder)?.name;
-      if (!g || !to) throw new OarHaError("OARHA103", "S07: no second server for the OAR group");
+      if (!g || !to) throw new OarHaError("OARHA910", "S07: no second server for the OAR group");
       const unwrap = await refuseControl(env, oarHolder, "stop", "S07");
       const id = `g-${groupSuffix(g)}`;
       await must(env, to).exec(`crm resource move ${shq(id)} ${shq(to)}`, { timeoutMs: 30_000 });
@@ -298,7 +306,7 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
     default: {
       // Every scenario of the catalogue has its injection: the compiler checks it.
       const missing: never = s.id;
-      throw new OarHaError("OARHA103", `${String(missing)}: no injection`);
+      throw new OarHaError("OARHA910", `${String(missing)}: no injection`);
     }
   }
 }
@@ -312,7 +320,7 @@ async function refuseControl(env: DrillEnv, host: string, op: "start" | "stop", 
   const r = await must(env, host).exec(
     `set -e; cp ${OAR_SERVER_CTL} /run/oar-ha-drill-ctl.real; printf '%b' ${shq(wrapper)} > /run/oar-ha-drill-ctl; chmod 755 /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real; mount --bind /run/oar-ha-drill-ctl ${OAR_SERVER_CTL}`,
   );
-  if (r.code !== 0) throw new OarHaError("OARHA103", `${id}: cannot make the ${op} fail on ${host}: ${r.stderr.trim()}`);
+  if (r.code !== 0) throw new OarHaError("OARHA910", `${id}: cannot make the ${op} fail on ${host}: ${r.stderr.trim()}`);
   return async () => {
     await env.transports.get(host)?.exec(`umount ${OAR_SERVER_CTL} 2>/dev/null; rm -f /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real`, { timeoutMs: 10_000 }).catch(() => undefined);
   };
@@ -363,7 +371,7 @@ async function reservation(env: DrillEnv): Promise<{ id: number; start: number }
   const start = Math.ceil(now()) + RESERVATION_LEAD_S;
   const r = await t.exec(`timeout 30 su - ${shq(env.user)} -c "oarsub -r '$(date -d @${start} '+%F %T')' -l core=1,walltime=0:1:0 'sleep 5'"`, { timeoutMs: 40_000 });
   const id = Number(/^OAR_JOB_ID=(\d+)/m.exec(r.stdout)?.[1]);
-  if (!id || !/Reservation valid/.test(r.stdout)) throw new OarHaError("OARHA103", `S04: the advance reservation was not accepted before the crash: ${(r.stdout + r.stderr).trim().split("\n").slice(-2).join(" / ")}`);
+  if (!id || !/Reservation valid/.test(r.stdout)) throw new OarHaError("OARHA910", `S04: the advance reservation was not accepted before the crash: ${(r.stdout + r.stderr).trim().split("\n").slice(-2).join(" / ")}`);
   return { id, start };
 }
 
@@ -386,12 +394,12 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const c = env.cluster;
   const log = env.log ?? (() => undefined);
   const why = notApplicable(s, c, env.target);
-  if (why) throw new OarHaError("OARHA103", `${s.id} does not apply here: ${why}`);
-  if (env.target === "lab" && !env.lab) throw new OarHaError("OARHA103", "a lab drill needs the lab's spec (DrillEnv.lab: loadLab(root))");
+  if (why) throw new OarHaError("OARHA910", `${s.id} does not apply here: ${why}`);
+  if (env.target === "lab" && !env.lab) throw new OarHaError("OARHA910", "a lab drill needs the lab's spec (DrillEnv.lab: loadLab(root))");
   const lab = env.target === "lab" ? env.lab : undefined;
   const st0 = await managerState(c, env.transports);
   if (st0.crm?.maintenance) throw new OarHaError("OARHA506", "the cluster is in maintenance mode: it would not react to the fault\n  fix: oar-ha maintenance off, then drill");
-  if (!st0.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
+  if (!st0.healthy) throw new OarHaError("OARHA506", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
   const holderBefore = holderOf(st0, "db");
   const emulated = lab?.hosts.some((h) => h.vm) ?? false;
   const oarsubBound = emulated ? OARSUB_BOUND_EMULATED_S : OARSUB_BOUND_S;
@@ -411,7 +419,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (failing.length) {
     // Nothing keeps running on the frontend after a drill that could not start.
     await stopWorkload(env).catch(() => undefined);
-    throw new OarHaError("OARHA103", `the workload does not succeed on the healthy cluster within ${60 + oarsubBound} s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`);
+    throw new OarHaError("OARHA910", `the workload does not succeed on the healthy cluster within ${60 + oarsubBound} s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`);
   }
   const res = s.id === "S04" ? await reservation(env) : undefined;
   if (res) log(`${s.id} run ${run}: reservation ${res.id} starts in ${Math.round(res.start - now())} s`);

@@ -30,13 +30,13 @@ export function exec(cmd: string, args: readonly string[], o: ExecOptions = {}):
     const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 60_000);
     child.on("error", (e) => {
       clearTimeout(timer);
-      reject(new OarHaError("OARHA103", `cannot run ${cmd}: ${e.message}`, [], { cause: e }));
+      reject(new OarHaError("OARHA921", `cannot run ${cmd}: ${e.message}`, [], { cause: e }));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const r: ExecResult = { command: [cmd, ...args].join(" "), code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
       if ((o.check ?? true) && code !== 0) {
-        reject(new OarHaError("OARHA103", `${r.command} failed (${signal ?? `exit ${String(code)}`}): ${r.stderr.trim().slice(0, 500)}`));
+        reject(new OarHaError("OARHA921", `${r.command} failed (${signal ?? `exit ${String(code)}`}): ${r.stderr.trim().slice(0, 500)}`));
       } else resolve(r);
     });
     if (child.stdin) {
@@ -54,7 +54,7 @@ export async function waitFor(what: string, probe: () => Promise<boolean> | bool
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;
-    if (Date.now() > end) throw new OarHaError("OARHA103", `timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > end) throw new OarHaError("OARHA921", `timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
 }

@@ -83,7 +83,7 @@ export async function addDelay(s: LabSpec, host: string, ms: number): Promise<vo
   const r = h.vm
     ? await execIn(s, h, `modprobe sch_netem 2>/dev/null; tc qdisc replace dev eth0 root netem delay ${Math.round(ms)}ms`, { check: false })
     : await exec("ip", ["netns", "exec", h.netns, "tc", "qdisc", "replace", "dev", "eth0", "root", "netem", "delay", `${ms}ms`], { check: false });
-  if (r.code !== 0) throw new OarHaError("OARHA103", `cannot add delay: ${r.stderr.trim()} (this kernel has no sch_netem; loss and drops work, delay needs the VM lab)`);
+  if (r.code !== 0) throw new OarHaError("OARHA921", `cannot add delay: ${r.stderr.trim()} (this kernel has no sch_netem; loss and drops work, delay needs the VM lab)`);
 }
 
 /** Removes every drop, loss and delay rule of the host. */
@@ -125,12 +125,12 @@ export async function killProcess(s: LabSpec, host: string, name: string, signal
     if (!/^[A-Za-z0-9_.:/ -]+$/.test(name)) throw new OarHaError("OARHA901", `process name "${name}": letters, digits and . _ : / - only`);
     const match = /[/ ]/.test(name) ? `-f '${name}'` : `-x '${name}'`;
     const r = await execIn(s, h, `p=$(pgrep ${match}) || exit 3; kill -${signal.replace(/^SIG/, "")} $p; echo $p`, { check: false });
-    if (r.code === 3) throw new OarHaError("OARHA103", `no process "${name}" on ${host}`);
-    if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: kill ${name}: ${r.stderr.trim()}`);
+    if (r.code === 3) throw new OarHaError("OARHA921", `no process "${name}" on ${host}`);
+    if (r.code !== 0) throw new OarHaError("OARHA921", `${host}: kill ${name}: ${r.stderr.trim()}`);
     return r.stdout.trim().split(/\s+/).map(Number);
   }
   const pids = findProcesses(s, host, name);
-  if (pids.length === 0) throw new OarHaError("OARHA103", `no process "${name}" on ${host}`);
+  if (pids.length === 0) throw new OarHaError("OARHA921", `no process "${name}" on ${host}`);
   for (const p of pids) process.kill(p, signal);
   return pids;
 }

@@ -65,7 +65,7 @@ export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000, waitSshd 
   closeSync(log);
   child.unref();
   const outer = child.pid;
-  if (!outer) throw new OarHaError("OARHA103", `could not start lab host ${h.name}`);
+  if (!outer) throw new OarHaError("OARHA921", `could not start lab host ${h.name}`);
   let tini = 0;
   await waitFor(`${h.name}'s init`, () => {
     tini = childrenOf(outer).find((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim() === "tini") ?? 0;
@@ -77,7 +77,7 @@ export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000, waitSshd 
     await waitFor(`sshd on ${h.name} (${h.address}:22)`, () => tcpOpen(h.address, 22), timeoutMs, 50);
   } catch (e) {
     const tail = existsSync(join(dir, "console.log")) ? readFileSync(join(dir, "console.log"), "utf8").slice(-2000) : "";
-    throw new OarHaError("OARHA103", `${(e as Error).message}\n--- ${h.name} console ---\n${tail}`);
+    throw new OarHaError("OARHA921", `${(e as Error).message}\n--- ${h.name} console ---\n${tail}`);
   }
   return tini;
 }
@@ -120,7 +120,7 @@ export async function kill(s: LabSpec, h: LabHost): Promise<void> {
 export function execIn(s: LabSpec, h: LabHost, script: string, o: ExecOptions = {}): Promise<ExecResult> {
   if (h.vm) {
     // A VM is entered the way an admin would: SSH as root with the lab's key, its pinned host key.
-    if (!isRunning(s, h)) throw new OarHaError("OARHA103", `lab host ${h.name} is not running`);
+    if (!isRunning(s, h)) throw new OarHaError("OARHA921", `lab host ${h.name} is not running`);
     return exec(
       "ssh",
       ["-i", join(s.root, "admin", "id_ed25519"), "-o", `UserKnownHostsFile=${join(s.root, "admin", "known_hosts")}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
@@ -129,7 +129,7 @@ export function execIn(s: LabSpec, h: LabHost, script: string, o: ExecOptions = 
     );
   }
   const pid = initPid(s, h);
-  if (!pid) throw new OarHaError("OARHA103", `lab host ${h.name} is not running`);
+  if (!pid) throw new OarHaError("OARHA921", `lab host ${h.name} is not running`);
   return exec(
     "nsenter",
     ["-t", String(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w",

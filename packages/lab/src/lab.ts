@@ -50,20 +50,20 @@ const write = (path: string, content: string, mode = 0o644) => {
 /** The spec of the lab that runs under `root`. */
 export function loadLab(root = DEFAULT_ROOT): LabSpec {
   const file = join(root, "lab.json");
-  if (!existsSync(file)) throw new OarHaError("OARHA103", `no lab under ${root}\n  fix: oar-ha lab up`);
+  if (!existsSync(file)) throw new OarHaError("OARHA922", `no lab under ${root}\n  fix: oar-ha lab up`);
   return JSON.parse(readFileSync(file, "utf8")) as LabSpec;
 }
 
 async function preflight(s: LabSpec): Promise<void> {
-  if (process.getuid?.() !== 0) throw new OarHaError("OARHA103", "the lab needs root (network, mount and PID namespaces)\n  fix: run as root");
+  if (process.getuid?.() !== 0) throw new OarHaError("OARHA920", "the lab needs root (network, mount and PID namespaces)\n  fix: run as root");
   const probe = await exec("unshare", ["--net", "--mount", "--pid", "--fork", "true"], { check: false });
-  if (probe.code !== 0) throw new OarHaError("OARHA103", `namespaces are not available here: ${probe.stderr.trim()}\n  fix: run on a Linux machine (or VM) where root may create namespaces`);
-  if (s.drbd && !existsSync("/dev/net/tun")) throw new OarHaError("OARHA103", "lab up --drbd needs /dev/net/tun (the VMs' NICs are taps on the lab switch)\n  fix: modprobe tun");
+  if (probe.code !== 0) throw new OarHaError("OARHA920", `namespaces are not available here: ${probe.stderr.trim()}\n  fix: run on a Linux machine (or VM) where root may create namespaces`);
+  if (s.drbd && !existsSync("/dev/net/tun")) throw new OarHaError("OARHA920", "lab up --drbd needs /dev/net/tun (the VMs' NICs are taps on the lab switch)\n  fix: modprobe tun");
   // Never shadow a network the machine really uses.
   const routes = (await exec("ip", ["-4", "route", "show"])).stdout;
   for (const net of [s.subnet, s.secondarySubnet]) {
     const clash = routes.split("\n").find((l) => l.startsWith(net) && !l.includes(s.adminLink));
-    if (clash) throw new OarHaError("OARHA103", `the machine already routes ${net} (${clash.trim()})\n  fix: choose another --subnet / --secondary-subnet`);
+    if (clash) throw new OarHaError("OARHA920", `the machine already routes ${net} (${clash.trim()})\n  fix: choose another --subnet / --secondary-subnet`);
   }
 }
 
@@ -168,12 +168,12 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   // Never over another root's running lab: namespace names are global to the machine.
   const owner = labOwner();
   if (owner && owner !== s.root) {
-    throw new OarHaError("OARHA103", `a lab is running under ${owner}; lab names and addresses are global to this machine, so a second one cannot run beside it (and this one will not tear it down)\n  fix: oar-ha lab down --root ${owner}, then lab up again (or use that lab)`);
+    throw new OarHaError("OARHA920", `a lab is running under ${owner}; lab names and addresses are global to this machine, so a second one cannot run beside it (and this one will not tear it down)\n  fix: oar-ha lab down --root ${owner}, then lab up again (or use that lab)`);
   }
   if (o.installPackages ?? true) await ensurePackages(log, s.drbd ? [...LAB_PACKAGES, ...LAB_VM_PACKAGES] : LAB_PACKAGES);
   if (s.drbd) {
     const missing = await missingPackages(LAB_VM_PACKAGES);
-    if (missing.length) throw new OarHaError("OARHA103", `lab up --drbd needs ${missing.join(" ")}, not installed\n  fix: apt-get install ${missing.join(" ")} (or bash scripts/setup.sh --vm)`);
+    if (missing.length) throw new OarHaError("OARHA920", `lab up --drbd needs ${missing.join(" ")}, not installed\n  fix: apt-get install ${missing.join(" ")} (or bash scripts/setup.sh --vm)`);
   }
   await labDown(s.root, { log, keepData: false });
   const img = s.drbd ? await buildVmImage(VM_CACHE, { log }) : undefined;

@@ -28,7 +28,7 @@ export async function ensurePackages(log: (m: string) => void, list: readonly st
   const missing = await missingPackages(list);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new OarHaError("OARHA103", `the lab needs these Debian packages: ${missing.join(" ")}\n  fix: run as root, or install them with apt-get first`);
+    throw new OarHaError("OARHA920", `the lab needs these Debian packages: ${missing.join(" ")}\n  fix: run as root, or install them with apt-get first`);
   }
   log(`installing ${missing.join(" ")}`);
   const script = withServiceLib(`set -e\nsvc_apt_install ${missing.map(shq).join(" ")}`);

@@ -109,7 +109,7 @@ export async function buildVmImage(cacheDir: string, o: { mirror?: string; log?:
       o.log,
     );
     if (r.code !== 0) {
-      throw new OarHaError("OARHA103", `the lab's VM image could not be built:\n${r.out.split("\n").slice(-15).join("\n")}\n  fix: apt-get install debootstrap; the mirror ${mirror} must be reachable`);
+      throw new OarHaError("OARHA920", `the lab's VM image could not be built:\n${r.out.split("\n").slice(-15).join("\n")}\n  fix: apt-get install debootstrap; the mirror ${mirror} must be reachable`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -219,11 +219,11 @@ export async function startVmHost(s: LabSpec, h: LabHost, img: VmImage, o: { wai
     "-daemonize", "-pidfile", join(d, "qemu.pid"),
   ];
   const r = await exec("ip", args, { check: false, timeoutMs: 60_000 });
-  if (r.code !== 0) throw new OarHaError("OARHA103", `${h.name}: qemu did not start: ${r.stderr.trim()}\n  fix: apt-get install qemu-system-x86 qemu-utils`);
+  if (r.code !== 0) throw new OarHaError("OARHA921", `${h.name}: qemu did not start: ${r.stderr.trim()}\n  fix: apt-get install qemu-system-x86 qemu-utils`);
   for (let i = 0; i < links; i++) await exec("ip", ["-n", s.switchNetns, "link", "set", h.switchPorts[i] ?? "", "master", `br${i}`, "up"]);
   if (o.wait === false) return;
   await waitFor(`${h.name}'s sshd (${h.address}:22; console: ${join(d, "console.log")})`, async () => {
-    if (vmPid(s, h) === undefined) throw new OarHaError("OARHA103", `${h.name}: qemu exited while booting (see ${join(d, "console.log")})`);
+    if (vmPid(s, h) === undefined) throw new OarHaError("OARHA921", `${h.name}: qemu exited while booting (see ${join(d, "console.log")})`);
     return tcpOpen(h.address, 22, 1000);
   }, o.timeoutMs ?? 300_000, 1000);
 }
@@ -242,7 +242,7 @@ export function vmMonitor(s: LabSpec, h: LabHost, command: string): Promise<stri
     const c = createConnection(join(vmDir(s, h), "monitor.sock"));
     let out = "";
     let sent = false;
-    const timer = setTimeout(() => (c.destroy(), reject(new OarHaError("OARHA103", `${h.name}: the qemu monitor did not answer ${command}`))), 10_000);
+    const timer = setTimeout(() => (c.destroy(), reject(new OarHaError("OARHA921", `${h.name}: the qemu monitor did not answer ${command}`))), 10_000);
     c.on("data", (b: Buffer) => {
       out += b.toString();
       // The prompt comes once on connection, then again after the command's answer.

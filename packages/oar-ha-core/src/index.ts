@@ -16,7 +16,7 @@ export {
   type LogSync,
 } from "./schema/cluster.js";
 export { clusterJsonSchema } from "./schema/json-schema.js";
-export { catalogue, type CatalogueEntry, type CatalogueKey } from "./errors/catalogue.js";
+export { catalogue, exitOf, EXIT, type CatalogueEntry, type CatalogueKey, type ErrorCode, type ExitCode } from "./errors/catalogue.js";
 export { issue, hasErrors, formatIssue, pathToString, type Issue, type Severity } from "./errors/issue.js";
 export { OarHaError, isOarHaError } from "./errors/oar-ha-error.js";
 export { loadCluster, checkCluster, type LoadResult } from "./load/load-cluster.js";

@@ -43,7 +43,7 @@ export async function connectAll(c: Cluster, names: readonly string[], o: Connec
   const ok = results.filter((r): r is PromiseFulfilledResult<Transport> => r.status === "fulfilled").map((r) => r.value);
   if (failed.length) {
     await Promise.all(ok.map((t) => t.close()));
-    throw new OarHaError("OARHA103", `cannot reach ${failed.length} host(s); nothing was changed:\n${failed.map((f) => `  ${String((f.reason as Error).message)}`).join("\n")}`);
+    throw new OarHaError("OARHA110", `cannot reach ${failed.length} host(s); nothing was changed:\n${failed.map((f) => `  ${String((f.reason as Error).message)}`).join("\n")}`);
   }
   return new Map(ok.map((t) => [t.host, t]));
 }

@@ -1,9 +1,8 @@
 import pc from "picocolors";
 import { formatIssue, type Issue } from "@oar-ha/core";
 
-/** Exit codes: documented in the CLI's README and `oar-ha --help`. */
-/** degraded/unhealthy: status and switchover's verdict on the cluster (services run but could not fail over / a service is down). */
-export const EXIT = { ok: 0, invalid: 1, usage: 2, io: 3, refused: 4, degraded: 5, unhealthy: 6 } as const;
+/** Exit codes (one source: the catalogue in @oar-ha/core); documented in the CLI's README and `oar-ha --help`. */
+export { EXIT } from "@oar-ha/core";
 
 export function printIssues(issues: readonly Issue[], stream: NodeJS.WriteStream = process.stderr): void {
   for (const i of issues) {

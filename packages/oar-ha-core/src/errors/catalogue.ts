@@ -1,24 +1,36 @@
 /*
  * The error catalogue. Codes are permanent: once published, a code keeps its meaning
  * forever (docs and users' scripts point at them). Add new codes at the end of their range;
- * never renumber. Ranges: 1xx input files, 2xx network, 3xx topology, 4xx storage,
- * 5xx cluster manager, 6xx fencing/quorum, 7xx database/OAR, 8xx secrets, 9xx CLI.
+ * never renumber. Ranges: 1xx input files and hosts, 2xx network, 3xx topology, 4xx storage,
+ * 5xx cluster manager, 6xx fencing/quorum, 7xx database/OAR, 8xx secrets, 9xx command line,
+ * drills, benchmarks and the lab. Each code has one exit code, that of its area.
  */
+
+/** The program's exit codes: one source for the CLI, its help and the catalogue. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2, io: 3, refused: 4, degraded: 5, unhealthy: 6 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
 export interface CatalogueEntry {
   readonly code: string;
   readonly title: string;
+  /** The exit code of a run that stops on this error. */
+  readonly exit: ExitCode;
 }
 
-function entry(code: string, title: string): CatalogueEntry {
-  return { code, title };
+function entry<C extends `OARHA${number}`>(code: C, title: string, exit: ExitCode = EXIT.invalid): CatalogueEntry & { readonly code: C } {
+  return { code, title, exit };
 }
 
 export const catalogue = {
   YamlSyntax: entry("OARHA101", "The cluster file is not valid YAML"),
   SchemaInvalid: entry("OARHA102", "A field of the cluster file has a wrong value or type"),
-  FileUnreadable: entry("OARHA103", "A file could not be read"),
+  FileUnreadable: entry("OARHA103", "A local file could not be read or written", EXIT.io),
   UnknownField: entry("OARHA104", "The cluster file has a field oar-ha does not know"),
   MissingField: entry("OARHA105", "A required field is missing"),
+  HostUnreachable: entry("OARHA110", "A host does not answer over SSH (or refused the login or its host key)", EXIT.io),
+  HostCommandFailed: entry("OARHA111", "A command on a host failed; the message has its output", EXIT.io),
+  HostLacks: entry("OARHA112", "A host lacks a file or key that oar-ha needs there (a package not installed, a key not made)", EXIT.io),
+  PreflightProblems: entry("OARHA113", "apply's preflight found the hosts not as the cluster file needs them (a device in use, no room, a tool missing): nothing was changed", EXIT.refused),
 
   AddressInvalid: entry("OARHA201", "Not an IPv4 address"),
   VipCidrInvalid: entry("OARHA202", "A VIP is not an address/prefix"),
@@ -42,17 +54,19 @@ export const catalogue = {
   BindMountNeedsShared: entry("OARHA402", "fstype none needs shared storage"),
   LoopFileOnMount: entry("OARHA403", "The loop file lies on the replicated mount"),
   MountPointUnsafe: entry("OARHA404", "The mount point is a system directory"),
-  DrbdNotReady: entry("OARHA405", "DRBD or the cluster is not in a state where the command may act"),
-  ToolMissing: entry("OARHA406", "A tool the command needs is not installed on a server"),
+  DrbdNotReady: entry("OARHA405", "DRBD or the cluster is not in a state where the command may act", EXIT.refused),
+  ToolMissing: entry("OARHA406", "A tool the command needs is not installed on a server", EXIT.refused),
+  DrbdDidNotSettle: entry("OARHA407", "DRBD did not reach the state the command waits for in time (connected, in sync, verified)", EXIT.unhealthy),
 
   CorosyncConsensus: entry("OARHA501", "corosync consensus is shorter than 1.2 x token"),
   TwoNodeWithFour: entry("OARHA502", "two_node set with more than two servers"),
   HeartbeatTiming: entry("OARHA503", "Heartbeat timing rules broken"),
   HeartbeatNoMonitoring: entry("OARHA504", "Heartbeat haresources mode does not monitor services, and oar-ha's service monitor is turned off"),
   ManagerFieldIgnored: entry("OARHA505", "Settings for the other cluster manager are ignored"),
-  ManagerRefused: entry("OARHA506", "The cluster is not in a state where the command may act (maintenance on, a server not a member, nowhere to move the services)"),
-  ManagerLacks: entry("OARHA507", "The cluster manager has no such operation (Heartbeat 3: no unstandby; no maintenance mode nor failure history when oar-ha's service monitor is off)"),
+  ManagerRefused: entry("OARHA506", "The cluster is not in a state where the command may act (maintenance on, not healthy, a server not a member, nowhere to move the services)", EXIT.refused),
+  ManagerLacks: entry("OARHA507", "The cluster manager has no such operation (Heartbeat 3: no unstandby; no maintenance mode nor failure history when oar-ha's service monitor is off)", EXIT.refused),
   HeartbeatMonitorWindow: entry("OARHA508", "The Heartbeat service monitor's window is too short for its restarts"),
+  ClusterDidNotSettle: entry("OARHA509", "The cluster did not become healthy in time after the command acted (members, quorum, services where they should run)", EXIT.unhealthy),
 
   FencingNone: entry("OARHA601", "No fencing without an explicit risk flag"),
   FencingCoverage: entry("OARHA602", "Fencing does not cover every server"),
@@ -75,8 +89,20 @@ export const catalogue = {
   SecretWeak: entry("OARHA802", "A secret is too short or too long"),
   SecretMissing: entry("OARHA803", "A secret is missing"),
 
-  CliUsage: entry("OARHA901", "Wrong command-line usage"),
-  OutputExists: entry("OARHA902", "The output would overwrite files"),
+  CliUsage: entry("OARHA901", "Wrong command-line usage", EXIT.usage),
+  OutputExists: entry("OARHA902", "The output would overwrite files", EXIT.refused),
+  DrillCannotRun: entry("OARHA910", "A drill could not set up or inject its fault (no frontend, the workload fails on a healthy cluster, an injection failed)"),
+  BenchFailed: entry("OARHA911", "A benchmark step failed on a host"),
+  LabCannotRun: entry("OARHA920", "The lab cannot run here (not root, no namespaces or taps, a subnet taken, packages missing, another lab running)", EXIT.refused),
+  LabHostFailed: entry("OARHA921", "A lab host or VM did not start, does not run, or refused a fault", EXIT.io),
+  LabMissing: entry("OARHA922", "No lab under this root", EXIT.io),
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type CatalogueKey = keyof typeof catalogue;
+/** Every code of the catalogue: what OarHaError accepts. */
+export type ErrorCode = (typeof catalogue)[CatalogueKey]["code"];
+
+/** The exit code of a run that stopped on this code (unknown codes: invalid input). */
+export function exitOf(code: string): ExitCode {
+  return Object.values(catalogue).find((e) => e.code === code)?.exit ?? EXIT.invalid;
+}

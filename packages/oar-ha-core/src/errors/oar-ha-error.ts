@@ -1,12 +1,13 @@
+import type { ErrorCode } from "./catalogue.js";
 import type { Issue } from "./issue.js";
 
 const brand = Symbol.for("oar-ha.error");
 
-/** The one error type oar-ha throws on purpose. Carries a catalogue code and the issues behind it. */
+/** The one error type oar-ha throws on purpose. Carries a catalogue code (only those compile) and the issues behind it. */
 export class OarHaError extends Error {
   readonly [brand] = true;
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly issues: readonly Issue[] = [],
     options?: { cause?: unknown },

@@ -88,9 +88,13 @@ export function errorCatalogueMarkdown(): string {
     "Codes are permanent: a code keeps its meaning forever. Every message names the field",
     "(`nodes[1].address`), its position in the file, and a fix.",
     "",
-    "| code | meaning |",
-    "|---|---|",
-    ...Object.values(catalogue).map((e) => `| ${e.code} | ${e.title} |`),
+    "A run that stops on an error exits with the code of the error's area: 1 invalid input (or",
+    "a failed drill), 2 wrong usage, 3 a file or host could not be read, reached or run on,",
+    "4 refused (the command may not act now), 6 the cluster did not settle.",
+    "",
+    "| code | meaning | exit |",
+    "|---|---|---|",
+    ...Object.values(catalogue).map((e) => `| ${e.code} | ${e.title} | ${e.exit} |`),
     "",
   ].join("\n");
 }

@@ -14,7 +14,7 @@ import { HB_STANDBY, describeProblems, managerState, waitState, type ManagerStat
 async function anyServer(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<Transport> {
   const tr = await firstAnswering(c.nodes.map((n) => n.name), t);
   if (tr) return tr;
-  throw new OarHaError("OARHA103", "no server of the cluster answers over SSH\n  fix: check that at least one server is up and reachable (oar-ha status)");
+  throw new OarHaError("OARHA110", "no server of the cluster answers over SSH\n  fix: check that at least one server is up and reachable (oar-ha status)");
 }
 
 const heartbeatLacks = (what: string, instead: string) =>
@@ -38,7 +38,7 @@ export async function setMaintenance(c: Cluster, t: ReadonlyMap<string, Transpor
   if (!on) {
     // Leaving maintenance: Pacemaker re-probes every resource; wait until it has seen them run.
     const { state, done } = await waitState(c, t, (s) => s.healthy, 180_000);
-    if (!done) throw new OarHaError("OARHA103", `maintenance is off, but the cluster is not healthy after 180 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
+    if (!done) throw new OarHaError("OARHA509", `maintenance is off, but the cluster is not healthy after 180 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
   }
   return { changed: true };
 }
@@ -56,7 +56,7 @@ export async function cleanup(c: Cluster, t: ReadonlyMap<string, Transport>, res
   }
   const tr = await anyServer(c, t);
   const st = await tr.exec("crm_mon -1 --output-as=xml", { timeoutMs: 30_000 });
-  if (st.code !== 0) throw new OarHaError("OARHA103", `crm_mon does not answer on ${tr.host}\n  fix: is Pacemaker running there? (oar-ha status)`);
+  if (st.code !== 0) throw new OarHaError("OARHA111", `crm_mon does not answer on ${tr.host}\n  fix: is Pacemaker running there? (oar-ha status)`);
   const crm = parseCrmMon(st.stdout);
   if (resource !== undefined && !crm.resources.some((r) => r.id === resource)) {
     const ids = crm.resources.map((r) => r.id).join(", ");
@@ -95,13 +95,13 @@ export async function standby(c: Cluster, t: ReadonlyMap<string, Transport>, nod
     const holds = st.groups.some((g) => g.holder === node);
     if (!holds) return { changed: false, state: st };
     const tr = t.get(node);
-    if (!tr) throw new OarHaError("OARHA103", `no connection to ${node}`);
+    if (!tr) throw new OarHaError("OARHA110", `no connection to ${node}`);
     o.log?.(`${node}: hb_standby (its services move to the other server)`);
     await run(tr, HB_STANDBY);
   }
   const away = (s: ManagerState) => s.groups.every((g) => g.running && g.holder !== undefined && g.holder !== node);
   const { state, done } = await waitState(c, t, away, 240_000);
-  if (!done) throw new OarHaError("OARHA103", `${node} is in standby but the services did not settle elsewhere in 240 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
+  if (!done) throw new OarHaError("OARHA509", `${node} is in standby but the services did not settle elsewhere in 240 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
   return { changed: true, state };
 }
 
@@ -114,6 +114,6 @@ export async function unstandby(c: Cluster, t: ReadonlyMap<string, Transport>, n
   if (!st.nodes.find((n) => n.name === node)?.standby) return { changed: false, state: st };
   await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --delete --lifetime forever`, { timeoutMs: 60_000 });
   const { state, done } = await waitState(c, t, (s) => s.healthy && !s.nodes.some((n) => n.name === node && n.standby), 120_000);
-  if (!done) throw new OarHaError("OARHA103", `${node} left standby but the cluster is not healthy after 120 s (${describeProblems(state)})`);
+  if (!done) throw new OarHaError("OARHA509", `${node} left standby but the cluster is not healthy after 120 s (${describeProblems(state)})`);
   return { changed: true, state };
 }

@@ -137,9 +137,9 @@ export function drbdMetadataStep(ctx: DeployContext, host: string): Step {
     act: async () => {
       const r = await tr(ctx, host).exec(hostScript(CREATE_MD, drbdVars(s)), { timeoutMs: 600_000 });
       if (r.code === 4 || r.code === 5) {
-        throw new OarHaError("OARHA103", `${host}: DRBD metadata not created: ${r.stderr.trim()}; nothing was written to it\n  fix: ${wipeFix(dev)}`);
+        throw new OarHaError("OARHA111", `${host}: DRBD metadata not created: ${r.stderr.trim()}; nothing was written to it\n  fix: ${wipeFix(dev)}`);
       }
-      if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: drbdadm create-md ${s.resource} failed: ${r.stderr.trim().slice(-500)}\n  fix: read the message; drbdadm dump-md ${s.resource} shows what the device holds`);
+      if (r.code !== 0) throw new OarHaError("OARHA111", `${host}: drbdadm create-md ${s.resource} failed: ${r.stderr.trim().slice(-500)}\n  fix: read the message; drbdadm dump-md ${s.resource} shows what the device holds`);
     },
   };
 }
@@ -247,7 +247,7 @@ export function drbdUpStep(ctx: DeployContext, host: string): Step {
       const up = ctx.clusterRunning ? `if drbdadm role ${res} >/dev/null 2>&1; then drbdadm adjust ${res}; fi` : `modprobe drbd\ndrbdadm adjust ${res}`;
       const r = await tr(ctx, host).exec(withServiceLib(`set -e\n${up}${boot}`), { timeoutMs: 180_000 });
       // Never echo drbdadm's output here: its errors may quote the resource's options.
-      if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: drbdadm adjust ${s.resource} failed (exit ${String(r.code)})\n  fix: on ${host}, drbdadm adjust ${s.resource} shows why`);
+      if (r.code !== 0) throw new OarHaError("OARHA111", `${host}: drbdadm adjust ${s.resource} failed (exit ${String(r.code)})\n  fix: on ${host}, drbdadm adjust ${s.resource} shows why`);
     },
   };
 }
@@ -276,7 +276,7 @@ export function drbdInitialSyncStep(ctx: DeployContext, timeoutMs = 3_600_000): 
       let xs = await states();
       while (!xs.every((x) => x.cstate === "Connected" || /^Sync/.test(x.cstate ?? ""))) {
         if (Date.now() > connectEnd) {
-          throw new OarHaError("OARHA103", `DRBD ${s.resource}: the servers did not connect in 120 s (${xs.map((x) => `${x.host} ${x.cstate ?? x.role}`).join(", ")})\n  fix: the replication link: ping the peer's replication address, port ${s.port}/tcp open both ways`);
+          throw new OarHaError("OARHA407", `DRBD ${s.resource}: the servers did not connect in 120 s (${xs.map((x) => `${x.host} ${x.cstate ?? x.role}`).join(", ")})\n  fix: the replication link: ping the peer's replication address, port ${s.port}/tcp open both ways`);
         }
         await sleep(1000);
         xs = await states();
@@ -295,7 +295,7 @@ export function drbdInitialSyncStep(ctx: DeployContext, timeoutMs = 3_600_000): 
       for (;;) {
         xs = await states();
         if (upToDate(xs)) break;
-        if (Date.now() > end) throw new OarHaError("OARHA103", `DRBD ${s.resource}: initial sync not done after ${timeoutMs / 1000} s\n  fix: the replication link's speed; apply resumes the wait when re-run`);
+        if (Date.now() > end) throw new OarHaError("OARHA407", `DRBD ${s.resource}: initial sync not done after ${timeoutMs / 1000} s\n  fix: the replication link's speed; apply resumes the wait when re-run`);
         const p = xs.find((x) => x.syncPercent !== undefined);
         const line = p ? `DRBD ${s.resource}: initial sync ${p.syncPercent}%${p.finish ? `, about ${p.finish} left` : ""}` : "";
         if (line && line !== shown) ctx.log((shown = line));
@@ -371,7 +371,7 @@ export async function onlineVerify(c: Cluster, t: ReadonlyMap<string, Transport>
   if (bad.length) throw new OarHaError("OARHA405", `DRBD is not ready for an online verify: ${bad.join("; ")}\n  fix: wait for the resync, or oar-ha status for what is wrong`);
   const host = states.find((x) => x.role === "Primary")?.host ?? states[0]?.host ?? "";
   const tr = t.get(host);
-  if (!tr) throw new OarHaError("OARHA103", `no connection to ${host}`);
+  if (!tr) throw new OarHaError("OARHA110", `no connection to ${host}`);
   const before = (await drbdState(tr, host, s)).outOfSyncKiB ?? 0;
   const t0 = Date.now();
   await run(tr, `drbdadm verify ${shq(s.resource)}`, { timeoutMs: 60_000 });
@@ -384,8 +384,8 @@ export async function onlineVerify(c: Cluster, t: ReadonlyMap<string, Transport>
       const oos = x.outOfSyncKiB ?? 0;
       return { host, outOfSyncKiB: Math.max(0, oos - before), seconds: (Date.now() - t0) / 1000 };
     }
-    if (!/^Verify/.test(x.cstate ?? "")) throw new OarHaError("OARHA103", `${host}: the online verify stopped: DRBD ${x.cstate ?? x.role}\n  fix: oar-ha status; run the verify again once Connected`);
-    if (Date.now() > end) throw new OarHaError("OARHA103", `${host}: the online verify did not finish in ${(o.timeoutMs ?? 3_600_000) / 1000} s (it goes on in the kernel: drbdadm status)`);
+    if (!/^Verify/.test(x.cstate ?? "")) throw new OarHaError("OARHA407", `${host}: the online verify stopped: DRBD ${x.cstate ?? x.role}\n  fix: oar-ha status; run the verify again once Connected`);
+    if (Date.now() > end) throw new OarHaError("OARHA407", `${host}: the online verify did not finish in ${(o.timeoutMs ?? 3_600_000) / 1000} s (it goes on in the kernel: drbdadm status)`);
     const p = Math.floor(x.verifyPercent ?? 0);
     if (p !== shown && p % 10 === 0) o.log?.(`DRBD ${s.resource}: online verify ${(shown = p)}%`);
   }

@@ -64,7 +64,7 @@ export function kadminError(c: Cluster, host: string, out: string): OarHaError |
       : /privilege|Operation requires/.test(line)
         ? `grant ${k.adminPrincipal} inquire (i), add (a) and extract (e) on the VIP principals in the KDC's kadm5.acl`
         : `check that ${host} reaches the KDC and kadmind (${k.adminServer ?? k.kdc[0]}) and that kadmin works there`;
-  return new OarHaError("OARHA103", `${host}: kadmin as ${k.adminPrincipal}: ${line}; no existing key was changed in the KDC\n  fix: ${fix}`);
+  return new OarHaError("OARHA111", `${host}: kadmin as ${k.adminPrincipal}: ${line}; no existing key was changed in the KDC\n  fix: ${fix}`);
 }
 
 /** The VIP principals from the KDC, once: created when missing, extracted with -norandkey, kept on this machine. */
@@ -83,7 +83,7 @@ export function kdcExtractStep(ctx: DeployContext): Step {
       const krb5 = ctx.files.find((f) => f.host === host && f.path === KRB.krb5Dropin)?.content ?? "";
       const run = async (queries: string[]) => {
         const r = await tr(ctx, host).exec(kadminScript(c, krb5, queries), { stdin: `${password}\n`, timeoutMs: 120_000 });
-        if (r.code !== 0) throw new OarHaError("OARHA103", `${host}: kadmin could not run: ${r.stderr.trim() || `exit ${r.code}`}\n  fix: install krb5-user on ${host} (apply's packages step does)`);
+        if (r.code !== 0) throw new OarHaError("OARHA111", `${host}: kadmin could not run: ${r.stderr.trim() || `exit ${r.code}`}\n  fix: install krb5-user on ${host} (apply's packages step does)`);
         const [said = "", keytab = ""] = r.stdout.split(`${OUT}\n`);
         // kadmin's password prompt ends without a newline: its next message follows on that line.
         return { said: said.replace(/Password for \S+: /g, "\n"), keytab: keytab.trim() };
@@ -99,7 +99,7 @@ export function kdcExtractStep(ctx: DeployContext): Step {
       if (e2) throw e2;
       const extracted = got.keytab ? parseKeytab(Buffer.from(got.keytab, "base64")) : [];
       const absent = lacking.filter((p) => kvnoOf(extracted, p) === undefined);
-      if (absent.length) throw new OarHaError("OARHA103", `${host}: kadmin extracted no key for ${absent.join(", ")}; no existing key was changed in the KDC\n  fix: check ${c.kerberos?.adminPrincipal}'s privileges on them (kadm5.acl: aie)`);
+      if (absent.length) throw new OarHaError("OARHA111", `${host}: kadmin extracted no key for ${absent.join(", ")}; no existing key was changed in the KDC\n  fix: check ${c.kerberos?.adminPrincipal}'s privileges on them (kadm5.acl: aie)`);
       const have = ctx.kerberosKeytab ? parseKeytab(ctx.kerberosKeytab) : [];
       const merged = mergeKeytab(ctx.kerberosKeytab, missingEntries(have, extracted, lacking));
       ctx.saveKerberosKeytab?.(merged);

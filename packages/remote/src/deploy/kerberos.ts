@@ -99,7 +99,7 @@ async function hostKeytab(t: Transport, path: string): Promise<{ bytes: Uint8Arr
   try {
     return { bytes, entries: parseKeytab(bytes) };
   } catch (e) {
-    if (e instanceof KeytabError) throw new OarHaError("OARHA103", `${t.host}: ${path} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${path}`);
+    if (e instanceof KeytabError) throw new OarHaError("OARHA112", `${t.host}: ${path} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${path}`);
     throw e;
   }
 }
@@ -184,7 +184,7 @@ export function vipKnownHostsStep(ctx: DeployContext, host: string): Step {
   const c = ctx.cluster;
   const line = async () => {
     const pub = await tr(ctx, sshServers(c)[0] ?? "").get(`${KRB.vipHostKey}.pub`);
-    if (!pub) throw new OarHaError("OARHA103", `no ${KRB.vipHostKey}.pub on ${sshServers(c)[0]}`);
+    if (!pub) throw new OarHaError("OARHA112", `no ${KRB.vipHostKey}.pub on ${sshServers(c)[0]}`);
     return vipKnownHostsLine(c, new TextDecoder().decode(pub));
   };
   return {

@@ -46,7 +46,7 @@ interface Trust {
 /** The peer's ed25519 host key line for log-sync's known_hosts: `peer ssh-ed25519 AAAA...`. */
 async function hostKeyLine(t: Transport, peer: string): Promise<string> {
   const k = text(await t.get("/etc/ssh/ssh_host_ed25519_key.pub")).trim().split(/\s+/).slice(0, 2).join(" ");
-  if (!k.startsWith("ssh-ed25519 ")) throw new OarHaError("OARHA103", `${peer}: no /etc/ssh/ssh_host_ed25519_key.pub\n  fix: ssh-keygen -A on ${peer} (sshd makes it at install)`);
+  if (!k.startsWith("ssh-ed25519 ")) throw new OarHaError("OARHA112", `${peer}: no /etc/ssh/ssh_host_ed25519_key.pub\n  fix: ssh-keygen -A on ${peer} (sshd makes it at install)`);
   return `${peer} ${k}`;
 }
 

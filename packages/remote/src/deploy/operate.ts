@@ -105,7 +105,7 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
   const checks: Check[] = [];
   // Judged from the hosts that answer; each one that does not is a line of its own.
   for (const u of o.unreachable ?? []) checks.push({ name: `host ${u.host}`, ok: false, degraded: true, detail: `not reachable over SSH (${u.error.split("\n")[0]}): judged from the others` });
-  if (!c.nodes.some((n) => t.has(n.name))) throw new OarHaError("OARHA103", `no server of the cluster answers over SSH (${c.nodes.map((n) => n.name).join(", ")}): the cluster cannot be judged\n  fix: check the servers are up and reachable from here (ssh to each)`);
+  if (!c.nodes.some((n) => t.has(n.name))) throw new OarHaError("OARHA110", `no server of the cluster answers over SSH (${c.nodes.map((n) => n.name).join(", ")}): the cluster cannot be judged\n  fix: check the servers are up and reachable from here (ssh to each)`);
   const m = await managerState(c, t);
   checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
   for (const n of m.nodes) {
@@ -245,11 +245,11 @@ export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, 
     throw new OarHaError("OARHA901", `--to ${o.to}: not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
   const st = await managerState(c, t);
   refuseInMaintenance(st, "a switchover");
-  if (!st.healthy) throw new OarHaError("OARHA103", `the cluster is not healthy (${describeProblems(st)}): a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services`);
+  if (!st.healthy) throw new OarHaError("OARHA506", `the cluster is not healthy (${describeProblems(st)}): a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services`);
   const target = o.to === undefined ? undefined : st.nodes.find((n) => n.name === o.to);
   if (target?.standby) throw new OarHaError("OARHA506", `--to ${o.to}: that server is in standby and takes no services\n  fix: oar-ha unstandby ${o.to} first`);
   const first = t.get(c.nodes[0]?.name ?? "");
-  if (!first) throw new OarHaError("OARHA103", "no connection to the first server");
+  if (!first) throw new OarHaError("OARHA110", "no connection to the first server");
   const moves: Record<string, string> = {};
   for (const g of serviceGroups(c)) {
     const from = st.groups.find((x) => x.id === g.id)?.holder;
@@ -265,7 +265,7 @@ export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, 
       await run(first, `crm resource move ${shq(id)} ${shq(to)} >/dev/null 2>&1 || crm resource move ${shq(id)} ${shq(to)}`);
     } else {
       const holder = t.get(from);
-      if (!holder) throw new OarHaError("OARHA103", `no connection to ${from}`);
+      if (!holder) throw new OarHaError("OARHA110", `no connection to ${from}`);
       await run(holder, HB_STANDBY);
     }
     moves[g.id] = to;
@@ -274,7 +274,7 @@ export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, 
   const { state, done } = await waitState(c, t, moved, o.timeoutMs ?? 240_000);
   if (!done) {
     const fix = c.manager === "pacemaker" ? "constraints are left in place so nothing flaps\n  fix: look at crm_mon -1 --show-detail, then run oar-ha switchover again or crm resource clear" : "\n  fix: look at /var/log/ha-log on both servers";
-    throw new OarHaError("OARHA103", `switchover did not complete in time (${describeProblems(state)}); ${fix}`);
+    throw new OarHaError("OARHA509", `switchover did not complete in time (${describeProblems(state)}); ${fix}`);
   }
   if (c.manager === "pacemaker") {
     for (const g of serviceGroups(c)) if (moves[g.id]) await run(first, `crm resource clear ${shq(`g-${groupSuffix(g)}`)} >/dev/null 2>&1 || true`);

@@ -84,7 +84,7 @@ export async function preflight(ctx: DeployContext, atStart: ManagerState): Prom
 export function failOnProblems(problems: readonly Problem[]): void {
   if (problems.length === 0) return;
   throw new OarHaError(
-    "OARHA103",
+    "OARHA113",
     `preflight found ${problems.length} problem(s); nothing was changed:\n${problems.map((p) => `  ${p.host}: ${p.message}\n    fix: ${p.fix}`).join("\n")}`,
   );
 }

@@ -46,7 +46,7 @@ export function splitBrainVerdict(states: readonly DrbdState[]): { split: boolea
 
 function tr(t: ReadonlyMap<string, Transport>, host: string): Transport {
   const x = t.get(host);
-  if (!x) throw new OarHaError("OARHA103", `no connection to ${host}`);
+  if (!x) throw new OarHaError("OARHA110", `no connection to ${host}`);
   return x;
 }
 
@@ -94,7 +94,7 @@ async function waitDrbd(c: Cluster, t: ReadonlyMap<string, Transport>, what: str
     const sync = s.find((x) => x.syncPercent !== undefined);
     const line = sync ? `DRBD resync to ${sync.host === s[0]?.host ? s[1]?.host : s[0]?.host}: ${sync.syncPercent}%${sync.finish ? `, about ${sync.finish} left` : ""}` : "";
     if (line && line !== shown) log((shown = line));
-    if (Date.now() > end) throw new OarHaError("OARHA103", `split-brain: ${what} did not happen in ${timeoutMs / 1000} s: ${s.map((x) => `${x.host} ${x.role} ${x.cstate ?? ""} ${x.disk ?? ""}`).join(", ")}\n  fix: oar-ha split-brain shows where it stands; running the same command again resumes`);
+    if (Date.now() > end) throw new OarHaError("OARHA407", `split-brain: ${what} did not happen in ${timeoutMs / 1000} s: ${s.map((x) => `${x.host} ${x.role} ${x.cstate ?? ""} ${x.disk ?? ""}`).join(", ")}\n  fix: oar-ha split-brain shows where it stands; running the same command again resumes`);
     await sleep(2000);
   }
 }
@@ -124,7 +124,7 @@ export async function splitBrainRecover(c: Cluster, t: ReadonlyMap<string, Trans
   if (c.manager === "pacemaker") {
     await run(tr(t, keep), `crm_attribute --node ${shq(other)} --name standby --update on --lifetime forever`);
     const w = await waitState(c, t, dbOnKeep, 300_000);
-    if (!w.done) throw new OarHaError("OARHA103", `split-brain: the services did not settle on ${keep} with ${other} in standby\n  fix: crm_mon -1 on ${keep}; running the same command again resumes`);
+    if (!w.done) throw new OarHaError("OARHA509", `split-brain: the services did not settle on ${keep} with ${other} in standby\n  fix: crm_mon -1 on ${keep}; running the same command again resumes`);
     // Pacemaker's DRBD agent stopped the resource on the standby node: bring it up ourselves, throwing its changes away.
   } else {
     await script(other, "hb-stop");
@@ -138,14 +138,14 @@ export async function splitBrainRecover(c: Cluster, t: ReadonlyMap<string, Trans
       await script(keep, "hb-start");
       w = await waitState(c, t, dbOnKeep, 300_000);
     }
-    if (!w.done) throw new OarHaError("OARHA103", `split-brain: the services did not settle on ${keep} with Heartbeat stopped on ${other}\n  fix: oar-ha status; running the same command again resumes`);
+    if (!w.done) throw new OarHaError("OARHA509", `split-brain: the services did not settle on ${keep} with Heartbeat stopped on ${other}\n  fix: oar-ha status; running the same command again resumes`);
   }
   log(`split-brain: ${other} reconnects discarding its changes; ${keep} reconnects`);
   await script(other, "discard");
   await script(keep, "connect");
   await waitDrbd(c, t, "the resync from the kept side", (st) => st.every((x) => x.cstate === "Connected" && x.disk === "UpToDate" && x.peerDisk === "UpToDate"), timeout, log);
   const after = await drbdState(tr(t, keep), keep, s);
-  if (after.role !== "Primary") throw new OarHaError("OARHA103", `split-brain: ${keep} is ${after.role} after the resync, not Primary\n  fix: oar-ha status`);
+  if (after.role !== "Primary") throw new OarHaError("OARHA407", `split-brain: ${keep} is ${after.role} after the resync, not Primary\n  fix: oar-ha status`);
 
   log(`split-brain: ${other} goes back to the cluster manager`);
   if (c.manager === "pacemaker") {
@@ -155,7 +155,7 @@ export async function splitBrainRecover(c: Cluster, t: ReadonlyMap<string, Trans
     await script(other, "hb-start");
   }
   const ready = await waitState(c, t, (m) => m.healthy, 300_000);
-  if (!ready.done) throw new OarHaError("OARHA103", `split-brain: the data is resolved (DRBD Connected, UpToDate) but the cluster is not healthy yet: ${ready.state.summary}\n  fix: oar-ha status`);
+  if (!ready.done) throw new OarHaError("OARHA509", `split-brain: the data is resolved (DRBD Connected, UpToDate) but the cluster is not healthy yet: ${ready.state.summary}\n  fix: oar-ha status`);
   await waitDrbd(c, t, "DRBD reconnecting under the cluster manager", (st) => st.every((x) => x.cstate === "Connected" && x.disk === "UpToDate"), 300_000, log);
   log(`split-brain: online verify of ${res}`);
   const verify = await onlineVerify(c, t, { log });

@@ -56,7 +56,7 @@ cat "$f" > ${shq(path)}; chmod ${mode} ${shq(path)}`;
 export async function copyFromFirst(ctx: DeployContext, from: string, to: readonly string[], files: readonly { path: string; mode: string; owner: string }[]): Promise<void> {
   const bytes = await Promise.all(files.map((f) => tr(ctx, from).get(f.path)));
   const gone = files.filter((_, i) => !bytes[i]);
-  if (gone.length) throw new OarHaError("OARHA103", `${from}: ${gone.map((f) => f.path).join(", ")} missing`);
+  if (gone.length) throw new OarHaError("OARHA112", `${from}: ${gone.map((f) => f.path).join(", ")} missing`);
   for (const h of to) {
     await run(tr(ctx, h), files.map((f) => backupScript(f.path)).join("\n"));
     for (const [i, f] of files.entries()) await tr(ctx, h).put(f.path, bytes[i]!, { mode: f.mode, owner: f.owner });
@@ -111,7 +111,7 @@ export function oarKeysStep(ctx: DeployContext): Step {
     title: "identical oar SSH keys on the OAR servers, trusted by the nodes",
     check: async () => {
       const ref = await sum(first, `${OAR_SSH}/id_rsa`);
-      if (!ref) throw new OarHaError("OARHA103", `${first}: ${OAR_SSH}/id_rsa is missing (is oar-server installed?)`);
+      if (!ref) throw new OarHaError("OARHA112", `${first}: ${OAR_SSH}/id_rsa is missing (is oar-server installed?)`);
       for (const s of servers.slice(1)) if ((await sum(s, `${OAR_SSH}/id_rsa`)) !== ref) return false;
       const pub = new TextDecoder().decode(await tr(ctx, first).get(`${OAR_SSH}/id_rsa.pub`)).trim().split(" ").slice(0, 2).join(" ");
       for (const n of nodes) {
@@ -126,7 +126,7 @@ export function oarKeysStep(ctx: DeployContext): Step {
         { path: `${OAR_SSH}/id_rsa.pub`, mode: "0644", owner: "oar:oar" },
       ]);
       const pub = await tr(ctx, first).get(`${OAR_SSH}/id_rsa.pub`);
-      if (!pub) throw new OarHaError("OARHA103", `${first}: no oar key pair in ${OAR_SSH}`);
+      if (!pub) throw new OarHaError("OARHA112", `${first}: no oar key pair in ${OAR_SSH}`);
       const line = new TextDecoder().decode(pub).trim();
       for (const h of [...nodes, ...servers]) {
         await run(tr(ctx, h), `${backupScript(`${OAR_SSH}/authorized_keys`)}
@@ -194,7 +194,7 @@ export function dbBootstrapStep(ctx: DeployContext): Step {
       const schema: string[] = [];
       for (const f of oarSchemaFiles(c.database.engine)) {
         const b = await tr(ctx, oarHost).get(f);
-        if (!b) throw new OarHaError("OARHA103", `${oarHost}: ${f} is missing (is oar-server installed?)`);
+        if (!b) throw new OarHaError("OARHA112", `${oarHost}: ${f} is missing (is oar-server installed?)`);
         schema.push(new TextDecoder().decode(b));
       }
       const start = pg
@@ -300,7 +300,7 @@ export function cibStep(ctx: DeployContext): Step {
         const st = await crmStatus(ctx, host);
         const members = servers.every((n) => st?.nodes.some((x) => x.name === n && x.online && !x.unclean));
         if (st?.dc && st.quorum && members) break;
-        if (i === 119) throw new OarHaError("OARHA103", `${host}: in 60 s the cluster did not elect a DC with quorum and every server online (check corosync links: corosync-cfgtool -s; pacemaker on each server)`);
+        if (i === 119) throw new OarHaError("OARHA509", `${host}: in 60 s the cluster did not elect a DC with quorum and every server online (check corosync links: corosync-cfgtool -s; pacemaker on each server)`);
         await sleep(500);
       }
       await run(tr(ctx, host), `crm configure load update ${CIB_CRM_PATH} && mkdir -p ${STATE_DIR} && echo ${digest} > ${STATE_DIR}/cib.sha256`, { timeoutMs: 120_000 });
@@ -338,11 +338,11 @@ export async function waitHealthy(ctx: DeployContext, timeoutMs = 240_000): Prom
     const { refused } = await dbLoginRefusals(ctx, state);
     if (refused.length) {
       const m = secretsMismatch(refused, ctx.secretsFile);
-      throw new OarHaError("OARHA103", `the cluster is not healthy: ${m.message}\n  fix: ${m.fix}`);
+      throw new OarHaError("OARHA509", `the cluster is not healthy: ${m.message}\n  fix: ${m.fix}`);
     }
     if (Date.now() < end) continue;
     const where = ctx.cluster.manager === "pacemaker" ? "crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log" : "cl_status rscstatus and /var/log/ha-log";
-    throw new OarHaError("OARHA103", `the cluster is not healthy after ${timeoutMs / 1000} s: ${describeProblems(state)}\n  fix: look at ${where} on the servers`);
+    throw new OarHaError("OARHA509", `the cluster is not healthy after ${timeoutMs / 1000} s: ${describeProblems(state)}\n  fix: look at ${where} on the servers`);
   }
 }
 

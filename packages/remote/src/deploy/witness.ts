@@ -52,7 +52,7 @@ export function qdeviceCertStep(ctx: DeployContext): Step {
   const first = c.nodes[0]?.name ?? "";
   const caOf = async () => {
     const r = await tr(ctx, w!.name).exec(`cat ${CA_FILE}`);
-    if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE")) throw new OarHaError("OARHA103", `${w!.name}: no witness CA certificate ${CA_FILE}\n  fix: reinstall corosync-qnetd there (its package creates the CA), or run corosync-qnetd-certutil -i`);
+    if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE")) throw new OarHaError("OARHA112", `${w!.name}: no witness CA certificate ${CA_FILE}\n  fix: reinstall corosync-qnetd there (its package creates the CA), or run corosync-qnetd-certutil -i`);
     return r.stdout;
   };
   const ready = async (host: string, ca: string) =>
