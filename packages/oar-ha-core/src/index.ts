@@ -14,6 +14,7 @@ export {
   type DrbdStorage,
   type Fencing,
   type LogSync,
+  HOST_ROLES,
 } from "./schema/cluster.js";
 export { clusterJsonSchema } from "./schema/json-schema.js";
 export { catalogue, exitOf, EXIT, type CatalogueEntry, type CatalogueKey, type ErrorCode, type ExitCode } from "./errors/catalogue.js";

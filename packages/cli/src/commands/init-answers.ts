@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { OarHaError, catalogue } from "@oar-ha/core";
+import { HOST_ROLES, OarHaError, catalogue } from "@oar-ha/core";
 
 /** Every `oar-ha init` answer, as given by flags or prompts. */
 export interface Answers {
@@ -16,8 +16,10 @@ export interface Answers {
   storage: string;
   /** none | ipmi:NODE=BMC,NODE=BMC[@user] | sbd:DEV[,DEV] | lab:ADDRESS */
   fencing: string;
-  /** "front=10.0.0.20,node1=10.0.0.31:compute" */
+  /** "front=10.0.0.20,node1=10.0.0.31:compute,w=10.0.0.40:witness+frontend": roles joined with + (default frontend) */
   hosts?: string;
+  /** Fencing none was asked for knowingly (--accept-risk). */
+  acceptRisk?: boolean;
 }
 
 const usage = (flag: string, msg: string): never => {
@@ -32,7 +34,9 @@ function pairs(flag: string, s: string): { name: string; value: string; extra?: 
     .map((p) => {
       const [name, rest] = p.split("=");
       if (!name || !rest) return usage(flag, `"${p}" is not NAME=ADDRESS`);
-      const [value = "", extra] = rest.split(":");
+      const at = rest.indexOf(":");
+      const value = at < 0 ? rest : rest.slice(0, at);
+      const extra = at < 0 ? "" : rest.slice(at + 1);
       return extra ? { name, value, extra } : { name, value };
     });
 }
@@ -61,10 +65,11 @@ function storage(s: string): Record<string, unknown> {
   }
 }
 
-function fencing(s: string, user: string | undefined): Record<string, unknown> {
+function fencing(s: string, user: string | undefined, acceptRisk: boolean): Record<string, unknown> {
   const [kind = "", rest = ""] = s.split(/:(.*)/s);
   switch (kind) {
     case "none":
+      if (!acceptRisk) return usage("fencing", "none: without fencing a server that only seems dead keeps writing while its peer takes over (a split brain, the database corrupted); add --accept-risk to say you know, or name a device: ipmi:NODE=BMC,..., sbd:DEVICE");
       return { kind: "none", acceptRisk: true };
     case "ipmi":
       return { kind: "ipmi", devices: pairs("fencing", rest).map((p) => ({ node: p.name, address: p.value, user: user ?? "admin" })) };
@@ -77,16 +82,43 @@ function fencing(s: string, user: string | undefined): Record<string, unknown> {
   }
 }
 
+/** A host's roles from --hosts: `+` joins them (frontend when none); each must be one the cluster file knows. */
+function hostRoles(name: string, address: string, extra: string | undefined): string[] {
+  const roles = (extra ?? "frontend").split("+");
+  for (const r of roles)
+    if (!(HOST_ROLES as readonly string[]).includes(r))
+      return usage("hosts", `${name}=${address}:${extra ?? ""}: ${r.includes(":") ? "roles are joined with +" : `no role "${r}"`}; roles are ${HOST_ROLES.join(", ")}, joined with +, e.g. ${name}=${address}:frontend+witness`);
+  return roles;
+}
+
+/**
+ * One answer checked on its own, as it is typed (the interactive init asks again on a
+ * message); undefined when it reads well. The whole cluster is checked at the end as well.
+ */
+export function answerProblem(key: keyof Answers, value: string): string | undefined {
+  try {
+    if (key === "nodes") for (const p of pairs("nodes", value)) if (p.extra !== undefined) usage("nodes", `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS`);
+    if (key === "oarVip" || key === "dbVip") {
+      const v = vip(key === "oarVip" ? "oar-vip" : "db-vip", value);
+      if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v.address)) usage(key === "oarVip" ? "oar-vip" : "db-vip", `"${v.address}" needs its prefix length, e.g. 10.0.0.100/24`);
+    }
+    if (key === "storage") storage(value);
+    if (key === "fencing") fencing(value, undefined, true);
+    if (key === "hosts") for (const p of pairs("hosts", value)) hostRoles(p.name, p.value, p.extra);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /** Answers -> cluster file object (not yet validated: the caller runs the full rules on it). */
 export function clusterFromAnswers(a: Answers, ipmiUser?: string): Record<string, unknown> {
   const nodes = pairs("nodes", a.nodes).map((p, i) => ({
-    name: p.name,
+    name: p.extra === undefined ? p.name : usage("nodes", `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS (the servers' roles come from --topology)`),
     address: p.value,
     roles: a.topology === "two-node" ? ["oar", "db"] : [i < 2 ? "oar" : "db"],
   }));
-  const hosts = a.hosts
-    ? pairs("hosts", a.hosts).map((p) => ({ name: p.name, address: p.value, roles: (p.extra ?? "frontend").split("+") }))
-    : [];
+  const hosts = a.hosts ? pairs("hosts", a.hosts).map((p) => ({ name: p.name, address: p.value, roles: hostRoles(p.name, p.value, p.extra) })) : [];
   return {
     cluster: a.name,
     topology: a.topology,
@@ -96,7 +128,7 @@ export function clusterFromAnswers(a: Answers, ipmiUser?: string): Record<string
     ...(hosts.length ? { hosts } : {}),
     vips: { oar: vip("oar-vip", a.oarVip), ...(a.dbVip ? { db: vip("db-vip", a.dbVip) } : {}) },
     storage: storage(a.storage),
-    fencing: fencing(a.fencing, ipmiUser),
+    fencing: fencing(a.fencing, ipmiUser, a.acceptRisk === true),
   };
 }
 

@@ -19,7 +19,8 @@ export default defineCommand({
     storage: { type: "string", description: "drbd-lvm:VG:SIZE | drbd-loop:SIZE | drbd-partition:DEV | shared:DEV | shared-bind:DIR" },
     fencing: { type: "string", description: "ipmi:srv-a=BMC,srv-b=BMC | sbd:DEV | lab:ADDRESS | none" },
     "ipmi-user": { type: "string", description: "BMC user for ipmi fencing (passwords go in the secrets file)" },
-    hosts: { type: "string", description: "Other hosts: front=10.0.0.20,node1=10.0.0.31:compute" },
+    hosts: { type: "string", description: "Other hosts NAME=ADDRESS[:ROLE+ROLE] (roles: frontend (default), api, compute, witness), e.g. front=10.0.0.20,node1=10.0.0.31:compute" },
+    "accept-risk": { type: "boolean", description: "With --fencing none: you know a server that only seems dead may corrupt the database (no fencing)" },
     yes: { type: "boolean", description: "Never prompt: fail when an answer is missing" },
     force: { type: "boolean", description: "Overwrite an existing cluster file" },
   },
@@ -40,6 +41,7 @@ export default defineCommand({
       ...(args.storage ? { storage: args.storage } : {}),
       ...(args.fencing ? { fencing: args.fencing } : {}),
       ...(args.hosts ? { hosts: args.hosts } : {}),
+      ...(args["accept-risk"] ? { acceptRisk: true } : {}),
     };
     const interactive = !args.yes && process.stdin.isTTY === true && process.stderr.isTTY === true;
     // Pacemaker is the default manager: asked on a terminal (pre-selected), taken without one.

@@ -1,5 +1,8 @@
 import * as z from "zod";
 
+/** What a host outside the HA pair may be (the cluster file's hosts[].roles). */
+export const HOST_ROLES = ["frontend", "api", "compute", "witness"] as const;
+
 /*
  * The cluster file, as the user writes it. Every field has a description (it becomes the
  * JSON Schema and the reference docs) and, where a safe one exists, a default.
@@ -88,7 +91,7 @@ export const otherHost = z
     name: hostName,
     address: z.string().describe("IPv4 address of the host."),
     roles: z
-      .array(z.enum(["frontend", "api", "compute", "witness"]))
+      .array(z.enum(HOST_ROLES))
       .min(1)
       .describe(
         "frontend: users submit jobs here; api: OAR REST API host; compute: OAR node; witness: runs corosync-qnetd as a quorum witness.",
