@@ -20,8 +20,12 @@ try {
   const changes = JSON.parse(again.out).changed.length;
   const ratio = again.seconds / fresh.seconds;
   console.log(`fresh apply, 2-node PostgreSQL Pacemaker lab   ${fresh.seconds.toFixed(1).padStart(7)} s`);
-  console.log(`no-op re-apply                                 ${again.seconds.toFixed(1).padStart(7)} s   changes: ${changes}`);
-  console.log(`re-apply / fresh apply                         ${(ratio * 100).toFixed(1).padStart(6)} %   target <= 10 %   ${ratio <= 0.1 && changes === 0 ? "ok" : "MISSED"}`);
+  console.log(
+    `no-op re-apply                                 ${again.seconds.toFixed(1).padStart(7)} s   changes: ${changes}`,
+  );
+  console.log(
+    `re-apply / fresh apply                         ${(ratio * 100).toFixed(1).padStart(6)} %   target <= 10 %   ${ratio <= 0.1 && changes === 0 ? "ok" : "MISSED"}`,
+  );
 } finally {
   spawnSync(process.execPath, [bin, "lab", "down", "--root", root], { stdio: "ignore" });
 }

@@ -7,7 +7,18 @@
 // 1,000 lines/s, agent < 5 % of a core, memory flat.
 // Usage: node scripts/bench-log-sync.mjs [seconds per rate] [--pipe]
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync, existsSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  closeSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  existsSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -20,7 +31,8 @@ const PIPE = process.argv.includes("--pipe");
 const SECONDS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10);
 const TICK = 10; // ms between write bursts
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (a, p) => (a.length ? [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((p / 100) * a.length))] : NaN);
+const pct = (a, p) =>
+  a.length ? [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor((p / 100) * a.length))] : NaN;
 const clk = 100; // USER_HZ
 
 function cpuTicks(pid) {
@@ -49,7 +61,10 @@ async function privateSshd() {
     join(dir, "sshd_config"),
     `ListenAddress 127.0.0.1\nPort ${port}\nHostKey ${dir}/host\nPidFile ${dir}/sshd.pid\nAuthorizedKeysFile ${dir}/authorized_keys\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n`,
   );
-  writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${readFileSync(join(dir, "host.pub"), "utf8").split(" ").slice(0, 2).join(" ")}\n`);
+  writeFileSync(
+    join(dir, "known_hosts"),
+    `[127.0.0.1]:${port} ${readFileSync(join(dir, "host.pub"), "utf8").split(" ").slice(0, 2).join(" ")}\n`,
+  );
   writeFileSync(
     join(dir, "ssh_config"),
     `Host peer\n  HostName 127.0.0.1\n  Port ${port}\n  User root\n  IdentityFile ${dir}/client\n  IdentitiesOnly yes\n  BatchMode yes\n  StrictHostKeyChecking yes\n  UserKnownHostsFile ${dir}/known_hosts\n  LogLevel ERROR\n`,
@@ -60,7 +75,10 @@ async function privateSshd() {
     if (spawnSync("ssh", ["-F", join(dir, "ssh_config"), "peer", "true"]).status === 0) break;
     await sleep(100);
   }
-  return { ssh: ["ssh", "-F", join(dir, "ssh_config"), "peer"], stop: () => (d.kill("SIGTERM"), rmSync(dir, { recursive: true, force: true })) };
+  return {
+    ssh: ["ssh", "-F", join(dir, "ssh_config"), "peer"],
+    stop: () => (d.kill("SIGTERM"), rmSync(dir, { recursive: true, force: true })),
+  };
 }
 
 async function run(kind, rate, sshd) {
@@ -72,9 +90,24 @@ async function run(kind, rate, sshd) {
   const HEAP = "--max-old-space-size=64";
   const receive = [process.execPath, HEAP, CLI, "receive", "--replica", replica];
   let child;
-  if (kind === "log-sync") child = spawn(process.execPath, [HEAP, CLI, "ship", "--log", log, "--", ...(sshd ? [...sshd.ssh, receive.join(" ")] : receive)], { stdio: "ignore" });
+  if (kind === "log-sync")
+    child = spawn(
+      process.execPath,
+      [HEAP, CLI, "ship", "--log", log, "--", ...(sshd ? [...sshd.ssh, receive.join(" ")] : receive)],
+      { stdio: "ignore" },
+    );
   // Its own process group: the pipeline's tail and ssh end with it.
-  else child = spawn("sh", ["-c", sshd ? `tail -n +1 -F ${log} 2>/dev/null | ${sshd.ssh.join(" ")} 'cat >> ${replica}'` : `exec tail -n +1 -F ${log} 2>/dev/null >> ${replica}`], { stdio: "ignore", detached: true });
+  else
+    child = spawn(
+      "sh",
+      [
+        "-c",
+        sshd
+          ? `tail -n +1 -F ${log} 2>/dev/null | ${sshd.ssh.join(" ")} 'cat >> ${replica}'`
+          : `exec tail -n +1 -F ${log} 2>/dev/null >> ${replica}`,
+      ],
+      { stdio: "ignore", detached: true },
+    );
   // The measured processes: the shipper and what it spawned (ssh client or local receiver; tail and ssh).
   const children = (pid) => {
     try {
@@ -158,11 +191,14 @@ async function run(kind, rate, sshd) {
 const rows = [];
 const sshd = PIPE ? undefined : await privateSshd();
 try {
-  for (const rate of [1000, 10000]) for (const kind of ["log-sync", PIPE ? "tail -F | cat" : "tail -F | ssh"]) rows.push(await run(kind, rate, sshd));
+  for (const rate of [1000, 10000])
+    for (const kind of ["log-sync", PIPE ? "tail -F | cat" : "tail -F | ssh"]) rows.push(await run(kind, rate, sshd));
 } finally {
   sshd?.stop();
 }
-console.log(`log-sync bench, ${SECONDS} s per rate, ${PIPE ? "local pipe (not SSH)" : "over SSH to a private sshd on 127.0.0.1"}, ${new Date().toISOString()}`);
+console.log(
+  `log-sync bench, ${SECONDS} s per rate, ${PIPE ? "local pipe (not SSH)" : "over SSH to a private sshd on 127.0.0.1"}, ${new Date().toISOString()}`,
+);
 console.log("shipper         lines/s  lines   missing  lag p50   lag p99   CPU %core  RSS start→mid→end (MiB)");
 for (const r of rows)
   console.log(
@@ -171,7 +207,11 @@ for (const r of rows)
 for (const rate of [1000, 10000]) {
   const a = rows.find((r) => r.kind === "log-sync" && r.rate === rate);
   const b = rows.find((r) => r.kind !== "log-sync" && r.rate === rate);
-  console.log(`${rate} lines/s: log-sync / naive: lag p99 x${(a.p99 / b.p99).toFixed(2)}, CPU x${(a.cpu / Math.max(b.cpu, 0.01)).toFixed(2)}`);
+  console.log(
+    `${rate} lines/s: log-sync / naive: lag p99 x${(a.p99 / b.p99).toFixed(2)}, CPU x${(a.cpu / Math.max(b.cpu, 0.01)).toFixed(2)}`,
+  );
 }
 const one = rows.find((r) => r.kind === "log-sync" && r.rate === 1000);
-console.log(`targets at 1,000 lines/s: p99 lag ${one.p99.toFixed(0)} ms (<= 1000: ${one.p99 <= 1000 ? "met" : "MISSED"}), agent CPU ${one.cpu.toFixed(1)} % (< 5: ${one.cpu < 5 ? "met" : "MISSED"}), memory ${(one.rssStart / 1024).toFixed(1)} → ${(one.rssMid / 1024).toFixed(1)} → ${(one.rssEnd / 1024).toFixed(1)} MiB (second half x${(one.rssEnd / Math.max(1, one.rssMid)).toFixed(2)}: ${one.rssEnd <= one.rssMid * 1.1 ? "flat" : "GROWING"})`);
+console.log(
+  `targets at 1,000 lines/s: p99 lag ${one.p99.toFixed(0)} ms (<= 1000: ${one.p99 <= 1000 ? "met" : "MISSED"}), agent CPU ${one.cpu.toFixed(1)} % (< 5: ${one.cpu < 5 ? "met" : "MISSED"}), memory ${(one.rssStart / 1024).toFixed(1)} → ${(one.rssMid / 1024).toFixed(1)} → ${(one.rssEnd / 1024).toFixed(1)} MiB (second half x${(one.rssEnd / Math.max(1, one.rssMid)).toFixed(2)}: ${one.rssEnd <= one.rssMid * 1.1 ? "flat" : "GROWING"})`,
+);

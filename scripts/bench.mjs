@@ -36,7 +36,7 @@ const time = (args) => {
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
   return performance.now() - t;
 };
-for (let i = 0; i < 3; i++) time(["-e", "0"]), time([bin, "--version"]);
+for (let i = 0; i < 3; i++) (time(["-e", "0"]), time([bin, "--version"]));
 const nodeRuns = [];
 const oarRuns = [];
 const helpRuns = [];
@@ -47,7 +47,8 @@ for (let i = 0; i < 25; i++) {
 }
 const size = statSync(bin).size;
 
-const row = (name, value, target, ok) => console.log(`${name.padEnd(44)} ${value.padStart(14)}   target ${target.padEnd(12)} ${ok ? "ok" : "MISSED"}`);
+const row = (name, value, target, ok) =>
+  console.log(`${name.padEnd(44)} ${value.padStart(14)}   target ${target.padEnd(12)} ${ok ? "ok" : "MISSED"}`);
 console.log(`oar-ha benchmarks on ${process.platform} ${process.arch}, node ${process.version}\n`);
 row("render 4-node cluster, first call (ms)", cold.toFixed(1), "< 50 ms", cold < 50);
 row("render 4-node cluster, warm p50 (ms)", median(warm).toFixed(2), "< 50 ms", median(warm) < 50);

@@ -9,7 +9,18 @@
 // Debian 12 ships 18.19/18.20, so on Debian 12 Node 20 comes from NodeSource or backports;
 // Debian 13 ships 20.19.
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -63,7 +74,9 @@ ${readFileSync(join(repo, "LICENSE"), "utf8")
 );
 put(
   "usr/share/doc/oar-ha/changelog.gz",
-  gz(`oar-ha (${version}) unstable; urgency=medium\n\n  * oar-ha ${version}: see the project's CHANGELOG and .changeset/.\n\n -- oar-ha maintainers <oar-ha@lists.example.org>  ${changelogDate}\n`),
+  gz(
+    `oar-ha (${version}) unstable; urgency=medium\n\n  * oar-ha ${version}: see the project's CHANGELOG and .changeset/.\n\n -- oar-ha maintainers <oar-ha@lists.example.org>  ${changelogDate}\n`,
+  ),
 );
 
 const files = [];
@@ -75,7 +88,9 @@ const walk = (d) => {
   }
 };
 walk(join(root, "usr"));
-const md5 = files.map((p) => `${createHash("md5").update(readFileSync(p)).digest("hex")}  ${relative(root, p)}`).join("\n");
+const md5 = files
+  .map((p) => `${createHash("md5").update(readFileSync(p)).digest("hex")}  ${relative(root, p)}`)
+  .join("\n");
 const sizeKiB = Math.ceil(files.reduce((n, p) => n + statSync(p).size, 0) / 1024);
 put("DEBIAN/md5sums", `${md5}\n`);
 put(
@@ -102,6 +117,8 @@ for (const d of ["", "DEBIAN"]) chmodSync(join(root, d), 0o755);
 execFileSync("find", [root, "-type", "d", "-exec", "chmod", "0755", "{}", "+"]);
 mkdirSync(out, { recursive: true });
 const deb = join(out, `oar-ha_${version}_all.deb`);
-execFileSync("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", root, deb], { stdio: ["ignore", "ignore", "inherit"] });
+execFileSync("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", root, deb], {
+  stdio: ["ignore", "ignore", "inherit"],
+});
 rmSync(root, { recursive: true, force: true });
 process.stdout.write(`${deb}\n`);

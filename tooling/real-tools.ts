@@ -14,9 +14,19 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function run(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Run {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...opts.env }, input: opts.input, timeout: opts.timeoutMs ?? 30_000 });
-  if (r.error) throw new Error(`${cmd} could not run: ${r.error.message} (is its Debian package installed? see .ci/run)`);
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Run {
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    env: { ...process.env, ...opts.env },
+    input: opts.input,
+    timeout: opts.timeoutMs ?? 30_000,
+  });
+  if (r.error)
+    throw new Error(`${cmd} could not run: ${r.error.message} (is its Debian package installed? see .ci/run)`);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -45,7 +55,9 @@ export function writeTree(files: readonly FileLike[], dir = tempDir()): string {
 
 /** drbd-utils parses and checks a resource file without the kernel module. */
 export function drbdDump(file: string, version: "8.4" | "9"): Run {
-  return version === "8.4" ? run("/usr/lib/drbd/drbdadm-84", ["-c", file, "dump", "all"]) : run("drbdadm", ["-c", file, "dump", "all"]);
+  return version === "8.4"
+    ? run("/usr/lib/drbd/drbdadm-84", ["-c", file, "dump", "all"])
+    : run("drbdadm", ["-c", file, "dump", "all"]);
 }
 
 export function crmVerifyXml(file: string): Run {
@@ -69,9 +81,21 @@ export function crmLoad(crmFile: string, ocfAgent?: string): { load: Run; verify
     copyFileSync(ocfAgent, join(ocf, "oar-ha", "oar-server"));
     chmodSync(join(ocf, "oar-ha", "oar-server"), 0o755);
   }
-  const load = run("unshare", ["-m", "sh", "-c", 'mount --bind "$1" /usr/lib/ocf/resource.d && crm configure load update "$2"', "sh", ocf, crmFile], {
-    env: { CIB_file: cib },
-  });
+  const load = run(
+    "unshare",
+    [
+      "-m",
+      "sh",
+      "-c",
+      'mount --bind "$1" /usr/lib/ocf/resource.d && crm configure load update "$2"',
+      "sh",
+      ocf,
+      crmFile,
+    ],
+    {
+      env: { CIB_file: cib },
+    },
+  );
   return { load, verify: crmVerifyXml(cib), cib };
 }
 
@@ -112,8 +136,20 @@ export function postgresCheck(confFile: string, hbaFile: string, version = "15")
   run("chown", ["postgres", sock]);
   const opts = `-c hba_file=${join(dir, "pg_hba.conf")} -c listen_addresses= -k ${sock} -p 54329`;
   const start = asPg([`${bin}/pg_ctl`, "-D", data, "-o", opts, "-w", "-t", "30", "-l", join(dir, "log"), "start"]);
-  if (start.code !== 0) return { settings, hba: { ...start, stderr: start.stderr + run("cat", [join(dir, "log")]).stdout } };
-  const errors = asPg([`${bin}/psql`, "-h", sock, "-p", "54329", "-d", "postgres", "-At", "-c", "select count(*) from pg_hba_file_rules where error is not null"]);
+  if (start.code !== 0)
+    return { settings, hba: { ...start, stderr: start.stderr + run("cat", [join(dir, "log")]).stdout } };
+  const errors = asPg([
+    `${bin}/psql`,
+    "-h",
+    sock,
+    "-p",
+    "54329",
+    "-d",
+    "postgres",
+    "-At",
+    "-c",
+    "select count(*) from pg_hba_file_rules where error is not null",
+  ]);
   asPg([`${bin}/pg_ctl`, "-D", data, "-m", "immediate", "stop"]);
   return { settings, hba: errors };
 }
@@ -128,7 +164,10 @@ export function shSyntax(file: string): Run {
 }
 
 /** A throw-away MariaDB server (own datadir and socket; no networking unless `tcpPort`, then on 127.0.0.1 only) for the time of `fn`. */
-export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>, o: { tcpPort?: number } = {}): Promise<T> {
+export async function withMariadb<T>(
+  fn: (sql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>,
+  o: { tcpPort?: number } = {},
+): Promise<T> {
   const { spawn } = await import("node:child_process");
   const { existsSync } = await import("node:fs");
   const dir = tempDir("oar-ha-maria-");
@@ -136,12 +175,37 @@ export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly s
   const data = join(dir, "data");
   const sock = join(dir, "sock");
   // Own tmpdir: two bootstraps in parallel (turbo runs packages' tests at once) collide in /tmp.
-  const inst = run("mariadb-install-db", ["--no-defaults", `--datadir=${data}`, `--tmpdir=${dir}`, "--user=mysql", "--auth-root-authentication-method=socket", "--skip-test-db"], { timeoutMs: 120_000 });
+  const inst = run(
+    "mariadb-install-db",
+    [
+      "--no-defaults",
+      `--datadir=${data}`,
+      `--tmpdir=${dir}`,
+      "--user=mysql",
+      "--auth-root-authentication-method=socket",
+      "--skip-test-db",
+    ],
+    { timeoutMs: 120_000 },
+  );
   if (inst.code !== 0) throw new Error(`mariadb-install-db failed: ${inst.stderr}`);
-  const server = spawn("mariadbd", ["--no-defaults", `--datadir=${data}`, `--tmpdir=${dir}`, `--socket=${sock}`, ...(o.tcpPort ? ["--bind-address=127.0.0.1", `--port=${o.tcpPort}`] : ["--skip-networking"]), "--user=mysql", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
+  const server = spawn(
+    "mariadbd",
+    [
+      "--no-defaults",
+      `--datadir=${data}`,
+      `--tmpdir=${dir}`,
+      `--socket=${sock}`,
+      ...(o.tcpPort ? ["--bind-address=127.0.0.1", `--port=${o.tcpPort}`] : ["--skip-networking"]),
+      "--user=mysql",
+      `--pid-file=${join(dir, "pid")}`,
+    ],
+    { stdio: "ignore" },
+  );
   try {
     for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-    return await fn((input, args = []) => run("mariadb", ["--no-defaults", "-S", sock, "-uroot", ...args], { input, timeoutMs: 60_000 }));
+    return await fn((input, args = []) =>
+      run("mariadb", ["--no-defaults", "-S", sock, "-uroot", ...args], { input, timeoutMs: 60_000 }),
+    );
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => server.once("exit", r));
@@ -152,17 +216,33 @@ export async function withMariadb<T>(fn: (sql: (input: string, args?: readonly s
  * A throw-away PostgreSQL server (own data directory and socket; no TCP unless `tcpPort`, then
  * on 127.0.0.1 only, password logins by scram) for the time of `fn`; `psql` runs as postgres.
  */
-export async function withPostgres<T>(fn: (psql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>, o: { version?: string; tcpPort?: number } = {}): Promise<T> {
+export async function withPostgres<T>(
+  fn: (psql: (input: string, args?: readonly string[]) => Run) => T | Promise<T>,
+  o: { version?: string; tcpPort?: number } = {},
+): Promise<T> {
   const version = o.version ?? "15";
   const bin = `/usr/lib/postgresql/${version}/bin`;
   const dir = tempDir("oar-ha-pgsql-");
   run("chown", ["-R", "postgres", dir]);
-  const asPg = (args: string[], input?: string) => run("runuser", ["-u", "postgres", "--", ...args], { ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 });
+  const asPg = (args: string[], input?: string) =>
+    run("runuser", ["-u", "postgres", "--", ...args], { ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 });
   const data = join(dir, "data");
   const init = asPg([`${bin}/initdb`, "-D", data, "--auth-local=peer", "--auth-host=scram-sha-256"]);
   if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = String(o.tcpPort ?? 54331);
-  const start = asPg([`${bin}/pg_ctl`, "-D", data, "-o", `-c listen_addresses=${o.tcpPort ? "127.0.0.1" : ""} -k ${dir} -p ${port}`, "-w", "-t", "30", "-l", join(dir, "log"), "start"]);
+  const start = asPg([
+    `${bin}/pg_ctl`,
+    "-D",
+    data,
+    "-o",
+    `-c listen_addresses=${o.tcpPort ? "127.0.0.1" : ""} -k ${dir} -p ${port}`,
+    "-w",
+    "-t",
+    "30",
+    "-l",
+    join(dir, "log"),
+    "start",
+  ]);
   if (start.code !== 0) throw new Error(`postgres did not start: ${start.stderr}`);
   try {
     return await fn((input, args = []) => asPg([`${bin}/psql`, "-h", dir, "-p", port, "-X", ...args], input));

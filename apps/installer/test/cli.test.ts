@@ -12,15 +12,36 @@ const fixtures = join(import.meta.dirname, "../../../packages/cli/test/fixtures"
 const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../package.json"), "utf8")) as { version: string };
 
 function oarHa(args: string[], cwd = process.cwd()) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 30_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const tmp = () => mkdtempSync(join(tmpdir(), "oar-ha-cli-"));
 
 const initFlags = [
-  "--name", "oar-prod", "--topology", "two-node", "--manager", "pacemaker", "--db", "postgresql",
-  "--nodes", "srv-a=10.0.0.11,srv-b=10.0.0.12", "--oar-vip", "10.0.0.100/24=oar.example.org",
-  "--storage", "drbd-loop:4G", "--fencing", "lab:10.0.0.2", "--hosts", "front=10.0.0.20", "--yes",
+  "--name",
+  "oar-prod",
+  "--topology",
+  "two-node",
+  "--manager",
+  "pacemaker",
+  "--db",
+  "postgresql",
+  "--nodes",
+  "srv-a=10.0.0.11,srv-b=10.0.0.12",
+  "--oar-vip",
+  "10.0.0.100/24=oar.example.org",
+  "--storage",
+  "drbd-loop:4G",
+  "--fencing",
+  "lab:10.0.0.2",
+  "--hosts",
+  "front=10.0.0.20",
+  "--yes",
 ];
 
 describe("oar-ha (bundled)", () => {
@@ -44,14 +65,24 @@ describe("oar-ha (bundled)", () => {
     expect(oarHa(["validate", "a.yaml", "b.yaml"]).code).toBe(2);
     // A server named without the cluster file: the file is taken as given, the server is missing.
     const s = oarHa(["standby", "srv-a"]);
-    expect([s.code, s.err]).toEqual([2, "error OARHA901 Missing required positional argument: NODE\n  fix: see oar-ha standby --help\n"]);
+    expect([s.code, s.err]).toEqual([
+      2,
+      "error OARHA901 Missing required positional argument: NODE\n  fix: see oar-ha standby --help\n",
+    ]);
     expect(oarHa(["maintenance", "oar-ha.yaml", "sideways"]).err).toContain("maintenance sideways: say on or off");
   });
 
   it("prints a bash completion that completes commands and a command's options, loaded by a real bash", () => {
     const r = oarHa(["completion", "bash"]);
     expect(r.code, r.err).toBe(0);
-    const b = spawnSync("bash", ["-c", `${r.out}\nCOMP_WORDS=(oar-ha ma); COMP_CWORD=1; _oar_ha; echo \${COMPREPLY[*]}; COMP_WORDS=(oar-ha status --j); COMP_CWORD=2; _oar_ha; echo \${COMPREPLY[*]}`], { encoding: "utf8" });
+    const b = spawnSync(
+      "bash",
+      [
+        "-c",
+        `${r.out}\nCOMP_WORDS=(oar-ha ma); COMP_CWORD=1; _oar_ha; echo \${COMPREPLY[*]}; COMP_WORDS=(oar-ha status --j); COMP_CWORD=2; _oar_ha; echo \${COMPREPLY[*]}`,
+      ],
+      { encoding: "utf8" },
+    );
     expect(b.stdout).toBe("maintenance\n--json\n");
     expect(oarHa(["completion", "zsh"]).out).toMatch(/^autoload -U \+X bashcompinit && bashcompinit\n/);
     expect(oarHa(["completion", "fish"]).code).toBe(2);
@@ -64,7 +95,9 @@ describe("oar-ha (bundled)", () => {
     expect(r.err).toContain("oar-ha init");
   });
 
-  const badFiles = readdirSync(bad).filter((f) => f.endsWith(".yaml")).sort();
+  const badFiles = readdirSync(bad)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
   it.each(badFiles)("validate rejects %s, naming the field", (f) => {
     const text = readFileSync(join(bad, f), "utf8");
     const [, code = "", path = ""] = /^# expect: (\S+) ?(\S*)/.exec(text) ?? [];
@@ -77,7 +110,14 @@ describe("oar-ha (bundled)", () => {
   });
 
   it("validate --json reports issues with codes, paths and positions", () => {
-    const r = oarHa(["validate", "--json", join(bad, badFiles.find((f) => f.includes("vip-outside-subnet"))!)]);
+    const r = oarHa([
+      "validate",
+      "--json",
+      join(
+        bad,
+        badFiles.find((f) => f.includes("vip-outside-subnet"))!,
+      ),
+    ]);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out) as { ok: boolean; issues: { code: string; path: string; line: number }[] };
     expect(j.ok).toBe(false);
@@ -86,7 +126,8 @@ describe("oar-ha (bundled)", () => {
   });
 
   it("accepts every scenario fixture", () => {
-    for (const s of readdirSync(fixtures)) expect(oarHa(["validate", join(fixtures, s, "cluster.yaml")]).code, s).toBe(0);
+    for (const s of readdirSync(fixtures))
+      expect(oarHa(["validate", join(fixtures, s, "cluster.yaml")]).code, s).toBe(0);
   });
 
   it("init without a terminal lists every missing flag and writes nothing", () => {
@@ -119,7 +160,9 @@ describe("oar-ha (bundled)", () => {
     expect(oarHa(["validate"], dir).code).toBe(0);
     const render = oarHa(["render", "--json"], dir);
     expect(render.code, render.err).toBe(0);
-    const manifest = JSON.parse(render.out) as { files: { host: string; path: string; mode: string; sensitive?: boolean }[] };
+    const manifest = JSON.parse(render.out) as {
+      files: { host: string; path: string; mode: string; sensitive?: boolean }[];
+    };
     expect(new Set(manifest.files.map((f) => f.host))).toEqual(new Set(["srv-a", "srv-b", "front"]));
     for (const f of manifest.files) {
       const st = statSync(join(dir, "oar-ha-render", f.host, f.path));
@@ -127,7 +170,9 @@ describe("oar-ha (bundled)", () => {
     }
     const printed = init.out + init.err + render.out + render.err;
     for (const v of values) expect(printed).not.toContain(v);
-    expect(readFileSync(join(dir, "oar-ha-render/srv-a/etc/oar/oar.conf"), "utf8")).toContain('SERVER_HOSTNAME="oar.example.org"');
+    expect(readFileSync(join(dir, "oar-ha-render/srv-a/etc/oar/oar.conf"), "utf8")).toContain(
+      'SERVER_HOSTNAME="oar.example.org"',
+    );
 
     // The secrets file is generated once: a second render keeps it.
     expect(oarHa(["render"], dir).code).toBe(4);
@@ -138,7 +183,16 @@ describe("oar-ha (bundled)", () => {
 
   it("render of an invalid cluster writes nothing at all (no secrets, no tree)", () => {
     const dir = tmp();
-    writeFileSync(join(dir, "oar-ha.yaml"), readFileSync(join(bad, badFiles.find((f) => f.includes("protocol-a"))!), "utf8"));
+    writeFileSync(
+      join(dir, "oar-ha.yaml"),
+      readFileSync(
+        join(
+          bad,
+          badFiles.find((f) => f.includes("protocol-a"))!,
+        ),
+        "utf8",
+      ),
+    );
     const r = oarHa(["render"], dir);
     expect(r.code).toBe(1);
     expect(r.err).toContain("nothing written");
@@ -165,11 +219,16 @@ describe("oar-ha (bundled)", () => {
     const n = oarHa(["bench", "--runs", "0", "--yes"], dir);
     expect(n.code).toBe(2);
     expect(n.err).toMatch(/--runs must be a whole number from 1 to 100 \(got 0\)/);
-    expect(oarHa(["bench", "--scratch-size", "lots", "--yes"], dir).err).toMatch(/--scratch-size must be a size like 800M/);
+    expect(oarHa(["bench", "--scratch-size", "lots", "--yes"], dir).err).toMatch(
+      /--scratch-size must be a size like 800M/,
+    );
   });
 
   it("command help off a terminal: no escape sequences, oar-ha in the usage line, the exit codes; help CMD and -V", () => {
-    const r = spawnSync(process.execPath, [bin, "validate", "--help"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "" } });
+    const r = spawnSync(process.execPath, [bin, "validate", "--help"], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "" },
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain("\x1b");
     expect(r.stdout).toMatch(/^USAGE oar-ha validate /m);

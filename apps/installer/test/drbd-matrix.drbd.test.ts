@@ -19,7 +19,12 @@ const clusterFile = join(root, "oar-ha.yaml");
 
 function oarHa(args: string[], timeoutMs = 3_600_000) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: timeoutMs,
+    maxBuffer: 64 * 2 ** 20,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr, seconds: (Date.now() - t0) / 1000 };
 }
 const say = (m: string) => process.stderr.write(`drbd matrix: ${m}\n`);
@@ -48,25 +53,45 @@ interface Combo {
 }
 
 const COMBOS: readonly Combo[] = [
-  { name: "2-node PostgreSQL Pacemaker, DRBD on LVM", slug: "2node-pg-pacemaker-lvm", up: ["--drbd", "lvm"], drills: "F01,F02,F03,S02,N03,D04", killAt: /^== DRBD initial sync/ },
-  { name: "2-node MariaDB Heartbeat, DRBD on a loop file", slug: "2node-mariadb-heartbeat-loop", up: ["--drbd", "loop", "--manager", "heartbeat", "--db", "mariadb"], drills: "F01,F02,F03,D04", killAt: /^== OAR database/ },
+  {
+    name: "2-node PostgreSQL Pacemaker, DRBD on LVM",
+    slug: "2node-pg-pacemaker-lvm",
+    up: ["--drbd", "lvm"],
+    drills: "F01,F02,F03,S02,N03,D04",
+    killAt: /^== DRBD initial sync/,
+  },
+  {
+    name: "2-node MariaDB Heartbeat, DRBD on a loop file",
+    slug: "2node-mariadb-heartbeat-loop",
+    up: ["--drbd", "loop", "--manager", "heartbeat", "--db", "mariadb"],
+    drills: "F01,F02,F03,D04",
+    killAt: /^== OAR database/,
+  },
   {
     name: "4-node MariaDB Pacemaker, DRBD on a partition",
     slug: "4node-mariadb-pacemaker-partition",
     up: ["--drbd", "partition", "--servers", "4", "--db", "mariadb"],
     drills: "F01,F02,F03,S02,N03,D04",
-    dirty: { host: "srv-d", script: "dd if=/dev/urandom of=/dev/vdb1 bs=1M count=1 seek=300 conv=notrunc,fsync status=none" },
+    dirty: {
+      host: "srv-d",
+      script: "dd if=/dev/urandom of=/dev/vdb1 bs=1M count=1 seek=300 conv=notrunc,fsync status=none",
+    },
   },
 ];
 
 /** OAR_HA_DRBD_SETUPS=slug,slug (or "namespace" for the comparison run) runs part of the matrix. */
-const only = process.env.OAR_HA_DRBD_SETUPS?.split(",").map((x) => x.trim()).filter(Boolean);
+const only = process.env.OAR_HA_DRBD_SETUPS?.split(",")
+  .map((x) => x.trim())
+  .filter(Boolean);
 const chosen = only ? COMBOS.filter((c) => only.includes(c.slug)) : COMBOS;
 
 /** Runs apply and SIGKILLs it 2 s after a line of its output matches `at`; true if it got there. */
 function applyKilledAt(at: RegExp): Promise<boolean> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const p = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let seen = false;
     let buf = "";
     p.stderr.on("data", (b: Buffer) => {
@@ -92,7 +117,9 @@ afterAll(() => {
   const store = join(docs, "drbd-suite.json");
   const today = new Date().toISOString().slice(0, 10);
   const ran = new Set(rows.map((r) => r.setup));
-  const kept = (existsSync(store) ? (JSON.parse(readFileSync(store, "utf8")) as (Row & { date: string })[]) : []).filter((r) => !ran.has(r.setup));
+  const kept = (
+    existsSync(store) ? (JSON.parse(readFileSync(store, "utf8")) as (Row & { date: string })[]) : []
+  ).filter((r) => !ran.has(r.setup));
   const all = [...kept, ...rows.map((r) => ({ ...r, date: today }))];
   writeFileSync(store, `${JSON.stringify(all, null, 2)}\n`);
   writeFileSync(
@@ -107,7 +134,10 @@ afterAll(() => {
       "",
       "| setup | step | seconds | result | date |",
       "|---|---|---|---|---|",
-      ...all.map((r) => `| ${r.setup} | ${r.step} | ${Number.isFinite(r.seconds) ? r.seconds.toFixed(0) : "-"} | ${r.result} | ${r.date} |`),
+      ...all.map(
+        (r) =>
+          `| ${r.setup} | ${r.step} | ${Number.isFinite(r.seconds) ? r.seconds.toFixed(0) : "-"} | ${r.result} | ${r.date} |`,
+      ),
       "",
     ].join("\n"),
   );
@@ -128,23 +158,52 @@ describe.each(chosen)("DRBD matrix: $name", (combo) => {
       record(combo.name, `apply killed at ${String(combo.killAt)}`, (Date.now() - t0) / 1000, "SIGKILL");
     }
     const apply = oarHa(["apply", clusterFile, "--yes"]);
-    record(combo.name, combo.killAt ? "apply after the killed one" : "fresh apply", apply.seconds, apply.code === 0 ? "ok" : `exit ${apply.code}`);
-    if (combo.dirty) expect(apply.err, "a backing device with data beyond its first MiB gets a full initial sync").toMatch(/full initial sync from srv-c/);
+    record(
+      combo.name,
+      combo.killAt ? "apply after the killed one" : "fresh apply",
+      apply.seconds,
+      apply.code === 0 ? "ok" : `exit ${apply.code}`,
+    );
+    if (combo.dirty)
+      expect(apply.err, "a backing device with data beyond its first MiB gets a full initial sync").toMatch(
+        /full initial sync from srv-c/,
+      );
     expect(apply.code, apply.out + apply.err).toBe(0);
     const st = oarHa(["status", clusterFile]);
     record(combo.name, "status", st.seconds, st.code === 0 ? "healthy" : "UNHEALTHY");
     expect(st.code, st.out).toBe(0);
     const again = oarHa(["apply", clusterFile, "--yes"]);
     const changed = /changed (\d+) step/.exec(again.err)?.[1] ?? "?";
-    record(combo.name, "no-op re-apply", again.seconds, `${changed} step(s) changed; fresh/no-op ${(apply.seconds / again.seconds).toFixed(1)}x`);
+    record(
+      combo.name,
+      "no-op re-apply",
+      again.seconds,
+      `${changed} step(s) changed; fresh/no-op ${(apply.seconds / again.seconds).toFixed(1)}x`,
+    );
     expect(again.code).toBe(0);
     expect(changed).toBe("0");
     const report = join(docs, `drbd-${combo.slug}.md`);
     const drill = oarHa(["drill", clusterFile, "--scenario", combo.drills, "--report", report, "--json"]);
-    const { runs } = JSON.parse(drill.out || "{\"runs\":[]}") as { runs: { scenario: string; passed: boolean; outage?: number; loss: { lost: unknown[]; acknowledged: number }; problems: string[]; drbd?: { resync?: { kib: number; seconds?: number }; verify?: { outOfSyncKiB: number } } }[] };
+    const { runs } = JSON.parse(drill.out || '{"runs":[]}') as {
+      runs: {
+        scenario: string;
+        passed: boolean;
+        outage?: number;
+        loss: { lost: unknown[]; acknowledged: number };
+        problems: string[];
+        drbd?: { resync?: { kib: number; seconds?: number }; verify?: { outOfSyncKiB: number } };
+      }[];
+    };
     for (const r of runs) {
-      const resync = r.drbd?.resync ? `, resync ${r.drbd.resync.kib} KiB${r.drbd.resync.seconds !== undefined ? ` in ${r.drbd.resync.seconds} s` : ""}` : "";
-      record(combo.name, `drill ${r.scenario}`, r.outage ?? Number.NaN, `${r.passed ? "passed" : `FAILED: ${r.problems.join("; ")}`}; outage ${r.outage?.toFixed(1) ?? "none"} s, ${r.loss.acknowledged} acked, lost ${r.loss.lost.length}${resync}, verify ${r.drbd?.verify?.outOfSyncKiB ?? "?"} KiB out of sync`);
+      const resync = r.drbd?.resync
+        ? `, resync ${r.drbd.resync.kib} KiB${r.drbd.resync.seconds !== undefined ? ` in ${r.drbd.resync.seconds} s` : ""}`
+        : "";
+      record(
+        combo.name,
+        `drill ${r.scenario}`,
+        r.outage ?? Number.NaN,
+        `${r.passed ? "passed" : `FAILED: ${r.problems.join("; ")}`}; outage ${r.outage?.toFixed(1) ?? "none"} s, ${r.loss.acknowledged} acked, lost ${r.loss.lost.length}${resync}, verify ${r.drbd?.verify?.outOfSyncKiB ?? "?"} KiB out of sync`,
+      );
     }
     expect(runs.map((r) => [r.scenario, r.problems])).toEqual(runs.map((r) => [r.scenario, []]));
     expect(drill.code, drill.err).toBe(0);
@@ -152,17 +211,32 @@ describe.each(chosen)("DRBD matrix: $name", (combo) => {
   });
 });
 
-describe.skipIf(only !== undefined && !only.includes("namespace"))("the namespace lab in the same run, for comparison", () => {
-  it("F01 on shared storage (2-node PostgreSQL Pacemaker)", () => {
-    const up = oarHa(["lab", "up", "--root", root]);
-    expect(up.code, up.err).toBe(0);
-    const apply = oarHa(["apply", clusterFile, "--yes"]);
-    record("namespace lab, shared storage", "fresh apply", apply.seconds, apply.code === 0 ? "ok" : `exit ${apply.code}`);
-    expect(apply.code).toBe(0);
-    const drill = oarHa(["drill", clusterFile, "--scenario", "F01", "--json"]);
-    const { runs } = JSON.parse(drill.out || "{\"runs\":[]}") as { runs: { passed: boolean; outage?: number; loss: { lost: unknown[] } }[] };
-    const r = runs[0];
-    record("namespace lab, shared storage", "drill F01", r?.outage ?? Number.NaN, `${r?.passed ? "passed" : "FAILED"}; outage ${r?.outage?.toFixed(1) ?? "none"} s, lost ${r?.loss.lost.length ?? "?"}`);
-    expect(r?.passed).toBe(true);
-  });
-});
+describe.skipIf(only !== undefined && !only.includes("namespace"))(
+  "the namespace lab in the same run, for comparison",
+  () => {
+    it("F01 on shared storage (2-node PostgreSQL Pacemaker)", () => {
+      const up = oarHa(["lab", "up", "--root", root]);
+      expect(up.code, up.err).toBe(0);
+      const apply = oarHa(["apply", clusterFile, "--yes"]);
+      record(
+        "namespace lab, shared storage",
+        "fresh apply",
+        apply.seconds,
+        apply.code === 0 ? "ok" : `exit ${apply.code}`,
+      );
+      expect(apply.code).toBe(0);
+      const drill = oarHa(["drill", clusterFile, "--scenario", "F01", "--json"]);
+      const { runs } = JSON.parse(drill.out || '{"runs":[]}') as {
+        runs: { passed: boolean; outage?: number; loss: { lost: unknown[] } }[];
+      };
+      const r = runs[0];
+      record(
+        "namespace lab, shared storage",
+        "drill F01",
+        r?.outage ?? Number.NaN,
+        `${r?.passed ? "passed" : "FAILED"}; outage ${r?.outage?.toFixed(1) ?? "none"} s, lost ${r?.loss.lost.length ?? "?"}`,
+      );
+      expect(r?.passed).toBe(true);
+    });
+  },
+);

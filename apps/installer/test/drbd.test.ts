@@ -22,16 +22,24 @@ const RES = "oar-db";
 
 function oarHa(args: string[], timeoutMs = 600_000) {
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: timeoutMs,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr, seconds: (Date.now() - t0) / 1000 };
 }
-const inHost = (host: string, script: string) => oarHa(["lab", "exec", host, "--root", root, "--", "sh", "-c", script], 120_000);
+const inHost = (host: string, script: string) =>
+  oarHa(["lab", "exec", host, "--root", root, "--", "sh", "-c", script], 120_000);
 const say = (m: string) => process.stderr.write(`drbd smoke: ${m}\n`);
 
 /** Runs apply and SIGKILLs it 2 s after a line of its output matches `at`; true if it got there. */
 function applyKilledAt(at: RegExp): Promise<boolean> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const p = spawn(process.execPath, [bin, "apply", clusterFile, "--yes"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let seen = false;
     let buf = "";
     p.stderr.on("data", (b: Buffer) => {
@@ -54,7 +62,11 @@ function variant(name: string, edit: (yaml: string) => string): string {
 }
 
 /** What apply would have left on a DB server: the resource file, DRBD state, LVs, oar-ha's state dir. */
-const traces = (host: string) => inHost(host, `ls /etc/drbd.d/${RES}.res /var/lib/oar-ha 2>/dev/null; lvs --noheadings -o lv_name 2>/dev/null; cat /proc/drbd 2>/dev/null | grep -c ' cs:' || true`).out.trim();
+const traces = (host: string) =>
+  inHost(
+    host,
+    `ls /etc/drbd.d/${RES}.res /var/lib/oar-ha 2>/dev/null; lvs --noheadings -o lv_name 2>/dev/null; cat /proc/drbd 2>/dev/null | grep -c ' cs:' || true`,
+  ).out.trim();
 
 describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
   let clean: Record<string, string>;
@@ -71,17 +83,31 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
   it.each([
     [
       "a backing device that holds something (the partition under the VG: an LVM2_member signature)",
-      (y: string) => y.replace(/backing:\n(\s+)kind: lvm\n\s+volumeGroup: vg0\n\s+size: 512M/, "backing:\n$1kind: partition\n$1device: /dev/vdb1"),
+      (y: string) =>
+        y.replace(
+          /backing:\n(\s+)kind: lvm\n\s+volumeGroup: vg0\n\s+size: 512M/,
+          "backing:\n$1kind: partition\n$1device: /dev/vdb1",
+        ),
       /srv-a: \/dev\/vdb1 holds a LVM2_member signature[\s\S]*srv-b: \/dev\/vdb1 holds a LVM2_member signature/,
     ],
-    ["a volume group without room", (y: string) => y.replace("size: 512M", "size: 2G"), /srv-a: volume group vg0 has 1020 MiB free, the DRBD volume needs 2G/],
+    [
+      "a volume group without room",
+      (y: string) => y.replace("size: 512M", "size: 2G"),
+      /srv-a: volume group vg0 has 1020 MiB free, the DRBD volume needs 2G/,
+    ],
     [
       "a loop file that exists with data",
-      (y: string) => y.replace(/backing:\n(\s+)kind: lvm\n\s+volumeGroup: vg0\n\s+size: 512M/, "backing:\n$1kind: loop\n$1file: /root/old-data.img\n$1size: 64M"),
+      (y: string) =>
+        y.replace(
+          /backing:\n(\s+)kind: lvm\n\s+volumeGroup: vg0\n\s+size: 512M/,
+          "backing:\n$1kind: loop\n$1file: /root/old-data.img\n$1size: 64M",
+        ),
       /srv-a: the loop file \/root\/old-data.img holds data/,
     ],
   ])("refuses %s in preflight, naming host and device, and changes nothing", (_, edit, message) => {
-    expect(inHost("srv-a", "head -c 1048576 /dev/urandom > /root/old-data.img && truncate -s 64M /root/old-data.img").code).toBe(0);
+    expect(
+      inHost("srv-a", "head -c 1048576 /dev/urandom > /root/old-data.img && truncate -s 64M /root/old-data.img").code,
+    ).toBe(0);
     const r = oarHa(["apply", variant("refused", edit), "--yes"]);
     expect(r.code, r.out + r.err).toBe(4);
     expect(r.err).toMatch(/^error OARHA113 preflight found/m);
@@ -101,7 +127,10 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
   it("applies: DRBD up, database on it, cluster healthy with DRBD's state in status", { timeout: 300_000 }, () => {
     const st = oarHa(["status", clusterFile, "--json"]);
     expect(st.code, st.out).toBe(0);
-    const s = JSON.parse(st.out) as { drbd: { host: string; role: string; cstate: string; disk: string; peerDisk: string; outOfSyncKiB: number }[]; vipHolder: string };
+    const s = JSON.parse(st.out) as {
+      drbd: { host: string; role: string; cstate: string; disk: string; peerDisk: string; outOfSyncKiB: number }[];
+      vipHolder: string;
+    };
     expect(s.drbd.map((x) => [x.host, x.cstate, x.disk, x.peerDisk, x.outOfSyncKiB])).toEqual([
       ["srv-a", "Connected", "UpToDate", "UpToDate", 0],
       ["srv-b", "Connected", "UpToDate", "UpToDate", 0],
@@ -128,22 +157,48 @@ describe("DRBD on VMs: two-node PostgreSQL Pacemaker over LVM (smoke)", () => {
    * times in a row on a 2-core machine. They run with every other DRBD drill in
    * `npm run test:drbd` (the matrix), or here with OAR_HA_DRBD_DRILLS=1.
    */
-  it.runIf(process.env.OAR_HA_DRBD_DRILLS === "1")("F01 on DRBD: the primary's VM killed during writes, the peer promoted, lost = 0, never two Primaries, verify 0 out of sync (D05)", () => {
-    // The report outlives the lab (lab down removes its root): read it after a failure.
-    const reports = mkdtempSync(join(tmpdir(), "oar-ha-drbd-f01-"));
-    const r = oarHa(["drill", clusterFile, "--scenario", "F01", "--json", "--report", join(reports, "drill-F01.md")], 2_400_000);
-    writeFileSync(join(reports, "drill.stderr"), r.err);
-    say(`F01 report and the drill's stderr in ${reports}`);
-    expect(r.out, r.err.slice(-3000)).not.toBe("");
-    const { runs } = JSON.parse(r.out) as { runs: { passed: boolean; outage: number; timeline: Record<string, number>; audit: { name: string; ok: boolean; detail: string }[]; loss: { acknowledged: number; lost: number[] }; problems: string[]; drbd?: { maxPrimaries: number; verify?: { outOfSyncKiB: number }; resync?: { kib: number } } }[] };
-    const run = runs[0]!;
-    say(`F01 outage ${run.outage?.toFixed(1)} s, ${run.loss.acknowledged} rows acknowledged, resync ${run.drbd?.resync?.kib ?? "?"} KiB`);
-    expect(run.problems, JSON.stringify({ timeline: run.timeline, failedAudit: run.audit.filter((a) => !a.ok), drbd: run.drbd }, null, 1)).toEqual([]);
-    expect(run.passed).toBe(true);
-    expect(run.loss.acknowledged).toBeGreaterThan(0);
-    expect(run.loss.lost).toEqual([]);
-    expect(run.drbd?.maxPrimaries).toBe(1);
-    expect(run.drbd?.verify?.outOfSyncKiB).toBe(0);
-    expect(r.code, r.err).toBe(0);
-  }, 2_500_000);
+  it.runIf(process.env.OAR_HA_DRBD_DRILLS === "1")(
+    "F01 on DRBD: the primary's VM killed during writes, the peer promoted, lost = 0, never two Primaries, verify 0 out of sync (D05)",
+    () => {
+      // The report outlives the lab (lab down removes its root): read it after a failure.
+      const reports = mkdtempSync(join(tmpdir(), "oar-ha-drbd-f01-"));
+      const r = oarHa(
+        ["drill", clusterFile, "--scenario", "F01", "--json", "--report", join(reports, "drill-F01.md")],
+        2_400_000,
+      );
+      writeFileSync(join(reports, "drill.stderr"), r.err);
+      say(`F01 report and the drill's stderr in ${reports}`);
+      expect(r.out, r.err.slice(-3000)).not.toBe("");
+      const { runs } = JSON.parse(r.out) as {
+        runs: {
+          passed: boolean;
+          outage: number;
+          timeline: Record<string, number>;
+          audit: { name: string; ok: boolean; detail: string }[];
+          loss: { acknowledged: number; lost: number[] };
+          problems: string[];
+          drbd?: { maxPrimaries: number; verify?: { outOfSyncKiB: number }; resync?: { kib: number } };
+        }[];
+      };
+      const run = runs[0]!;
+      say(
+        `F01 outage ${run.outage?.toFixed(1)} s, ${run.loss.acknowledged} rows acknowledged, resync ${run.drbd?.resync?.kib ?? "?"} KiB`,
+      );
+      expect(
+        run.problems,
+        JSON.stringify(
+          { timeline: run.timeline, failedAudit: run.audit.filter((a) => !a.ok), drbd: run.drbd },
+          null,
+          1,
+        ),
+      ).toEqual([]);
+      expect(run.passed).toBe(true);
+      expect(run.loss.acknowledged).toBeGreaterThan(0);
+      expect(run.loss.lost).toEqual([]);
+      expect(run.drbd?.maxPrimaries).toBe(1);
+      expect(run.drbd?.verify?.outOfSyncKiB).toBe(0);
+      expect(r.code, r.err).toBe(0);
+    },
+    2_500_000,
+  );
 });

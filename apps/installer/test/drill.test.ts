@@ -15,20 +15,43 @@ const root = "/mnt/oar-ha-lab-drill";
 const clusterFile = join(root, "oar-ha.yaml");
 
 function oarHa(args: string[], timeoutMs = 900_000) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: timeoutMs,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 interface Report {
   summaries: { scenario: string; runs: number; passed: number; lost: number; acknowledged: number; p50?: number }[];
   skipped: { scenario: string; why: string }[];
-  runs: { scenario: string; passed: boolean; outage?: number; problems: string[]; loss: { lost: number[]; acknowledged: number; jobsLost: number[] }; audit: { name: string; ok: boolean }[] }[];
+  runs: {
+    scenario: string;
+    passed: boolean;
+    outage?: number;
+    problems: string[];
+    loss: { lost: number[]; acknowledged: number; jobsLost: number[] };
+    audit: { name: string; ok: boolean }[];
+  }[];
 }
 
 const SMOKE = [
-  { name: "two-node PostgreSQL Pacemaker", up: [], scenarios: "F01,S01,S02", ran: ["F01", "S01", "S02"], skipped: [] as string[] },
+  {
+    name: "two-node PostgreSQL Pacemaker",
+    up: [],
+    scenarios: "F01,S01,S02",
+    ran: ["F01", "S01", "S02"],
+    skipped: [] as string[],
+  },
   // Heartbeat with oar-ha's service monitor: Almighty killed is restarted in place (S01); when its restart keeps failing, the group moves (S08).
-  { name: "two-node MariaDB Heartbeat", up: ["--manager", "heartbeat", "--db", "mariadb"], scenarios: "F01,S01,S08", ran: ["F01", "S01", "S08"], skipped: [] as string[] },
+  {
+    name: "two-node MariaDB Heartbeat",
+    up: ["--manager", "heartbeat", "--db", "mariadb"],
+    scenarios: "F01,S01,S08",
+    ran: ["F01", "S01", "S08"],
+    skipped: [] as string[],
+  },
 ] as const;
 
 describe.each(SMOKE)("drill smoke: $name", (sc) => {

@@ -16,7 +16,11 @@ const clusterFile = join(root, "oar-ha.yaml");
 const JOB = 4242;
 
 function oarHa(args: string[], timeoutMs = 300_000) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: timeoutMs,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const inHost = (host: string, script: string) => oarHa(["lab", "exec", host, "--root", root, "--", "sh", "-c", script]);
@@ -32,7 +36,10 @@ async function until(what: string, ok: () => boolean, timeoutMs: number): Promis
 
 /** Appends `n` OAR-format lines naming job JOB to the server's oar.log, as OAR's children would. */
 function append(host: string, tag: string, n: number): void {
-  const r = inHost(host, `for i in $(seq 1 ${n}); do printf '[info] [%s] [bipbip ${JOB}] marker ${host} ${tag} %d\\n' "$(date '+%F %T.%3N')" "$i" >> /var/log/oar.log; done`);
+  const r = inHost(
+    host,
+    `for i in $(seq 1 ${n}); do printf '[info] [%s] [bipbip ${JOB}] marker ${host} ${tag} %d\\n' "$(date '+%F %T.%3N')" "$i" >> /var/log/oar.log; done`,
+  );
   expect(r.code, r.err).toBe(0);
 }
 /** The marker lines (without their time) in a file on a host, in file order. */
@@ -41,8 +48,11 @@ function markers(host: string, file: string, from: string): string[] {
   return r.out.split("\n").filter(Boolean);
 }
 const replica = (writer: string) => `/var/log/oar-ha/oar.log.${writer}`;
-const holder = () => (JSON.parse(oarHa(["status", clusterFile, "--json"]).out || "{}") as { vipHolder?: string | null }).vipHolder ?? undefined;
-const seq = (host: string, tag: string, n: number) => Array.from({ length: n }, (_, i) => `marker ${host} ${tag} ${i + 1}`);
+const holder = () =>
+  (JSON.parse(oarHa(["status", clusterFile, "--json"]).out || "{}") as { vipHolder?: string | null }).vipHolder ??
+  undefined;
+const seq = (host: string, tag: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `marker ${host} ${tag} ${i + 1}`);
 
 describe("log-sync on the lab: two OAR servers, a real crash of the active one", () => {
   const keysBefore = new Map<string, string>();
@@ -64,8 +74,17 @@ describe("log-sync on the lab: two OAR servers, a real crash of the active one",
 
     append(active, "before", 200);
     // A child's output: continuation lines without a prefix stay with their entry.
-    expect(inHost(active, `printf '[info] [%s] [bipbip ${JOB}] oarexec said:\\n  child line one\\n  child line two\\n' "$(date '+%F %T.%3N')" >> /var/log/oar.log`).code).toBe(0);
-    await until(`${passive} holds ${active}'s 200 lines`, () => markers(passive, replica(active), active).length === 200, 30_000);
+    expect(
+      inHost(
+        active,
+        `printf '[info] [%s] [bipbip ${JOB}] oarexec said:\\n  child line one\\n  child line two\\n' "$(date '+%F %T.%3N')" >> /var/log/oar.log`,
+      ).code,
+    ).toBe(0);
+    await until(
+      `${passive} holds ${active}'s 200 lines`,
+      () => markers(passive, replica(active), active).length === 200,
+      30_000,
+    );
 
     // The last lines, then at once the crash: some of them are likely not shipped yet.
     append(active, "last", 50);
@@ -79,19 +98,30 @@ describe("log-sync on the lab: two OAR servers, a real crash of the active one",
     expect(down.code, down.err).toBe(0);
     expect(down.err).toContain(`${active} does not answer: its lines come from the replica on ${passive}`);
     const shown = down.out.split("\n").filter(Boolean);
-    for (const m of seq(active, "before", 200)) expect(shown.filter((l) => l.startsWith(`${active} | `) && l.endsWith(m))).toHaveLength(1);
-    for (const m of seq(passive, "after", 100)) expect(shown.filter((l) => l.startsWith(`${passive} | `) && l.endsWith(m))).toHaveLength(1);
+    for (const m of seq(active, "before", 200))
+      expect(shown.filter((l) => l.startsWith(`${active} | `) && l.endsWith(m))).toHaveLength(1);
+    for (const m of seq(passive, "after", 100))
+      expect(shown.filter((l) => l.startsWith(`${passive} | `) && l.endsWith(m))).toHaveLength(1);
     expect(down.out).toContain(`${active} |   child line two\n`);
 
     // The crashed server comes back (power on + apply, as an admin would): both directions catch up.
     expect(oarHa(["lab", "power-on", active, "--root", root]).code).toBe(0);
     const rejoin = oarHa(["apply", clusterFile, "--yes"]);
     expect(rejoin.code, rejoin.err).toBe(0);
-    await until(`${passive} holds ${active}'s last lines and ${active} holds ${passive}'s`, () => markers(passive, replica(active), active).length === 250 && markers(active, replica(passive), passive).length === 100, 60_000);
+    await until(
+      `${passive} holds ${active}'s last lines and ${active} holds ${passive}'s`,
+      () =>
+        markers(passive, replica(active), active).length === 250 &&
+        markers(active, replica(passive), passive).length === 100,
+      60_000,
+    );
 
     // Exactly once and in order: each replica's markers are the writer's own, line for line.
     expect(markers(passive, replica(active), active)).toEqual(markers(active, "/var/log/oar.log", active));
-    expect(markers(active, "/var/log/oar.log", active)).toEqual([...seq(active, "before", 200), ...seq(active, "last", 50)]);
+    expect(markers(active, "/var/log/oar.log", active)).toEqual([
+      ...seq(active, "before", 200),
+      ...seq(active, "last", 50),
+    ]);
     expect(markers(active, replica(passive), passive)).toEqual(seq(passive, "after", 100));
     // Almighty's own line on the survivor (it started there after the crash) is on the rejoined server too.
     expect(inHost(active, `grep -c 'Start Almighty' ${replica(passive)}`).out.trim()).not.toBe("0");
@@ -99,7 +129,10 @@ describe("log-sync on the lab: two OAR servers, a real crash of the active one",
     // The merged view with both servers up: every marker once, the crashed server's lines before the survivor's.
     const both = oarHa(["logs", clusterFile, "--job", String(JOB), "--json"]);
     expect(both.code, both.err).toBe(0);
-    const entries = both.out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { time: string | null; origin: string; lines: string[] });
+    const entries = both.out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { time: string | null; origin: string; lines: string[] });
     const texts = entries.map((e) => /marker .*$/.exec(e.lines[0]!)?.[0]).filter(Boolean);
     expect(texts).toEqual([...seq(active, "before", 200), ...seq(active, "last", 50), ...seq(passive, "after", 100)]);
     expect(entries.find((e) => e.lines[0]!.endsWith("oarexec said:"))?.lines).toHaveLength(3);
@@ -107,23 +140,43 @@ describe("log-sync on the lab: two OAR servers, a real crash of the active one",
     expect(times).toEqual([...times].sort((a, b) => a - b));
 
     // --follow: lines appended after it started come out once, then Ctrl-C ends it.
-    const f = spawn(process.execPath, [bin, "logs", clusterFile, "--follow", "--job", String(JOB)], { env: { ...process.env, NO_COLOR: "1" } });
+    const f = spawn(process.execPath, [bin, "logs", clusterFile, "--follow", "--job", String(JOB)], {
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let followed = "";
     f.stdout.on("data", (d: Buffer) => (followed += d.toString()));
-    await until("logs --follow printed the existing lines", () => followed.includes(`marker ${passive} after 100`), 30_000);
+    await until(
+      "logs --follow printed the existing lines",
+      () => followed.includes(`marker ${passive} after 100`),
+      30_000,
+    );
     append(passive, "followed", 5);
     append(active, "followed", 5);
-    await until("logs --follow printed the new lines", () => seq(passive, "followed", 5).concat(seq(active, "followed", 5)).every((m) => followed.includes(`${m}\n`)), 30_000);
+    await until(
+      "logs --follow printed the new lines",
+      () =>
+        seq(passive, "followed", 5)
+          .concat(seq(active, "followed", 5))
+          .every((m) => followed.includes(`${m}\n`)),
+      30_000,
+    );
     f.kill("SIGINT");
     expect(await new Promise((r) => f.once("exit", r))).toBe(0);
-    for (const m of [...seq(passive, "followed", 5), ...seq(active, "followed", 5)]) expect(followed.split(`${m}\n`)).toHaveLength(2);
+    for (const m of [...seq(passive, "followed", 5), ...seq(active, "followed", 5)])
+      expect(followed.split(`${m}\n`)).toHaveLength(2);
 
     // status shows both agents caught up.
-    await until("status reports both log-sync directions caught up", () => {
-      const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out || "{}") as { checks?: { name: string; ok: boolean; detail: string }[] };
-      const ls = (st.checks ?? []).filter((c) => c.name.startsWith("log-sync"));
-      return ls.length === 2 && ls.every((c) => c.ok && c.detail.startsWith("caught up"));
-    }, 30_000);
+    await until(
+      "status reports both log-sync directions caught up",
+      () => {
+        const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out || "{}") as {
+          checks?: { name: string; ok: boolean; detail: string }[];
+        };
+        const ls = (st.checks ?? []).filter((c) => c.name.startsWith("log-sync"));
+        return ls.length === 2 && ls.every((c) => c.ok && c.detail.startsWith("caught up"));
+      },
+      30_000,
+    );
   }, 600_000);
 
   it("uninstall stops the agents and takes back keys, trust and program; the replicas stay", () => {
@@ -131,7 +184,10 @@ describe("log-sync on the lab: two OAR servers, a real crash of the active one",
     expect(r.code, r.err).toBe(0);
     for (const h of ["srv-a", "srv-b"]) {
       expect(inHost(h, "sha256sum < /root/.ssh/authorized_keys").out).toBe(keysBefore.get(h));
-      const left = inHost(h, "ls /etc/oar-ha/log-sync /usr/local/lib/oar-ha/oar-ha-log-sync.js /etc/init.d/oar-ha-log-sync 2>/dev/null; pgrep -f 'node .*oar-ha-log-sync[.]js'; ls /var/log/oar-ha/");
+      const left = inHost(
+        h,
+        "ls /etc/oar-ha/log-sync /usr/local/lib/oar-ha/oar-ha-log-sync.js /etc/init.d/oar-ha-log-sync 2>/dev/null; pgrep -f 'node .*oar-ha-log-sync[.]js'; ls /var/log/oar-ha/",
+      );
       expect(left.out).toMatch(/^oar\.log\.srv-[ab]$/m);
       expect(left.out).not.toMatch(/id_ed25519|known_hosts|ssh_config|oar-ha-log-sync\.js|init\.d|^\d+$/m);
     }

@@ -19,7 +19,11 @@ const CHROMIUM = "/usr/bin/chromium";
 const INTERVAL_S = 2;
 
 function oarHa(args: string[], timeoutMs = 600_000) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: timeoutMs });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: timeoutMs,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 const say = (m: string) => process.stderr.write(`web browser: ${m}\n`);
@@ -35,13 +39,22 @@ describe("the status page in chromium, across a crash of the active server", () 
     expect(up.code, up.err).toBe(0);
     const apply = oarHa(["apply", clusterFile, "--yes"]);
     expect(apply.code, apply.err).toBe(0);
-    web = spawn(process.execPath, [bin, "web", clusterFile, "--listen", "127.0.0.1:0", "--interval", String(INTERVAL_S)], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    web = spawn(
+      process.execPath,
+      [bin, "web", clusterFile, "--listen", "127.0.0.1:0", "--interval", String(INTERVAL_S)],
+      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
+    );
     let err = "";
     web.stderr?.on("data", (b: Buffer) => (err += b.toString()));
-    for (let i = 0; i < 100 && !/http:\/\/127\.0\.0\.1:\d+\//.test(err); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !/http:\/\/127\.0\.0\.1:\d+\//.test(err); i++)
+      await new Promise((r) => setTimeout(r, 100));
     url = /http:\/\/127\.0\.0\.1:\d+\//.exec(err)?.[0] ?? "";
     expect(url, err).not.toBe("");
-    browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
     page = await browser.newPage();
     await page.setViewport({ width: 1366, height: 768 });
   }, 900_000);
@@ -61,7 +74,8 @@ describe("the status page in chromium, across a crash of the active server", () 
     }
   };
   // Expressions evaluated in the page (this project's TypeScript has no DOM types).
-  const text = async (id: string) => String(await page.evaluate(`document.getElementById(${JSON.stringify(id)}).textContent`));
+  const text = async (id: string) =>
+    String(await page.evaluate(`document.getElementById(${JSON.stringify(id)}).textContent`));
   const banner = () => text("verdict");
   const timeline = () => text("timeline");
   const until = (expr: string, timeout: number) => page.waitForFunction(expr, { timeout, polling: 200 });
@@ -82,12 +96,17 @@ describe("the status page in chromium, across a crash of the active server", () 
     expect(await banner()).toMatch(/DEGRADED|UNHEALTHY/);
     await shot("failing");
     // The services on the peer, in the timeline, still without a reload.
-    await until(`document.getElementById("timeline").textContent.includes(${JSON.stringify(`the services moved from ${active} to ${peer}`)})`, 180_000);
+    await until(
+      `document.getElementById("timeline").textContent.includes(${JSON.stringify(`the services moved from ${active} to ${peer}`)})`,
+      180_000,
+    );
     const moved = (Date.now() - t0) / 1000;
     await shot("recovered");
     expect(await timeline()).toContain(`the services moved from ${active} to ${peer}`);
     expect(await banner()).toContain(`active server ${peer}`);
-    say(`crash of ${active}: the page showed the failure after ${failed.toFixed(1)} s and the services on ${peer} after ${moved.toFixed(1)} s (a look every ${INTERVAL_S} s)`);
+    say(
+      `crash of ${active}: the page showed the failure after ${failed.toFixed(1)} s and the services on ${peer} after ${moved.toFixed(1)} s (a look every ${INTERVAL_S} s)`,
+    );
     // Readable at phone width too: the verdict's sentence is there, not only a colour.
     await page.setViewport({ width: 390, height: 844 });
     expect(await text("sentence")).not.toBe("");

@@ -25,7 +25,11 @@ export function parseDbRun(text: string): DbRun {
     const m = /^(tps|p95ms|transactions)=(.*)$/.exec(l.trim());
     if (m) v[m[1]!] = m[2]!.trim();
   }
-  const r = { tps: num(v.tps, "tps", text), p95Ms: num(v.p95ms, "p95ms", text), transactions: num(v.transactions, "transactions", text) };
+  const r = {
+    tps: num(v.tps, "tps", text),
+    p95Ms: num(v.p95ms, "p95ms", text),
+    transactions: num(v.transactions, "transactions", text),
+  };
   if (r.transactions <= 0) throw new Error(`benchmark run committed no transaction: ${text.trim().slice(-400)}`);
   return r;
 }
@@ -60,7 +64,12 @@ export function parseFio(text: string): SyncWrites {
   if (iops <= 0) throw new Error("fio wrote nothing");
   // One commit-like write = the write itself, then its fdatasync: the sum of the two percentiles
   // bounds the pair's percentile from above (fio measures them apart).
-  const at = (p: string) => num(String((pct(w?.clat_ns, p) ?? Number.NaN) + (pct(job?.sync?.lat_ns, p) ?? Number.NaN)), `latency percentile ${p}`, text) / 1e6;
+  const at = (p: string) =>
+    num(
+      String((pct(w?.clat_ns, p) ?? Number.NaN) + (pct(job?.sync?.lat_ns, p) ?? Number.NaN)),
+      `latency percentile ${p}`,
+      text,
+    ) / 1e6;
   return { iops, p50Ms: at("50.000000"), p95Ms: at("95.000000") };
 }
 

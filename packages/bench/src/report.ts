@@ -25,7 +25,11 @@ export function benchTable(r: BenchResult): string {
     prior(s.config),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(w[i]!))
+      .join("  ")
+      .trimEnd();
   const sync = r.sync;
   return [
     line(head),
@@ -89,7 +93,7 @@ export function benchMarkdown(r: BenchResult, svgFile: string, machine: string):
     "|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    "\"time vs local\" is the extra time for the same work (local median tps / median tps - 1), the way the 2009 benchmark",
+    '"time vs local" is the extra time for the same work (local median tps / median tps - 1), the way the 2009 benchmark',
     "counted it; the 2009 column is the range over its three request counts.",
     "",
     "Synchronous 4 KiB writes (O_DIRECT, each followed by fdatasync, the way a commit reaches the disk):",
@@ -105,6 +109,13 @@ export function benchMarkdown(r: BenchResult, svgFile: string, machine: string):
     "|---|---|---|---|",
     ...PRIOR_2009.map((p) => `| ${p.requests.toLocaleString("en")} | ${p.local} | ${p.drbd} | ${p.saturated} |`),
     "",
-    ...(Object.keys(r.leftovers).length ? [`Removed first, left by an earlier run that was killed: ${Object.entries(r.leftovers).map(([h, w]) => `${h}: ${w}`).join("; ")}.`, ""] : []),
+    ...(Object.keys(r.leftovers).length
+      ? [
+          `Removed first, left by an earlier run that was killed: ${Object.entries(r.leftovers)
+            .map(([h, w]) => `${h}: ${w}`)
+            .join("; ")}.`,
+          "",
+        ]
+      : []),
   ].join("\n");
 }

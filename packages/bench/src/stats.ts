@@ -88,4 +88,8 @@ export interface SyncSummary {
   readonly latencyFactor: number;
 }
 
-export const syncSummary = (local: SyncWrites, drbd: SyncWrites): SyncSummary => ({ local, drbd, latencyFactor: drbd.p50Ms / local.p50Ms });
+export const syncSummary = (local: SyncWrites, drbd: SyncWrites): SyncSummary => ({
+  local,
+  drbd,
+  latencyFactor: drbd.p50Ms / local.p50Ms,
+});

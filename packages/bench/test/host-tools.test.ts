@@ -28,12 +28,23 @@ chmodSync(top, 0o755);
 const base = join(top, "base");
 const mp = join(top, "drbd-fs");
 const mpImg = join(top, "drbd-fs.img");
-const vars = (action: string) => ({ ACTION: action, BASE: base, KIND: "file", VG: "", LV: "oar-ha-bench", SIZE: "600M", MP: mp });
+const vars = (action: string) => ({
+  ACTION: action,
+  BASE: base,
+  KIND: "file",
+  VG: "",
+  LV: "oar-ha-bench",
+  SIZE: "600M",
+  MP: mp,
+});
 
 beforeAll(() => {
   // DRBD's filesystem, as the Primary has it mounted.
   mkdirSync(mp);
-  const r = sh('truncate -s 700M "$IMG" && mkfs.ext4 -q -F "$IMG" && mount -o loop "$IMG" "$MP"', { IMG: mpImg, MP: mp });
+  const r = sh('truncate -s 700M "$IMG" && mkfs.ext4 -q -F "$IMG" && mount -o loop "$IMG" "$MP"', {
+    IMG: mpImg,
+    MP: mp,
+  });
   expect(r.code, r.err).toBe(0);
 });
 
@@ -50,7 +61,10 @@ describe("bench host scripts, with the real tools", () => {
       expect(r.code, r.err).toBe(0);
       expect(keyValues(r.out).missing, engine).toBe("");
     }
-    const r = spawnSync("/bin/sh", ["-c", hostScript(SCRATCH, { ...vars("probe"), ENGINE: "mariadb" })], { encoding: "utf8", env: { PATH: "/nonexistent" } });
+    const r = spawnSync("/bin/sh", ["-c", hostScript(SCRATCH, { ...vars("probe"), ENGINE: "mariadb" })], {
+      encoding: "utf8",
+      env: { PATH: "/nonexistent" },
+    });
     expect(keyValues(r.stdout).missing).toContain("sysbench");
   });
 
@@ -69,7 +83,16 @@ describe("bench host scripts, with the real tools", () => {
       expect(dirs.local).toBe(join(base, "local"));
       expect(dirs.drbd).toBe(join(mp, "oar-ha-bench"));
       for (const where of [dirs.local!, dirs.drbd!]) {
-        const db = (action: string) => sh(DB, { ACTION: action, ENGINE: engine, DIR: `${where}/db`, RUN: join(base, "run"), THREADS: 4, DURATION: 3, SCALE: 1 });
+        const db = (action: string) =>
+          sh(DB, {
+            ACTION: action,
+            ENGINE: engine,
+            DIR: `${where}/db`,
+            RUN: join(base, "run"),
+            THREADS: 4,
+            DURATION: 3,
+            SCALE: 1,
+          });
         for (const a of ["start", "prepare"]) {
           const r = db(a);
           expect(r.code, `${engine} ${a} in ${where}: ${r.err}`).toBe(0);
@@ -133,4 +156,3 @@ describe("bench host scripts, with the real tools", () => {
     expect(spawnSync("pgrep", ["-f", `iperf3.*${run}`]).status, "no iperf3 left").toBe(1);
   });
 });
-

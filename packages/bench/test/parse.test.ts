@@ -3,7 +3,11 @@ import { parseDbRun, parseFio, parseStream } from "../src/index.js";
 
 describe("bench parsers", () => {
   it("reads the db script's run lines and refuses output without them", () => {
-    expect(parseDbRun("noise\ntps=123.45\np95ms=67.8\ntransactions=7407\n")).toEqual({ tps: 123.45, p95Ms: 67.8, transactions: 7407 });
+    expect(parseDbRun("noise\ntps=123.45\np95ms=67.8\ntransactions=7407\n")).toEqual({
+      tps: 123.45,
+      p95Ms: 67.8,
+      transactions: 7407,
+    });
     expect(() => parseDbRun("tps=\np95ms=1\ntransactions=3")).toThrow(/without tps/);
     expect(() => parseDbRun("FATAL: could not connect")).toThrow(/without tps.*could not connect/s);
     expect(() => parseDbRun("tps=0\np95ms=0\ntransactions=0")).toThrow(/no transaction/);

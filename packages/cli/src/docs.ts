@@ -18,9 +18,12 @@ interface Arg {
 const argsOf = (def: CommandDef<ArgsDef>): Arg[] =>
   Object.entries((def.args ?? {}) as Record<string, Omit<Arg, "name">>).map(([name, a]) => ({ name, ...a }));
 
-const resolve = async <T>(v: T | (() => T | Promise<T>) | Promise<T>): Promise<T> => (typeof v === "function" ? await (v as () => T | Promise<T>)() : await v);
+const resolve = async <T>(v: T | (() => T | Promise<T>) | Promise<T>): Promise<T> =>
+  typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
 
-async function loadAll(): Promise<{ name: string; summary: string; def: CommandDef<ArgsDef>; description: string; args: Arg[] }[]> {
+async function loadAll(): Promise<
+  { name: string; summary: string; def: CommandDef<ArgsDef>; description: string; args: Arg[] }[]
+> {
   return Promise.all(
     Object.entries(COMMANDS).map(async ([name, c]) => {
       const def = await loadCommand(name);
@@ -40,11 +43,16 @@ const roff = (s: string): string =>
     .join("\n");
 
 const usageOf = (name: string, args: readonly Arg[]): string => {
-  const pos = args.filter((a) => a.type === "positional").map((a) => (a.required ? `<${a.name.toUpperCase()}>` : `[${a.name.toUpperCase()}]`));
+  const pos = args
+    .filter((a) => a.type === "positional")
+    .map((a) => (a.required ? `<${a.name.toUpperCase()}>` : `[${a.name.toUpperCase()}]`));
   return `oar-ha ${name}${args.some((a) => a.type !== "positional") ? " [OPTIONS]" : ""}${pos.length ? ` ${pos.join(" ")}` : ""}`;
 };
 
-const optionLine = (a: Arg): string => (a.type === "boolean" ? `\\fB\\-\\-${roff(a.name).replace(/^\\-\\-/, "")}\\fR` : `\\fB\\-\\-${roff(a.name)}\\fR=\\fI${a.name.toUpperCase()}\\fR`);
+const optionLine = (a: Arg): string =>
+  a.type === "boolean"
+    ? `\\fB\\-\\-${roff(a.name).replace(/^\\-\\-/, "")}\\fR`
+    : `\\fB\\-\\-${roff(a.name)}\\fR=\\fI${a.name.toUpperCase()}\\fR`;
 
 /** oar-ha(1): synopsis, every command with its arguments and options, exit status, examples. */
 export async function manPage(version: string): Promise<string> {
@@ -72,18 +80,40 @@ export async function manPage(version: string): Promise<string> {
     out.push(`.SS "${roff(usageOf(c.name, c.args))}"`, roff(c.description));
     for (const a of c.args) {
       out.push(".TP", a.type === "positional" ? `\\fI${a.name.toUpperCase()}\\fR` : optionLine(a));
-      const dflt = a.default !== undefined && a.type !== "boolean" ? ` (default: ${String(a.default)})` : a.required ? " (required)" : "";
+      const dflt =
+        a.default !== undefined && a.type !== "boolean"
+          ? ` (default: ${String(a.default)})`
+          : a.required
+            ? " (required)"
+            : "";
       out.push(roff(`${a.description}${dflt}`));
     }
   }
-  out.push(".SH EXIT STATUS", roff(EXIT_LINE.replace(/\n\s*/g, " ")), ".SH EXAMPLES", ".nf", roff(EXAMPLES), ".fi", ".SH SEE ALSO", "\\fBcrm_mon\\fR(8), \\fBdrbdadm\\fR(8), \\fBoarsub\\fR(1)", "");
+  out.push(
+    ".SH EXIT STATUS",
+    roff(EXIT_LINE.replace(/\n\s*/g, " ")),
+    ".SH EXAMPLES",
+    ".nf",
+    roff(EXAMPLES),
+    ".fi",
+    ".SH SEE ALSO",
+    "\\fBcrm_mon\\fR(8), \\fBdrbdadm\\fR(8), \\fBoarsub\\fR(1)",
+    "",
+  );
   return out.join("\n");
 }
 
 /** Bash completion: commands, then each command's options. */
 export async function bashCompletion(): Promise<string> {
   const cmds = await loadAll();
-  const cases = cmds.map((c) => `    ${c.name}) opts="${c.args.filter((a) => a.type !== "positional").map((a) => `--${a.name}`).concat("--help").join(" ")}" ;;`);
+  const cases = cmds.map(
+    (c) =>
+      `    ${c.name}) opts="${c.args
+        .filter((a) => a.type !== "positional")
+        .map((a) => `--${a.name}`)
+        .concat("--help")
+        .join(" ")}" ;;`,
+  );
   return `# bash completion for oar-ha (generated from its command definitions)
 _oar_ha() {
   local cur cmd opts

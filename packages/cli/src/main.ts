@@ -5,27 +5,90 @@ import { EXIT } from "./io/output.js";
 /** Commands load lazily: `oar-ha validate` never evaluates the render or prompt code. */
 /** Every command: its one-line summary and its definition (loaded on demand). */
 export const COMMANDS: Record<string, { description: string; load: () => Promise<CommandDef<ArgsDef>> }> = {
-  init: { description: "Write a new cluster file and its secrets file", load: () => import("./commands/init.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  validate: { description: "Check a cluster file; touches no host", load: () => import("./commands/validate.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  render: { description: "Write every host's files into a local tree; touches no host", load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  plan: { description: "Show what apply would change on each host, as diffs", load: () => import("./commands/plan.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  apply: { description: "Deploy the cluster over SSH (re-runnable, resumable, with backups)", load: () => import("./commands/apply.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  status: { description: "Health of the deployed cluster (exit 5 degraded, 6 unhealthy)", load: () => import("./commands/status.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  switchover: { description: "Planned move to the other server (--to NODE), waiting until healthy", load: () => import("./commands/switchover.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  cleanup: { description: "Clear Pacemaker's failure history so a resource may run everywhere again", load: () => import("./commands/day2.js").then((m) => m.cleanupCommand as CommandDef<ArgsDef>) },
-  maintenance: { description: "on: the cluster stops acting, services keep running; off: it acts again", load: () => import("./commands/day2.js").then((m) => m.maintenanceCommand as CommandDef<ArgsDef>) },
-  standby: { description: "Take a server out of service: its services move to the other server", load: () => import("./commands/day2.js").then((m) => m.standbyCommand as CommandDef<ArgsDef>) },
-  unstandby: { description: "Let a server in standby host services again", load: () => import("./commands/day2.js").then((m) => m.unstandbyCommand as CommandDef<ArgsDef>) },
-  verify: { description: "DRBD online verify: every block compared between the servers", load: () => import("./commands/verify.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  "split-brain": { description: "Show a DRBD split brain side by side; --keep SERVER resolves it", load: () => import("./commands/split-brain.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  uninstall: { description: "Stop the cluster, restore every replaced file; data stays", load: () => import("./commands/uninstall.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  report: { description: "A tarball for a support request: state and logs of every host, secrets redacted", load: () => import("./commands/report.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  logs: { description: "oar.log of every OAR server merged in time order (--follow, --since, --job)", load: () => import("./commands/logs.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  drill: { description: "Break the cluster on purpose, measure outage and loss, audit", load: () => import("./commands/drill.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  bench: { description: "What DRBD costs the database: local vs DRBD vs saturated link (the 2009 benchmark)", load: () => import("./commands/bench.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  web: { description: "A live status page of the cluster in a browser (read only)", load: () => import("./commands/web.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  completion: { description: "Print the bash or zsh completion script (generated from these commands)", load: () => import("./commands/completion.js").then((m) => m.default as CommandDef<ArgsDef>) },
-  lab: { description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults", load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>) },
+  init: {
+    description: "Write a new cluster file and its secrets file",
+    load: () => import("./commands/init.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  validate: {
+    description: "Check a cluster file; touches no host",
+    load: () => import("./commands/validate.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  render: {
+    description: "Write every host's files into a local tree; touches no host",
+    load: () => import("./commands/render.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  plan: {
+    description: "Show what apply would change on each host, as diffs",
+    load: () => import("./commands/plan.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  apply: {
+    description: "Deploy the cluster over SSH (re-runnable, resumable, with backups)",
+    load: () => import("./commands/apply.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  status: {
+    description: "Health of the deployed cluster (exit 5 degraded, 6 unhealthy)",
+    load: () => import("./commands/status.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  switchover: {
+    description: "Planned move to the other server (--to NODE), waiting until healthy",
+    load: () => import("./commands/switchover.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  cleanup: {
+    description: "Clear Pacemaker's failure history so a resource may run everywhere again",
+    load: () => import("./commands/day2.js").then((m) => m.cleanupCommand as CommandDef<ArgsDef>),
+  },
+  maintenance: {
+    description: "on: the cluster stops acting, services keep running; off: it acts again",
+    load: () => import("./commands/day2.js").then((m) => m.maintenanceCommand as CommandDef<ArgsDef>),
+  },
+  standby: {
+    description: "Take a server out of service: its services move to the other server",
+    load: () => import("./commands/day2.js").then((m) => m.standbyCommand as CommandDef<ArgsDef>),
+  },
+  unstandby: {
+    description: "Let a server in standby host services again",
+    load: () => import("./commands/day2.js").then((m) => m.unstandbyCommand as CommandDef<ArgsDef>),
+  },
+  verify: {
+    description: "DRBD online verify: every block compared between the servers",
+    load: () => import("./commands/verify.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  "split-brain": {
+    description: "Show a DRBD split brain side by side; --keep SERVER resolves it",
+    load: () => import("./commands/split-brain.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  uninstall: {
+    description: "Stop the cluster, restore every replaced file; data stays",
+    load: () => import("./commands/uninstall.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  report: {
+    description: "A tarball for a support request: state and logs of every host, secrets redacted",
+    load: () => import("./commands/report.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  logs: {
+    description: "oar.log of every OAR server merged in time order (--follow, --since, --job)",
+    load: () => import("./commands/logs.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  drill: {
+    description: "Break the cluster on purpose, measure outage and loss, audit",
+    load: () => import("./commands/drill.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  bench: {
+    description: "What DRBD costs the database: local vs DRBD vs saturated link (the 2009 benchmark)",
+    load: () => import("./commands/bench.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  web: {
+    description: "A live status page of the cluster in a browser (read only)",
+    load: () => import("./commands/web.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  completion: {
+    description: "Print the bash or zsh completion script (generated from these commands)",
+    load: () => import("./commands/completion.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
+  lab: {
+    description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults",
+    load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>),
+  },
 };
 
 /** The examples of the top-level help and the man page. */
@@ -83,7 +146,6 @@ function unknownFlags(raw: readonly string[], def: ArgsDef): string[] {
     .filter((x) => !known.has(x) && !(x.startsWith("no-") && known.has(x.slice(3))));
 }
 
-
 /** Colour only for a terminal: NO_COLOR turns it off, FORCE_COLOR on (https://no-color.org). */
 function colour(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR) return false;
@@ -96,7 +158,9 @@ async function commandHelp(cmd: CommandDef<ArgsDef>): Promise<string> {
   // Escape sequences (ESC [ ... m) as a string: no control character inside a regex literal.
   const esc = "\u001b\\[[0-9;]*m";
   const ansi = new RegExp(esc, "g");
-  const text = (await renderUsage(cmd)).replace(new RegExp(`(USAGE(?:${esc})*\\s+(?:${esc})*)`), "$1oar-ha ") + `\n\n${EXIT_LINE}\n`;
+  const text =
+    (await renderUsage(cmd)).replace(new RegExp(`(USAGE(?:${esc})*\\s+(?:${esc})*)`), "$1oar-ha ") +
+    `\n\n${EXIT_LINE}\n`;
   return colour(process.stdout) ? text : text.replace(ansi, "");
 }
 
@@ -118,7 +182,9 @@ export async function main(argv: readonly string[], version: string): Promise<nu
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    process.stderr.write(`error OARHA901 unknown command "${name}"\n  fix: use one of ${Object.keys(COMMANDS).join(", ")} (oar-ha --help)\n`);
+    process.stderr.write(
+      `error OARHA901 unknown command "${name}"\n  fix: use one of ${Object.keys(COMMANDS).join(", ")} (oar-ha --help)\n`,
+    );
     return EXIT.usage;
   }
   try {
@@ -133,13 +199,17 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     const own = dd < 0 ? rest : rest.slice(0, dd);
     const bad = unknownFlags(own, def);
     if (bad.length) {
-      process.stderr.write(`error OARHA901 unknown option${bad.length > 1 ? "s" : ""} ${bad.map((b) => `--${b}`).join(", ")} for "${name}"\n  fix: see oar-ha ${name} --help\n`);
+      process.stderr.write(
+        `error OARHA901 unknown option${bad.length > 1 ? "s" : ""} ${bad.map((b) => `--${b}`).join(", ")} for "${name}"\n  fix: see oar-ha ${name} --help\n`,
+      );
       return EXIT.usage;
     }
     const positional = parseArgs([...own], def)._;
     const declared = Object.values(def).filter((a) => a.type === "positional").length;
     if (positional.length > declared) {
-      process.stderr.write(`error OARHA901 unexpected argument "${positional[declared] ?? ""}" for "${name}"\n  fix: see oar-ha ${name} --help\n`);
+      process.stderr.write(
+        `error OARHA901 unexpected argument "${positional[declared] ?? ""}" for "${name}"\n  fix: see oar-ha ${name} --help\n`,
+      );
       return EXIT.usage;
     }
     const { result } = await runCommand(cmd, { rawArgs: [...rest] });
@@ -151,7 +221,9 @@ export async function main(argv: readonly string[], version: string): Promise<nu
       return exitOf(e.code);
     }
     if (e instanceof Error && e.name === "CommandError") {
-      process.stderr.write(`error OARHA111 ${e.message}\n  the run stopped here; fix the cause and run the same command again: it resumes\n`);
+      process.stderr.write(
+        `error OARHA111 ${e.message}\n  the run stopped here; fix the cause and run the same command again: it resumes\n`,
+      );
       return exitOf("OARHA111");
     }
     const err = e as NodeJS.ErrnoException;
@@ -167,7 +239,9 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     // Anything else (e.g. an SSH connection lost midway: a host rebooted or was fenced) is
     // one line, not a stack through the bundle; OAR_HA_DEBUG=1 shows the stack.
     if (e instanceof Error && process.env.OAR_HA_DEBUG !== "1") {
-      process.stderr.write(`error OARHA110 ${e.message}\n  the run stopped here; fix the cause and run the same command again (OAR_HA_DEBUG=1 shows where it stopped)\n`);
+      process.stderr.write(
+        `error OARHA110 ${e.message}\n  the run stopped here; fix the cause and run the same command again (OAR_HA_DEBUG=1 shows where it stopped)\n`,
+      );
       return exitOf("OARHA110");
     }
     throw e;

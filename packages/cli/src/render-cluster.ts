@@ -1,4 +1,14 @@
-import { bootPolicy, renderDatabaseFiles, renderOarFiles, renderOarServerControl, sortFiles, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import {
+  bootPolicy,
+  renderDatabaseFiles,
+  renderOarFiles,
+  renderOarServerControl,
+  sortFiles,
+  type Cluster,
+  type RenderedFile,
+  type Secrets,
+  type ServicePolicy,
+} from "@oar-ha/core";
 import { renderDrbdFiles } from "@oar-ha/drbd-config";
 import { renderHeartbeatFiles } from "@oar-ha/heartbeat-config";
 import { renderPacemakerFiles } from "@oar-ha/pacemaker-config";

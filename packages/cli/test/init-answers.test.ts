@@ -14,7 +14,10 @@ const base: Answers = {
 
 describe("oar-ha init's answers", () => {
   it("hosts: roles joined with +, frontend by default", () => {
-    const c = clusterFromAnswers({ ...base, hosts: "front=10.0.0.20,w=10.0.0.40:witness+frontend,n1=10.0.0.31:compute" });
+    const c = clusterFromAnswers({
+      ...base,
+      hosts: "front=10.0.0.20,w=10.0.0.40:witness+frontend,n1=10.0.0.31:compute",
+    });
     expect(c["hosts"]).toEqual([
       { name: "front", address: "10.0.0.20", roles: ["frontend"] },
       { name: "w", address: "10.0.0.40", roles: ["witness", "frontend"] },
@@ -22,18 +25,31 @@ describe("oar-ha init's answers", () => {
     ]);
   });
   it("hosts: an unknown role, or roles joined with ':', are refused (never dropped), naming the flag and the form", () => {
-    expect(() => clusterFromAnswers({ ...base, hosts: "front=10.0.0.20:frontend:witness" })).toThrow('--hosts: front=10.0.0.20:frontend:witness: roles are joined with +; roles are frontend, api, compute, witness, joined with +, e.g. front=10.0.0.20:frontend+witness');
-    expect(() => clusterFromAnswers({ ...base, hosts: "n1=10.0.0.31:bogus" })).toThrow('--hosts: n1=10.0.0.31:bogus: no role "bogus"');
+    expect(() => clusterFromAnswers({ ...base, hosts: "front=10.0.0.20:frontend:witness" })).toThrow(
+      "--hosts: front=10.0.0.20:frontend:witness: roles are joined with +; roles are frontend, api, compute, witness, joined with +, e.g. front=10.0.0.20:frontend+witness",
+    );
+    expect(() => clusterFromAnswers({ ...base, hosts: "n1=10.0.0.31:bogus" })).toThrow(
+      '--hosts: n1=10.0.0.31:bogus: no role "bogus"',
+    );
   });
   it("fencing none only with --accept-risk, then written as accepted", () => {
-    expect(() => clusterFromAnswers({ ...base, fencing: "none" })).toThrow(/--fencing: none: without fencing .* add --accept-risk/);
-    expect(clusterFromAnswers({ ...base, fencing: "none", acceptRisk: true })["fencing"]).toEqual({ kind: "none", acceptRisk: true });
+    expect(() => clusterFromAnswers({ ...base, fencing: "none" })).toThrow(
+      /--fencing: none: without fencing .* add --accept-risk/,
+    );
+    expect(clusterFromAnswers({ ...base, fencing: "none", acceptRisk: true })["fencing"]).toEqual({
+      kind: "none",
+      acceptRisk: true,
+    });
   });
   it("servers take no roles (the topology gives them)", () => {
-    expect(() => clusterFromAnswers({ ...base, nodes: "srv-a=10.0.0.11:db,srv-b=10.0.0.12" })).toThrow(/--nodes: "srv-a=10\.0\.0\.11:db" is not NAME=ADDRESS/);
+    expect(() => clusterFromAnswers({ ...base, nodes: "srv-a=10.0.0.11:db,srv-b=10.0.0.12" })).toThrow(
+      /--nodes: "srv-a=10\.0\.0\.11:db" is not NAME=ADDRESS/,
+    );
   });
   it("checks one answer as it is typed", () => {
-    expect(answerProblem("oarVip", "10.0.0.100=oar.example.org")).toMatch(/needs its prefix length, e\.g\. 10\.0\.0\.100\/24/);
+    expect(answerProblem("oarVip", "10.0.0.100=oar.example.org")).toMatch(
+      /needs its prefix length, e\.g\. 10\.0\.0\.100\/24/,
+    );
     expect(answerProblem("oarVip", "10.0.0.100/24=oar.example.org")).toBeUndefined();
     expect(answerProblem("storage", "drbd-zfs:x")).toMatch(/use drbd-lvm:VG:SIZE/);
     expect(answerProblem("nodes", "srv-a")).toMatch(/is not NAME=ADDRESS/);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { progressPrinter } from "../src/io/progress.js";
 
-const step = (id: string, status: "running" | "changed" | "unchanged" | "failed", ms = 0, error?: string) => ({ type: "step" as const, id, host: "srv-a", title: id, status, ms, ...(error ? { error } : {}) });
+const step = (id: string, status: "running" | "changed" | "unchanged" | "failed", ms = 0, error?: string) => ({
+  type: "step" as const,
+  id,
+  host: "srv-a",
+  title: id,
+  status,
+  ms,
+  ...(error ? { error } : {}),
+});
 
 function fixture(tty: boolean) {
   let t = 0;

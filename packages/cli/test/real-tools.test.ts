@@ -5,7 +5,18 @@ import { pgConfigDir, mysqlConfPath } from "@oar-ha/core";
 import { CIB_CRM_PATH, CIB_XML_PATH, OCF_AGENT_PATH } from "@oar-ha/pacemaker-config";
 import { resourcePath } from "@oar-ha/drbd-config";
 import { dbClients } from "@oar-ha/core";
-import { corosyncTest, crmLoad, crmVerifyXml, drbdDump, mariadbCheck, mariadbRunSql, postgresCheck, run, shSyntax, writeTree } from "../../../tooling/real-tools.js";
+import {
+  corosyncTest,
+  crmLoad,
+  crmVerifyXml,
+  drbdDump,
+  mariadbCheck,
+  mariadbRunSql,
+  postgresCheck,
+  run,
+  shSyntax,
+  writeTree,
+} from "../../../tooling/real-tools.js";
 import { load, scenarios } from "./scenarios.js";
 
 /*
@@ -51,7 +62,10 @@ describe.each(scenarios)("%s: real tools accept the files", (scenario) => {
 
     it.each(servers.map((n) => n.name))("corosync -t accepts corosync.conf and authkey on %s", (name) => {
       const n = servers.find((x) => x.name === name)!;
-      const r = corosyncTest(join(dir, name, "etc/corosync"), name, [n.address, ...(n.secondary ? [n.secondary.address] : [])]);
+      const r = corosyncTest(join(dir, name, "etc/corosync"), name, [
+        n.address,
+        ...(n.secondary ? [n.secondary.address] : []),
+      ]);
       expect(r.code, detail(r)).toBe(0);
     });
 

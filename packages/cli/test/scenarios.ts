@@ -14,4 +14,3 @@ export function load(scenario: string) {
   const secrets = fixedSecrets(Object.fromEntries(r.cluster.nodes.map((n) => [n.name, `bmc-pass-${n.name}`])));
   return { cluster: r.cluster, secrets, ...renderCluster(r.cluster, secrets) };
 }
-

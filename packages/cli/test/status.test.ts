@@ -9,7 +9,12 @@ describe("status for people", () => {
         vipHolder: "srv-a",
         checks: [
           { name: "node srv-a", ok: true, detail: "online" },
-          { name: "failed actions", ok: false, degraded: true, detail: "monitor of oar-server on srv-b. fix: oar-ha cleanup" },
+          {
+            name: "failed actions",
+            ok: false,
+            degraded: true,
+            detail: "monitor of oar-server on srv-b. fix: oar-ha cleanup",
+          },
           { name: "VIP 10.0.0.100", ok: false, detail: "on no server" },
         ],
       },
@@ -27,6 +32,7 @@ describe("status for people", () => {
   });
   it("--watch takes whole seconds from 2", () => {
     expect(watchSeconds("5")).toBe(5);
-    for (const bad of ["1", "0", "2.5", "x", "-3"]) expect(() => watchSeconds(bad)).toThrow(/a whole number of seconds from 2 to 3600/);
+    for (const bad of ["1", "0", "2.5", "x", "-3"])
+      expect(() => watchSeconds(bad)).toThrow(/a whole number of seconds from 2 to 3600/);
   });
 });

@@ -22,8 +22,14 @@ describe("the timeline", () => {
     const none: Snapshot = { ...moved, groups: [{ id: "all", running: false }] };
     const last = new Map([["all", "srv-a"]]);
     expect(changes(healthy, none, t, last).map((e) => e.text)[0]).toBe("the services: no server holds the VIP");
-    expect(changes(none, moved, t, last).map((e) => [e.level, e.text])[0]).toEqual(["warn", "the services moved from srv-a to srv-b"]);
-    expect(changes(none, healthy, t, last).map((e) => [e.level, e.text])[0]).toEqual(["good", "the services: srv-a holds the VIP again"]);
+    expect(changes(none, moved, t, last).map((e) => [e.level, e.text])[0]).toEqual([
+      "warn",
+      "the services moved from srv-a to srv-b",
+    ]);
+    expect(changes(none, healthy, t, last).map((e) => [e.level, e.text])[0]).toEqual([
+      "good",
+      "the services: srv-a holds the VIP again",
+    ]);
     expect(changes(none, moved, t).map((e) => e.text)[0]).toBe("the services moved to srv-b");
   });
 
@@ -33,11 +39,17 @@ describe("the timeline", () => {
       ["bad", "node srv-b: failed (offline)"],
       ["warn", "the cluster is degraded (was healthy)"],
     ]);
-    expect(changes(moved, healthy, t).map((e) => e.text)).toEqual(["the services moved from srv-b to srv-a", "node srv-b: ok again (online)", "the cluster is healthy (was degraded)"]);
+    expect(changes(moved, healthy, t).map((e) => e.text)).toEqual([
+      "the services moved from srv-b to srv-a",
+      "node srv-b: ok again (online)",
+      "the cluster is healthy (was degraded)",
+    ]);
   });
   it("nothing changed, nothing said; the first look is said once", () => {
     expect(changes(healthy, healthy, t)).toEqual([]);
-    expect(changes(undefined, healthy, t)).toEqual([{ time: t.toISOString(), level: "good", text: "page opened: the cluster is healthy" }]);
+    expect(changes(undefined, healthy, t)).toEqual([
+      { time: t.toISOString(), level: "good", text: "page opened: the cluster is healthy" },
+    ]);
   });
 });
 
@@ -45,7 +57,14 @@ describe("the page's server (a real HTTP server on loopback)", () => {
   it("serves the page, the status, pushes each change by SSE, refuses writes, and with a token refuses without it", async () => {
     const looks = [healthy, moved];
     let n = 0;
-    const server = await serveStatus({ cluster: "lab", host: "127.0.0.1", port: 0, intervalMs: 300, token: "s3cret-token", poll: () => Promise.resolve({ cluster: "lab", ...looks[Math.min(n++, 1)]! }) });
+    const server = await serveStatus({
+      cluster: "lab",
+      host: "127.0.0.1",
+      port: 0,
+      intervalMs: 300,
+      token: "s3cret-token",
+      poll: () => Promise.resolve({ cluster: "lab", ...looks[Math.min(n++, 1)]! }),
+    });
     try {
       expect((await fetch(server.url)).status).toBe(401);
       const page = await fetch(`${server.url}?token=s3cret-token`);
@@ -55,15 +74,22 @@ describe("the page's server (a real HTTP server on loopback)", () => {
       expect((await fetch(`${server.url}status.json`, { method: "POST", headers: { cookie } })).status).toBe(405);
       // The event stream: the timeline arrives as the poller sees it.
       const ctl = new AbortController();
-      const res = await fetch(`${server.url}events`, { headers: { authorization: "Bearer s3cret-token" }, signal: ctl.signal });
+      const res = await fetch(`${server.url}events`, {
+        headers: { authorization: "Bearer s3cret-token" },
+        signal: ctl.signal,
+      });
       const reader = res.body!.getReader();
       let text = "";
       const deadline = Date.now() + 5000;
-      while (!text.includes("moved from srv-a to srv-b") && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
+      while (!text.includes("moved from srv-a to srv-b") && Date.now() < deadline)
+        text += new TextDecoder().decode((await reader.read()).value as Uint8Array | undefined);
       ctl.abort();
       expect(text).toContain("event: timeline");
       expect(text).toContain("the services moved from srv-a to srv-b");
-      const st = (await (await fetch(`${server.url}status.json`, { headers: { cookie } })).json()) as { verdict: string; timeline: unknown[] };
+      const st = (await (await fetch(`${server.url}status.json`, { headers: { cookie } })).json()) as {
+        verdict: string;
+        timeline: unknown[];
+      };
       expect(st.verdict).toBe("degraded");
       expect(st.timeline.length).toBeGreaterThanOrEqual(3);
     } finally {
@@ -78,14 +104,22 @@ describe("reports next to the cluster file", () => {
     writeFileSync(join(dir, "drill-F01.md"), "# F01\n");
     writeFileSync(join(dir, "bench-lab.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
     writeFileSync(join(dir, "oar-ha.secrets.yaml"), "dbPassword: x\n");
-    const server = await serveStatus({ cluster: "lab", host: "127.0.0.1", port: 0, intervalMs: 60_000, reportsDir: dir, poll: () => Promise.resolve({ cluster: "lab", ...healthy }) });
+    const server = await serveStatus({
+      cluster: "lab",
+      host: "127.0.0.1",
+      port: 0,
+      intervalMs: 60_000,
+      reportsDir: dir,
+      poll: () => Promise.resolve({ cluster: "lab", ...healthy }),
+    });
     try {
       const list = (await (await fetch(`${server.url}reports.json`)).json()) as { name: string }[];
       expect(list.map((r) => r.name).sort()).toEqual(["bench-lab.svg", "drill-F01.md"]);
       const svg = await fetch(`${server.url}reports/bench-lab.svg`);
       expect([svg.status, svg.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
       expect(await (await fetch(`${server.url}reports/drill-F01.md`)).text()).toBe("# F01\n");
-      for (const bad of ["oar-ha.secrets.yaml", "..%2Fetc%2Fpasswd", "drill-..%2F..%2Fetc%2Fpasswd.md"]) expect((await fetch(`${server.url}reports/${bad}`)).status, bad).toBe(404);
+      for (const bad of ["oar-ha.secrets.yaml", "..%2Fetc%2Fpasswd", "drill-..%2F..%2Fetc%2Fpasswd.md"])
+        expect((await fetch(`${server.url}reports/${bad}`)).status, bad).toBe(404);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

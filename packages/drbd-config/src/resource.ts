@@ -95,7 +95,13 @@ export function renderDrbdFiles(c: Cluster, secrets: Secrets): RenderedFile[] {
       resource: s.resource,
     });
     for (const n of servers) {
-      out.push({ host: n.name, path: "/etc/systemd/system/oar-ha-drbd-loop.service", mode: "0644", owner: "root:root", content: unit });
+      out.push({
+        host: n.name,
+        path: "/etc/systemd/system/oar-ha-drbd-loop.service",
+        mode: "0644",
+        owner: "root:root",
+        content: unit,
+      });
     }
   }
   return out;

@@ -30,7 +30,10 @@ describe.each(["8.4", "9"] as const)("DRBD %s", (version) => {
 });
 
 it("the 8.4 and 9 syntaxes are not interchangeable where they differ (fencing section)", () => {
-  const c = exampleCluster((x) => ({ ...x, storage: { kind: "drbd", version: "9", backing: { kind: "partition", device: "/dev/sdb1" } } }));
+  const c = exampleCluster((x) => ({
+    ...x,
+    storage: { kind: "drbd", version: "9", backing: { kind: "partition", device: "/dev/sdb1" } },
+  }));
   const dir = writeTree(renderDrbdFiles(c, secrets));
   expect(drbdDump(`${dir}/srv-a/etc/drbd.d/oar-db.res`, "8.4").code).not.toBe(0);
 });

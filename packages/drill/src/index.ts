@@ -6,5 +6,22 @@
 export { SCENARIOS, scenario, notApplicable, type Scenario, type ScenarioId, type Target } from "./catalogue.js";
 export { runDrill, type DrillEnv, type DrillRun, type AuditCheck } from "./run.js";
 export { probeOutage, loss, schedulerBack, oarsubLatency, percentile, type Loss, type ProbeOutage } from "./measure.js";
-export { AGENT, LOOP, CLEAR_JOBS, agentConfig, parseLogs, DRILL_TABLE, type WorkloadLogs, type Sample } from "./workload.js";
-export { summarize, table, markdown, outageSvg, type DrillReport, type ScenarioSummary, type Skipped } from "./report.js";
+export {
+  AGENT,
+  LOOP,
+  CLEAR_JOBS,
+  agentConfig,
+  parseLogs,
+  DRILL_TABLE,
+  type WorkloadLogs,
+  type Sample,
+} from "./workload.js";
+export {
+  summarize,
+  table,
+  markdown,
+  outageSvg,
+  type DrillReport,
+  type ScenarioSummary,
+  type Skipped,
+} from "./report.js";

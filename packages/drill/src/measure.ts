@@ -73,7 +73,10 @@ export function schedulerBack(logs: WorkloadLogs, t0: number): number | undefine
 
 /** Median duration of the oarsub calls answered before T0 (the scheduler's usual latency). */
 export const oarsubLatency = (logs: WorkloadLogs, t0: number): number | undefined =>
-  percentile(logs.jobs.filter((j) => j.end < t0 && j.id !== undefined).map((j) => j.end - j.t), 50);
+  percentile(
+    logs.jobs.filter((j) => j.end < t0 && j.id !== undefined).map((j) => j.end - j.t),
+    50,
+  );
 
 export function percentile(values: readonly number[], p: number): number | undefined {
   if (values.length === 0) return undefined;

@@ -75,10 +75,40 @@ export function summarize(runs: readonly DrillRun[]): ScenarioSummary[] {
 const f = (x: number | undefined): string => (x === undefined ? "-" : `${x.toFixed(1)} s`);
 
 export function table(r: Pick<DrillReport, "summaries" | "skipped">): string {
-  const head = ["scenario", "runs", "passed", "outage p50", "p95", "max", "detected", "oarsub ok", "(usual)", "acked", "lost", "indet."];
-  const rows = r.summaries.map((s) => [s.scenario, String(s.runs), String(s.passed), f(s.p50), f(s.p95), f(s.max), f(s.detectedP50), f(s.jobP50), f(s.latencyP50), String(s.acknowledged), String(s.lost), String(s.indeterminate)]);
+  const head = [
+    "scenario",
+    "runs",
+    "passed",
+    "outage p50",
+    "p95",
+    "max",
+    "detected",
+    "oarsub ok",
+    "(usual)",
+    "acked",
+    "lost",
+    "indet.",
+  ];
+  const rows = r.summaries.map((s) => [
+    s.scenario,
+    String(s.runs),
+    String(s.passed),
+    f(s.p50),
+    f(s.p95),
+    f(s.max),
+    f(s.detectedP50),
+    f(s.jobP50),
+    f(s.latencyP50),
+    String(s.acknowledged),
+    String(s.lost),
+    String(s.indeterminate),
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(w[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(w[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   const skipped = r.skipped.map((s) => `${s.scenario}: skipped: ${s.why}`);
   return [line(head), ...rows.map(line), ...skipped].join("\n") + "\n";
 }
@@ -121,7 +151,10 @@ export function outageSvg(summaries: readonly ScenarioSummary[]): string {
 }
 
 export function markdown(r: DrillReport, svgFile: string): string {
-  const rows = r.summaries.map((s) => `| ${s.scenario} | ${s.runs} | ${s.passed} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.max)} | ${f(s.detectedP50)} | ${f(s.jobP50)} | ${f(s.latencyP50)} | ${s.acknowledged} | ${s.lost} | ${s.indeterminate} |`);
+  const rows = r.summaries.map(
+    (s) =>
+      `| ${s.scenario} | ${s.runs} | ${s.passed} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.max)} | ${f(s.detectedP50)} | ${f(s.jobP50)} | ${f(s.latencyP50)} | ${s.acknowledged} | ${s.lost} | ${s.indeterminate} |`,
+  );
   const failures = r.runs.filter((x) => !x.passed).map((x) => `- ${x.scenario} run ${x.run}: ${x.problems.join("; ")}`);
   return [
     `# Drill report: ${r.setup}`,
@@ -144,9 +177,26 @@ export function markdown(r: DrillReport, svgFile: string): string {
     `![outage per scenario](${svgFile})`,
     "",
     ...drbdSection(r.runs),
-    ...(r.skipped.length ? ["## Not run, and why", "", ...r.skipped.map((s) => `- **${s.scenario}**: ${s.why}`), ""] : []),
-    ...(failures.length ? ["## Failed runs", "", ...failures, ""] : r.aborted ? [] : ["Every run passed its checks and its audit.", ""]),
-    ...(r.aborted ? ["## Stopped", "", `The drill stopped with an error at ${r.aborted.scenario} run ${r.aborted.run}; the runs above completed before it:`, "", "```", r.aborted.error, "```", ""] : []),
+    ...(r.skipped.length
+      ? ["## Not run, and why", "", ...r.skipped.map((s) => `- **${s.scenario}**: ${s.why}`), ""]
+      : []),
+    ...(failures.length
+      ? ["## Failed runs", "", ...failures, ""]
+      : r.aborted
+        ? []
+        : ["Every run passed its checks and its audit.", ""]),
+    ...(r.aborted
+      ? [
+          "## Stopped",
+          "",
+          `The drill stopped with an error at ${r.aborted.scenario} run ${r.aborted.run}; the runs above completed before it:`,
+          "",
+          "```",
+          r.aborted.error,
+          "```",
+          "",
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -164,7 +214,9 @@ function drbdSection(runs: readonly DrillRun[]): string[] {
   if (!on.length) return [];
   const row = (x: DrillRun) => {
     const d = x.drbd!;
-    const resync = d.resync ? `${d.resync.host}: ${d.resync.kib} KiB${d.resync.seconds !== undefined ? ` in ${d.resync.seconds} s` : ""}${resyncWhy(d.resync)}` : "none";
+    const resync = d.resync
+      ? `${d.resync.host}: ${d.resync.kib} KiB${d.resync.seconds !== undefined ? ` in ${d.resync.seconds} s` : ""}${resyncWhy(d.resync)}`
+      : "none";
     const verify = d.verify ? `${d.verify.outOfSyncKiB} KiB (${d.verify.seconds.toFixed(0)} s)` : "not run";
     return `| ${x.scenario} | ${x.run} | ${d.maxPrimaries} | ${d.primaries.join(" → ") || "none"} | ${resync} | ${verify} |`;
   };

@@ -1,6 +1,39 @@
-import { OAR_SERVER_CTL, OarHaError, dbPort, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, splitCidr, type Cluster, type Secrets } from "@oar-ha/core";
-import { crash, dropTraffic, heal, isRunning as hostRunning, labHost, powerOn, pullCable, plugCable, type LabSpec } from "@oar-ha/lab";
-import { answers, connectHost, groupSuffix, holderOf, hostScript, managerState, shq, switchover, type ManagerState, type Transport } from "@oar-ha/remote";
+import {
+  OAR_SERVER_CTL,
+  OarHaError,
+  dbPort,
+  dbServers,
+  hostsWithRole,
+  oarServers,
+  serviceGroups,
+  sleep,
+  splitCidr,
+  type Cluster,
+  type Secrets,
+} from "@oar-ha/core";
+import {
+  crash,
+  dropTraffic,
+  heal,
+  isRunning as hostRunning,
+  labHost,
+  powerOn,
+  pullCable,
+  plugCable,
+  type LabSpec,
+} from "@oar-ha/lab";
+import {
+  answers,
+  connectHost,
+  groupSuffix,
+  holderOf,
+  hostScript,
+  managerState,
+  shq,
+  switchover,
+  type ManagerState,
+  type Transport,
+} from "@oar-ha/remote";
 import { clusterPorts, notApplicable, type Scenario, type ScenarioId, type Target } from "./catalogue.js";
 import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
@@ -41,7 +74,14 @@ export interface DrillRun {
    * the scheduler answering an oarsub made after T0 (and its usual latency, before T0), all
    * servers members again.
    */
-  readonly timeline: { readonly detected?: number; readonly dbBack?: number; readonly oarBack?: number; readonly schedulerBack?: number; readonly oarsubLatency?: number; readonly rejoined?: number };
+  readonly timeline: {
+    readonly detected?: number;
+    readonly dbBack?: number;
+    readonly oarBack?: number;
+    readonly schedulerBack?: number;
+    readonly oarsubLatency?: number;
+    readonly rejoined?: number;
+  };
   /** max(DB prober, Almighty port prober) outage in seconds; undefined = never recovered. */
   readonly outage: number | undefined;
   readonly holderBefore?: string;
@@ -66,7 +106,8 @@ function must(env: DrillEnv, host: string): Transport {
 /** The frontend the workload runs on. */
 const frontend = (c: Cluster): string => {
   const f = hostsWithRole(c, "frontend")[0]?.name;
-  if (!f) throw new OarHaError("OARHA910", "the drill needs a frontend host (roles: [frontend]) to run its workload from");
+  if (!f)
+    throw new OarHaError("OARHA910", "the drill needs a frontend host (roles: [frontend]) to run its workload from");
   return f;
 };
 
@@ -85,12 +126,22 @@ async function startWorkload(env: DrillEnv, oarsubBound: number): Promise<void> 
   await t.exec(`touch ${RUN_DIR}/stop 2>/dev/null; sleep 0.3; rm -rf ${RUN_DIR}; mkdir -p ${RUN_DIR}`);
   await t.put(AGENT_PATH, AGENT, { mode: "0700", owner: "root:root" });
   await t.put(LOOP_PATH, LOOP, { mode: "0700", owner: "root:root" });
-  await t.put(`${RUN_DIR}/agent.conf`, agentConfig(env.cluster, env.secrets, RUN_DIR), { mode: "0600", owner: "root:root" });
-  const setup = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf setup`, { timeoutMs: 30_000 });
-  if (setup.code !== 0) throw new OarHaError("OARHA910", `the workload cannot reach the database through the VIP: ${setup.stderr.trim()}`);
-  await t.exec(`id ${shq(env.user)} >/dev/null 2>&1 || { echo "no user ${env.user} on the frontend" >&2; exit 1; }`).then((r) => {
-    if (r.code !== 0) throw new OarHaError("OARHA910", `${r.stderr.trim()}: create a normal user present on the frontend and the compute nodes, or pass --user`);
+  await t.put(`${RUN_DIR}/agent.conf`, agentConfig(env.cluster, env.secrets, RUN_DIR), {
+    mode: "0600",
+    owner: "root:root",
   });
+  const setup = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf setup`, { timeoutMs: 30_000 });
+  if (setup.code !== 0)
+    throw new OarHaError("OARHA910", `the workload cannot reach the database through the VIP: ${setup.stderr.trim()}`);
+  await t
+    .exec(`id ${shq(env.user)} >/dev/null 2>&1 || { echo "no user ${env.user} on the frontend" >&2; exit 1; }`)
+    .then((r) => {
+      if (r.code !== 0)
+        throw new OarHaError(
+          "OARHA910",
+          `${r.stderr.trim()}: create a normal user present on the frontend and the compute nodes, or pass --user`,
+        );
+    });
   await t.exec(hostScript(CLEAR_JOBS, { DRILL_USER: env.user }), { timeoutMs: 60_000 });
   const bg = (cmd: string) => `setsid sh -c ${shq(cmd)} </dev/null >/dev/null 2>&1 &`;
   await t.exec(
@@ -104,12 +155,20 @@ async function startWorkload(env: DrillEnv, oarsubBound: number): Promise<void> 
 async function readWorkload(env: DrillEnv) {
   const t = must(env, frontend(env.cluster));
   const get = async (f: string) => new TextDecoder().decode((await t.get(`${RUN_DIR}/${f}`)) ?? new Uint8Array());
-  return parseLogs({ probeDb: await get("probe-db.log"), probeOar: await get("probe-oar.log"), writer: await get("writer.log"), oarsub: await get("oarsub.log") });
+  return parseLogs({
+    probeDb: await get("probe-db.log"),
+    probeOar: await get("probe-oar.log"),
+    writer: await get("writer.log"),
+    oarsub: await get("oarsub.log"),
+  });
 }
 
 async function stopWorkload(env: DrillEnv) {
   const t = must(env, frontend(env.cluster));
-  await t.exec(`touch ${RUN_DIR}/stop; for i in $(seq 1 60); do pgrep -f '[a]gent.pl ${RUN_DIR}' >/dev/null || pgrep -f '[o]arha-drill-loop' >/dev/null || break; sleep 0.25; done`, { timeoutMs: 30_000 });
+  await t.exec(
+    `touch ${RUN_DIR}/stop; for i in $(seq 1 60); do pgrep -f '[a]gent.pl ${RUN_DIR}' >/dev/null || pgrep -f '[o]arha-drill-loop' >/dev/null || break; sleep 0.25; done`,
+    { timeoutMs: 30_000 },
+  );
   const logs = await readWorkload(env);
   // The read-back runs right after the rejoin: on emulated VMs the database can take longer
   // than the agent's 2 s connect timeout to answer then (seen after F02 over DRBD, while the
@@ -120,7 +179,8 @@ async function stopWorkload(env: DrillEnv) {
     await sleep(3000);
     present = await t.exec(`perl ${AGENT_PATH} ${RUN_DIR}/agent.conf present`, { timeoutMs: 30_000 });
   }
-  if (present.code !== 0) throw new OarHaError("OARHA111", `cannot read back the workload's rows for 120 s: ${present.stderr.trim()}`);
+  if (present.code !== 0)
+    throw new OarHaError("OARHA111", `cannot read back the workload's rows for 120 s: ${present.stderr.trim()}`);
   const rows = new Set<number>();
   const jobs = new Set<number>();
   for (const l of present.stdout.split("\n")) {
@@ -137,7 +197,12 @@ async function stopWorkload(env: DrillEnv) {
  * by a server the manager is still about to fence: healing before that would race it).
  * `dead` is a crashed server, not asked (its connection is gone).
  */
-async function waitServiceBack(env: DrillEnv, t0: number, timeoutS: number, dead: string | undefined): Promise<boolean> {
+async function waitServiceBack(
+  env: DrillEnv,
+  t0: number,
+  timeoutS: number,
+  dead: string | undefined,
+): Promise<boolean> {
   const end = now() + timeoutS;
   const asked = () => new Map([...env.transports].filter(([h]) => h !== dead));
   while (now() < end) {
@@ -150,7 +215,8 @@ async function waitServiceBack(env: DrillEnv, t0: number, timeoutS: number, dead
     if (l && steady(l.probeDb) && steady(l.probeOar) && lastJob?.id !== undefined) {
       const st = await managerState(env.cluster, asked()).catch(() => undefined);
       // ...and no member is waiting to be fenced (Pacemaker shows it UNCLEAN until then).
-      if (st?.groups.every((g) => g.holder !== undefined && g.running) && !st.nodes.some((n) => n.detail === "UNCLEAN")) return true;
+      if (st?.groups.every((g) => g.holder !== undefined && g.running) && !st.nodes.some((n) => n.detail === "UNCLEAN"))
+        return true;
     }
     await sleep(1000);
   }
@@ -185,20 +251,45 @@ async function audit(env: DrillEnv): Promise<AuditCheck[]> {
     const on = await count(servers, `ip -o -4 addr show | grep -qw ${shq(vip)}`);
     out.push({ name: `VIP ${vip} on exactly one server`, ok: on.length === 1, detail: on.join(", ") || "none" });
   }
-  const dbProc = c.database.engine === "postgresql" ? "pgrep -x postgres >/dev/null" : "pgrep -x mariadbd >/dev/null || pgrep -x mysqld >/dev/null";
-  const db = await count(dbServers(c).map((n) => n.name), dbProc);
+  const dbProc =
+    c.database.engine === "postgresql"
+      ? "pgrep -x postgres >/dev/null"
+      : "pgrep -x mariadbd >/dev/null || pgrep -x mysqld >/dev/null";
+  const db = await count(
+    dbServers(c).map((n) => n.name),
+    dbProc,
+  );
   out.push({ name: "DB server on exactly one server", ok: db.length === 1, detail: db.join(", ") || "none" });
-  const al = await count(oarServers(c).map((n) => n.name), "pgrep -f '^/usr/bin/perl /usr/lib/oar/Almighty' >/dev/null");
+  const al = await count(
+    oarServers(c).map((n) => n.name),
+    "pgrep -f '^/usr/bin/perl /usr/lib/oar/Almighty' >/dev/null",
+  );
   out.push({ name: "Almighty on exactly one server", ok: al.length === 1, detail: al.join(", ") || "none" });
-  const mnt = await count(dbServers(c).map((n) => n.name), `mountpoint -q ${shq(c.storage.mountPoint)}`);
-  out.push({ name: "cluster storage mounted on exactly one server", ok: mnt.length === 1, detail: mnt.join(", ") || "none" });
+  const mnt = await count(
+    dbServers(c).map((n) => n.name),
+    `mountpoint -q ${shq(c.storage.mountPoint)}`,
+  );
+  out.push({
+    name: "cluster storage mounted on exactly one server",
+    ok: mnt.length === 1,
+    detail: mnt.join(", ") || "none",
+  });
   const st = await managerState(c, env.transports);
-  out.push({ name: "cluster healthy, every server a member", ok: st.healthy, detail: st.nodes.map((n) => `${n.name} ${n.detail}`).join(", ") });
+  out.push({
+    name: "cluster healthy, every server a member",
+    ok: st.healthy,
+    detail: st.nodes.map((n) => `${n.name} ${n.detail}`).join(", "),
+  });
   return out;
 }
 
 /** Picks the victim, injects, and returns how to undo the fault (before rejoin). */
-async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec | undefined): Promise<{ victim?: string; undo: () => Promise<void> }> {
+async function inject(
+  env: DrillEnv,
+  s: Scenario,
+  st: ManagerState,
+  lab: LabSpec | undefined,
+): Promise<{ victim?: string; undo: () => Promise<void> }> {
   const c = env.cluster;
   const dbGroup = serviceGroups(c).find((g) => g.runsDb);
   const dbHolder = holderOf(st, "db") ?? "";
@@ -229,10 +320,17 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       for (const o of others) {
         for (const addr of [o.address, o.secondary?.address].filter((a): a is string => !!a)) {
           if (s.id === "N01") await dropTraffic(l, dbHolder, { peer: addr });
-          else for (const p of clusterPorts(c)) await dropTraffic(l, dbHolder, { peer: addr, port: p.port, proto: p.proto });
+          else
+            for (const p of clusterPorts(c))
+              await dropTraffic(l, dbHolder, { peer: addr, port: p.port, proto: p.proto });
         }
       }
-      return { victim: dbHolder, undo: async () => { for (const n of c.nodes) if (isRunning(l, n.name)) await heal(l, n.name); } };
+      return {
+        victim: dbHolder,
+        undo: async () => {
+          for (const n of c.nodes) if (isRunning(l, n.name)) await heal(l, n.name);
+        },
+      };
     }
     case "N03": {
       // The replication link (the second link) of the primary cut: DRBD's fence-peer handler
@@ -242,14 +340,26 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       await pullCable(l, dbHolder, 1);
       const end = now() + 90;
       for (;;) {
-        const r = await must(env, passive).exec(`drbdadm dstate ${shq(c.storage.kind === "drbd" ? c.storage.resource : "")}`, { timeoutMs: 10_000 }).catch(() => undefined);
+        const r = await must(env, passive)
+          .exec(`drbdadm dstate ${shq(c.storage.kind === "drbd" ? c.storage.resource : "")}`, { timeoutMs: 10_000 })
+          .catch(() => undefined);
         if (r?.stdout.startsWith("Outdated")) break;
-        if (now() > end) throw new OarHaError("OARHA910", `N03: ${passive}'s DRBD disk did not become Outdated within 90 s of the link cut (${r?.stdout.trim() ?? "no answer"}): resource-level fencing is not working`);
+        if (now() > end)
+          throw new OarHaError(
+            "OARHA910",
+            `N03: ${passive}'s DRBD disk did not become Outdated within 90 s of the link cut (${r?.stdout.trim() ?? "no answer"}): resource-level fencing is not working`,
+          );
         await sleep(1000);
       }
       await sleep(5000);
       await crash(l, dbHolder);
-      return { victim: dbHolder, undo: async () => { await powerOn(l, dbHolder); await plugCable(l, dbHolder, 1); } };
+      return {
+        victim: dbHolder,
+        undo: async () => {
+          await powerOn(l, dbHolder);
+          await plugCable(l, dbHolder, 1);
+        },
+      };
     }
     case "N04": {
       const l = needLab();
@@ -269,10 +379,16 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
       return { victim: oarHolder, undo: nothing };
     case "S02":
     case "S03":
-      await must(env, dbHolder).exec(c.database.engine === "postgresql" ? "pkill -KILL -x postgres" : "pkill -KILL -x mariadbd; pkill -KILL -x mysqld; true");
+      await must(env, dbHolder).exec(
+        c.database.engine === "postgresql"
+          ? "pkill -KILL -x postgres"
+          : "pkill -KILL -x mariadbd; pkill -KILL -x mysqld; true",
+      );
       return { victim: dbHolder, undo: nothing };
     case "S05":
-      await must(env, dbHolder).exec(c.manager === "pacemaker" ? "pkill -KILL -x corosync" : "pkill -KILL -x heartbeat");
+      await must(env, dbHolder).exec(
+        c.manager === "pacemaker" ? "pkill -KILL -x corosync" : "pkill -KILL -x heartbeat",
+      );
       return { victim: dbHolder, undo: nothing };
     case "S04":
       // The reservation was made before T0 (see reservation()); the crash is F01's, on the OAR server.
@@ -315,20 +431,34 @@ async function inject(env: DrillEnv, s: Scenario, st: ManagerState, lab: LabSpec
  * Makes one operation of the OAR server's control script fail on `host`: a wrapper
  * bind-mounted over it, in that host's own mount namespace. Returns the undo.
  */
-async function refuseControl(env: DrillEnv, host: string, op: "start" | "stop", id: ScenarioId): Promise<() => Promise<void>> {
+async function refuseControl(
+  env: DrillEnv,
+  host: string,
+  op: "start" | "stop",
+  id: ScenarioId,
+): Promise<() => Promise<void>> {
   const wrapper = `#!/bin/sh\n[ "$1" = ${op} ] && { echo 'oar-ha drill ${id}: ${op} refused on purpose' >&2; exit 1; }\nexec /run/oar-ha-drill-ctl.real "$@"\n`;
   const r = await must(env, host).exec(
     `set -e; cp ${OAR_SERVER_CTL} /run/oar-ha-drill-ctl.real; printf '%b' ${shq(wrapper)} > /run/oar-ha-drill-ctl; chmod 755 /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real; mount --bind /run/oar-ha-drill-ctl ${OAR_SERVER_CTL}`,
   );
-  if (r.code !== 0) throw new OarHaError("OARHA910", `${id}: cannot make the ${op} fail on ${host}: ${r.stderr.trim()}`);
+  if (r.code !== 0)
+    throw new OarHaError("OARHA910", `${id}: cannot make the ${op} fail on ${host}: ${r.stderr.trim()}`);
   return async () => {
-    await env.transports.get(host)?.exec(`umount ${OAR_SERVER_CTL} 2>/dev/null; rm -f /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real`, { timeoutMs: 10_000 }).catch(() => undefined);
+    await env.transports
+      .get(host)
+      ?.exec(`umount ${OAR_SERVER_CTL} 2>/dev/null; rm -f /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real`, {
+        timeoutMs: 10_000,
+      })
+      .catch(() => undefined);
   };
 }
 
 /** When PID 1 of a host started: a reboot (a fencing action in the lab) changes it. */
 async function bootMark(env: DrillEnv, host: string): Promise<string | undefined> {
-  const r = await env.transports.get(host)?.exec("ps -o lstart= -p 1", { timeoutMs: 10_000 }).catch(() => undefined);
+  const r = await env.transports
+    .get(host)
+    ?.exec("ps -o lstart= -p 1", { timeoutMs: 10_000 })
+    .catch(() => undefined);
   return r?.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -338,7 +468,10 @@ const RESERVATION_LEAD_S = 60;
 async function logOffsets(env: DrillEnv): Promise<Map<LogSource, number>> {
   const out = new Map<LogSource, number>();
   for (const src of logSources(env.cluster)) {
-    const r = await env.transports.get(src.host)?.exec(`stat -c %s ${shq(src.path)} 2>/dev/null || echo 0`, { timeoutMs: 10_000 }).catch(() => undefined);
+    const r = await env.transports
+      .get(src.host)
+      ?.exec(`stat -c %s ${shq(src.path)} 2>/dev/null || echo 0`, { timeoutMs: 10_000 })
+      .catch(() => undefined);
     out.set(src, Number(r?.stdout.trim() ?? 0) || 0);
   }
   return out;
@@ -350,7 +483,10 @@ async function logAudit(env: DrillEnv, s: Scenario, offsets: Map<LogSource, numb
   const bad: string[] = [];
   for (const [src, offset] of offsets) {
     // A log that shrank was rotated: all of it is new.
-    const r = await must(env, src.host).exec(`f=${shq(src.path)}; [ -f "$f" ] || exit 0; if [ "$(stat -c %s "$f")" -lt ${offset} ]; then cat "$f"; else tail -c +${offset + 1} "$f"; fi`, { timeoutMs: 30_000 });
+    const r = await must(env, src.host).exec(
+      `f=${shq(src.path)}; [ -f "$f" ] || exit 0; if [ "$(stat -c %s "$f")" -lt ${offset} ]; then cat "$f"; else tail -c +${offset + 1} "$f"; fi`,
+      { timeoutMs: 30_000 },
+    );
     const u = unexplained(src, r.stdout, s.id, env.target);
     errors += u.errors;
     bad.push(...u.unexplained.map((x) => `${x.host}:${x.path}: ${x.line}`));
@@ -358,7 +494,9 @@ async function logAudit(env: DrillEnv, s: Scenario, offsets: Map<LogSource, numb
   return {
     name: "no unexplained error-level log line on the servers",
     ok: bad.length === 0,
-    detail: bad.length ? `${bad.length} of ${errors} unexplained, e.g. ${bad.slice(0, 3).join(" | ")}` : `${errors} error line(s), each explained by the fault`,
+    detail: bad.length
+      ? `${bad.length} of ${errors} unexplained, e.g. ${bad.slice(0, 3).join(" | ")}`
+      : `${errors} error line(s), each explained by the fault`,
   };
 }
 
@@ -369,9 +507,16 @@ async function logAudit(env: DrillEnv, s: Scenario, offsets: Map<LogSource, numb
 async function reservation(env: DrillEnv): Promise<{ id: number; start: number }> {
   const t = must(env, frontend(env.cluster));
   const start = Math.ceil(now()) + RESERVATION_LEAD_S;
-  const r = await t.exec(`timeout 30 su - ${shq(env.user)} -c "oarsub -r '$(date -d @${start} '+%F %T')' -l core=1,walltime=0:1:0 'sleep 5'"`, { timeoutMs: 40_000 });
+  const r = await t.exec(
+    `timeout 30 su - ${shq(env.user)} -c "oarsub -r '$(date -d @${start} '+%F %T')' -l core=1,walltime=0:1:0 'sleep 5'"`,
+    { timeoutMs: 40_000 },
+  );
   const id = Number(/^OAR_JOB_ID=(\d+)/m.exec(r.stdout)?.[1]);
-  if (!id || !/Reservation valid/.test(r.stdout)) throw new OarHaError("OARHA910", `S04: the advance reservation was not accepted before the crash: ${(r.stdout + r.stderr).trim().split("\n").slice(-2).join(" / ")}`);
+  if (!id || !/Reservation valid/.test(r.stdout))
+    throw new OarHaError(
+      "OARHA910",
+      `S04: the advance reservation was not accepted before the crash: ${(r.stdout + r.stderr).trim().split("\n").slice(-2).join(" / ")}`,
+    );
   return { id, start };
 }
 
@@ -395,11 +540,17 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const log = env.log ?? (() => undefined);
   const why = notApplicable(s, c, env.target);
   if (why) throw new OarHaError("OARHA910", `${s.id} does not apply here: ${why}`);
-  if (env.target === "lab" && !env.lab) throw new OarHaError("OARHA910", "a lab drill needs the lab's spec (DrillEnv.lab: loadLab(root))");
+  if (env.target === "lab" && !env.lab)
+    throw new OarHaError("OARHA910", "a lab drill needs the lab's spec (DrillEnv.lab: loadLab(root))");
   const lab = env.target === "lab" ? env.lab : undefined;
   const st0 = await managerState(c, env.transports);
-  if (st0.crm?.maintenance) throw new OarHaError("OARHA506", "the cluster is in maintenance mode: it would not react to the fault\n  fix: oar-ha maintenance off, then drill");
-  if (!st0.healthy) throw new OarHaError("OARHA506", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
+  if (st0.crm?.maintenance)
+    throw new OarHaError(
+      "OARHA506",
+      "the cluster is in maintenance mode: it would not react to the fault\n  fix: oar-ha maintenance off, then drill",
+    );
+  if (!st0.healthy)
+    throw new OarHaError("OARHA506", `the cluster is not healthy before the drill; run oar-ha status (${st0.summary})`);
   const holderBefore = holderOf(st0, "db");
   const emulated = lab?.hosts.some((h) => h.vm) ?? false;
   const oarsubBound = emulated ? OARSUB_BOUND_EMULATED_S : OARSUB_BOUND_S;
@@ -419,7 +570,10 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (failing.length) {
     // Nothing keeps running on the frontend after a drill that could not start.
     await stopWorkload(env).catch(() => undefined);
-    throw new OarHaError("OARHA910", `the workload does not succeed on the healthy cluster within ${60 + oarsubBound} s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`);
+    throw new OarHaError(
+      "OARHA910",
+      `the workload does not succeed on the healthy cluster within ${60 + oarsubBound} s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`,
+    );
   }
   const res = s.id === "S04" ? await reservation(env) : undefined;
   if (res) log(`${s.id} run ${run}: reservation ${res.id} starts in ${Math.round(res.start - now())} s`);
@@ -438,7 +592,13 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
       const st = await managerState(c, survivors).catch(() => undefined);
       // The manager's own view: a member lost, a group moved, or a group it reports broken.
       const h = st ? holderOf(st, "db") : undefined;
-      if (st && (st.nodes.some((n) => !n.online) || (h !== undefined && h !== holderBefore) || st.groups.some((g) => g.holder !== undefined && !g.running))) detected = now() - t0;
+      if (
+        st &&
+        (st.nodes.some((n) => !n.online) ||
+          (h !== undefined && h !== holderBefore) ||
+          st.groups.some((g) => g.holder !== undefined && !g.running))
+      )
+        detected = now() - t0;
       else await sleep(500);
     }
   })();
@@ -447,7 +607,12 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   // On emulated VMs OAR's scheduler itself is slow to answer after a failover (Almighty's
   // start checks the database, then the first scheduling rounds): an oarsub answered 379 s
   // after an F01 over DRBD, another not within 420 s (2026-12-06).
-  const back = await waitServiceBack(env, t0, emulated ? 900 : s.id === "N03" ? 420 : 150, VICTIM_GONE.has(s.id) ? victim : undefined);
+  const back = await waitServiceBack(
+    env,
+    t0,
+    emulated ? 900 : s.id === "N03" ? 420 : 150,
+    VICTIM_GONE.has(s.id) ? victim : undefined,
+  );
   watching = false;
   await watcher;
   log(`${s.id} run ${run}: service back; healing and rejoining`);
@@ -457,7 +622,10 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   for (const n of c.nodes) {
     if (!(await answers(env.transports.get(n.name), 5000))) await reconnect(env, n.name);
   }
-  if (c.manager === "pacemaker") await must(env, c.nodes[0]?.name ?? "").exec("crm resource cleanup >/dev/null 2>&1", { timeoutMs: 60_000 }).catch(() => undefined);
+  if (c.manager === "pacemaker")
+    await must(env, c.nodes[0]?.name ?? "")
+      .exec("crm resource cleanup >/dev/null 2>&1", { timeoutMs: 60_000 })
+      .catch(() => undefined);
   const tRejoin0 = now();
   await env.rejoin();
   const rejoined = now() - t0;
@@ -465,11 +633,15 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const extra: string[] = [];
   if (s.id === "S07" && victim) {
     const boot1 = await bootMark(env, victim);
-    if (boot0 === undefined || boot1 === undefined || boot0 === boot1) extra.push(`${victim} was not fenced after its stop failed (PID 1 started ${boot0 ?? "?"} before, ${boot1 ?? "?"} after)`);
+    if (boot0 === undefined || boot1 === undefined || boot0 === boot1)
+      extra.push(
+        `${victim} was not fenced after its stop failed (PID 1 started ${boot0 ?? "?"} before, ${boot1 ?? "?"} after)`,
+      );
   }
   if (res) {
     const end = await reservationEnd(env, res);
-    if (end !== "Terminated") extra.push(`the reservation ${res.id} made before the crash ended as ${end}, not Terminated`);
+    if (end !== "Terminated")
+      extra.push(`the reservation ${res.id} made before the crash ended as ${end}, not Terminated`);
   }
   await sleep(2000);
   const { logs, rows, jobs } = await stopWorkload(env);
@@ -477,7 +649,8 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const oar = probeOutage(logs.probeOar, t0);
   const sched = schedulerBack(logs, t0);
   const latency = oarsubLatency(logs, t0);
-  const outage = !back || db.seconds === undefined || oar.seconds === undefined ? undefined : Math.max(db.seconds, oar.seconds);
+  const outage =
+    !back || db.seconds === undefined || oar.seconds === undefined ? undefined : Math.max(db.seconds, oar.seconds);
   const l = loss(logs, rows, jobs);
   const checks = [...(await audit(env)), await logAudit(env, s, offsets)];
   const samples = await sampler.stop();
@@ -485,11 +658,29 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   if (drbd) checks.push(...drbd.checks);
   if (drbd && s.id === "N03" && victim) {
     const stale = drbd.facts.primaries.filter((h) => h !== victim);
-    checks.push({ name: "N03: the stale peer was never promoted", ok: stale.length === 0, detail: stale.length ? `${stale.join(", ")} became Primary with outdated data` : `only ${victim} was ever Primary` });
+    checks.push({
+      name: "N03: the stale peer was never promoted",
+      ok: stale.length === 0,
+      detail: stale.length
+        ? `${stale.join(", ")} became Primary with outdated data`
+        : `only ${victim} was ever Primary`,
+    });
   }
   const stAfter = await managerState(c, env.transports);
-  if (s.id === "S08" && victim && holderOf(stAfter, "oar") === victim) extra.push(`the OAR group is still on ${victim}, where the OAR server cannot start: it should have moved to the peer`);
-  const problems = drillProblems({ outage, schedulerBack: sched, noOutage: s.noOutage === true, dbFailures: db.failures, oarFailures: oar.failures, loss: l, checks, extra });
+  if (s.id === "S08" && victim && holderOf(stAfter, "oar") === victim)
+    extra.push(
+      `the OAR group is still on ${victim}, where the OAR server cannot start: it should have moved to the peer`,
+    );
+  const problems = drillProblems({
+    outage,
+    schedulerBack: sched,
+    noOutage: s.noOutage === true,
+    dbFailures: db.failures,
+    oarFailures: oar.failures,
+    loss: l,
+    checks,
+    extra,
+  });
   const holderAfter = holderOf(stAfter, "db");
   return {
     scenario: s.id,

@@ -55,7 +55,8 @@ export function drillProblems(m: Measured): string[] {
   const l = m.loss;
   if (m.outage === undefined) problems.push("the service did not come back");
   if (m.schedulerBack === undefined) problems.push("OAR's scheduler never answered an oarsub made after the fault");
-  if (m.noOutage && (m.dbFailures > 0 || m.oarFailures > 0)) problems.push(`expected no outage; probes failed ${m.dbFailures} (DB) and ${m.oarFailures} (OAR) times`);
+  if (m.noOutage && (m.dbFailures > 0 || m.oarFailures > 0))
+    problems.push(`expected no outage; probes failed ${m.dbFailures} (DB) and ${m.oarFailures} (OAR) times`);
   if (l.lost.length) problems.push(`${l.lost.length} acknowledged row(s) lost: ${l.lost.slice(0, 10).join(", ")}`);
   if (l.phantom.length) problems.push(`${l.phantom.length} row(s) present that were never sent`);
   if (l.jobsLost.length) problems.push(`job id(s) returned by oarsub but unknown to OAR: ${l.jobsLost.join(", ")}`);

@@ -67,7 +67,11 @@ export interface WorkloadLogs {
 
 /** Parses the four logs (pure). Lines cut short by a stop are ignored. */
 export function parseLogs(text: { probeDb: string; probeOar: string; writer: string; oarsub: string }): WorkloadLogs {
-  const lines = (s: string) => s.split("\n").map((l) => l.trim().split(" ")).filter((p) => p.length >= 2 && Number.isFinite(Number(p[0])));
+  const lines = (s: string) =>
+    s
+      .split("\n")
+      .map((l) => l.trim().split(" "))
+      .filter((p) => p.length >= 2 && Number.isFinite(Number(p[0])));
   return {
     probeDb: lines(text.probeDb).map((p) => ({ t: Number(p[0]), ok: p[1] === "ok" })),
     probeOar: lines(text.probeOar).map((p) => ({ t: Number(p[0]), ok: p[1] === "ok" })),
@@ -76,6 +80,10 @@ export function parseLogs(text: { probeDb: string; probeOar: string; writer: str
       .map((p) => ({ t: Number(p[0]), n: Number(p[1]), status: p[2] as "ack" | "fail" | "indet" })),
     jobs: lines(text.oarsub)
       .filter((p) => (p[1] === "ack" && p.length === 4) || (p[1] === "fail" && p.length === 3))
-      .map((p) => (p[1] === "ack" ? { t: Number(p[0]), id: Number(p[2]), end: Number(p[3]) } : { t: Number(p[0]), end: Number(p[2]) })),
+      .map((p) =>
+        p[1] === "ack"
+          ? { t: Number(p[0]), id: Number(p[2]), end: Number(p[3]) }
+          : { t: Number(p[0]), end: Number(p[2]) },
+      ),
   };
 }

@@ -23,15 +23,26 @@ const PG_LOG = [
 
 describe("the audit's log check", () => {
   it("excuses Heartbeat's memory-lock error in the lab only (a limit of the lab's machine)", () => {
-    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    const hb = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "none", acceptRisk: true },
+      pacemaker: undefined,
+    }));
     const src = logSources(hb).find((s) => s.path === "/var/log/ha-log")!;
-    const line = "Nov 25 22:25:20 srv-a heartbeat: [247]: ERROR: Cannot lock ourselves into memory:  System limits on locked-in memory are too small.";
+    const line =
+      "Nov 25 22:25:20 srv-a heartbeat: [247]: ERROR: Cannot lock ourselves into memory:  System limits on locked-in memory are too small.";
     expect(unexplained(src, line, "F01", "lab").unexplained).toEqual([]);
     expect(unexplained(src, line, "F01", "ssh").unexplained).toHaveLength(1);
   });
 
   it("explains Heartbeat's packets refused by a partition's firewall (N01, N02), nowhere else", () => {
-    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "lab", hypervisor: "10.77.0.2" }, pacemaker: undefined }));
+    const hb = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "lab", hypervisor: "10.77.0.2" },
+      pacemaker: undefined,
+    }));
     const src = logSources(hb).find((s) => s.path === "/var/log/ha-log")!;
     // Copied from the lab (N01, two-node MariaDB Heartbeat, 2026-12-06).
     const lines = [
@@ -48,7 +59,13 @@ describe("the audit's log check", () => {
   const pg = logSources(c).find((s) => s.host === "srv-a" && s.path.includes("postgresql"))!;
 
   it("reads the cluster manager's, the DB's and OAR's logs on the servers", () => {
-    expect(logSources(c).map((s) => `${s.host}:${s.path}`)).toEqual(expect.arrayContaining(["srv-a:/var/log/pacemaker/pacemaker.log", "srv-b:/var/log/corosync/corosync.log", "srv-a:/var/log/oar.log"]));
+    expect(logSources(c).map((s) => `${s.host}:${s.path}`)).toEqual(
+      expect.arrayContaining([
+        "srv-a:/var/log/pacemaker/pacemaker.log",
+        "srv-b:/var/log/corosync/corosync.log",
+        "srv-a:/var/log/oar.log",
+      ]),
+    );
     expect(pg.path).toMatch(/^\/var\/log\/postgresql\/postgresql-\d+-main\.log$/);
   });
 
@@ -60,7 +77,9 @@ describe("the audit's log check", () => {
 
   it("does not explain the same lines in a scenario that never touches corosync", () => {
     const r = unexplained(pcmk, S05_PACEMAKER, "S01");
-    expect(r.unexplained.map((x) => x.line)).toEqual(expect.arrayContaining([expect.stringContaining("Lost connection to cluster layer")]));
+    expect(r.unexplained.map((x) => x.line)).toEqual(
+      expect.arrayContaining([expect.stringContaining("Lost connection to cluster layer")]),
+    );
     // The DB's own start-up noise is explained in any scenario.
     expect(r.unexplained.some((x) => x.line.includes("kill -s 0"))).toBe(false);
   });
@@ -68,7 +87,8 @@ describe("the audit's log check", () => {
   it("explains clients cut off while PostgreSQL restarts, and flags what no fault explains", () => {
     expect(unexplained(pg, PG_LOG, "S02")).toEqual({ errors: 2, unexplained: [] });
     // Seen in S03 (2026-11-25): backends outliving a killed postmaster; not explained when only Almighty was killed.
-    const orphan = "2026-11-25 23:25:45.211 UTC [74997] oar@oar FATAL:  terminating connection due to unexpected postmaster exit";
+    const orphan =
+      "2026-11-25 23:25:45.211 UTC [74997] oar@oar FATAL:  terminating connection due to unexpected postmaster exit";
     expect(unexplained(pg, orphan, "S03").unexplained).toEqual([]);
     expect(unexplained(pg, orphan, "S01").unexplained).toHaveLength(1);
     const bad = `${PG_LOG}\n2026-11-25 22:19:00.000 UTC [1] PANIC:  could not write to file "pg_wal/xlogtemp.1": No space left on device`;
@@ -78,15 +98,20 @@ describe("the audit's log check", () => {
     expect(r.unexplained[0]?.host).toBe("srv-a");
     expect(r.unexplained[0]?.line).toContain("PANIC");
     // Seen in F01 (2026-11-26) on the server rejoining after its crash; not explained in S01.
-    const qb = "Nov 26 00:10:00.836 srv-b pacemaker-fenced    [143] (handle_new_connection) \terror: Error in connection setup (/dev/shm/qb-143-144-9-szpTS4/qb): Broken pipe (32)";
+    const qb =
+      "Nov 26 00:10:00.836 srv-b pacemaker-fenced    [143] (handle_new_connection) \terror: Error in connection setup (/dev/shm/qb-143-144-9-szpTS4/qb): Broken pipe (32)";
     expect(unexplained(pcmk, qb, "F01").unexplained).toEqual([]);
     expect(unexplained(pcmk, qb, "S01").unexplained).toHaveLength(1);
     // Seen in four-node F01 (2026-11-26): the mysql agent's probe on the DB server back from its crash.
     const mysqlProbe = "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Datadir /srv/oar-ha/mysql doesn't exist";
     expect(unexplained(pcmk, mysqlProbe, "F01").unexplained).toEqual([]);
-    expect(unexplained(pcmk, "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Config /etc/mysql/my.cnf doesn't exist", "F01").unexplained).toHaveLength(1);
+    expect(
+      unexplained(pcmk, "Nov 26 02:03:36  mysql(db)[239]:    ERROR: Config /etc/mysql/my.cnf doesn't exist", "F01")
+        .unexplained,
+    ).toHaveLength(1);
     // Seen in S02 (2026-12-06): Almighty's failed connection while PostgreSQL restarted; a finding in S01 (the DB stays up).
-    const ioLib = '[error] [2026-12-06 03:42:21.276] [IOlib] Cannot connect to database (type=Pg, host=oar.lab, user=oar, database=oar) : connection to server at "oar.lab" (10.77.0.100), port 5432 failed';
+    const ioLib =
+      '[error] [2026-12-06 03:42:21.276] [IOlib] Cannot connect to database (type=Pg, host=oar.lab, user=oar, database=oar) : connection to server at "oar.lab" (10.77.0.100), port 5432 failed';
     const oarLog = logSources(c).find((x) => x.path === "/var/log/oar.log")!;
     expect(unexplained(oarLog, ioLib, "S02")).toEqual({ errors: 1, unexplained: [] });
     expect(unexplained(oarLog, ioLib, "S01").unexplained).toHaveLength(1);
@@ -94,7 +119,8 @@ describe("the audit's log check", () => {
     const pidFile = "Nov 26 02:21:05  mysql(db)[15418]:    ERROR: MySQL not running: removing old PID file";
     expect(unexplained(pcmk, pidFile, "S02").unexplained).toEqual([]);
     expect(unexplained(pcmk, pidFile, "S01").unexplained).toHaveLength(1);
-    const multi = "Nov 25 22:20:26.700 srv-a pacemaker-schedulerd[160] (native_create_actions) \terror: Resource db is active on 2 nodes (attempting recovery)";
+    const multi =
+      "Nov 25 22:20:26.700 srv-a pacemaker-schedulerd[160] (native_create_actions) \terror: Resource db is active on 2 nodes (attempting recovery)";
     expect(unexplained(pcmk, multi, "N01").unexplained).toHaveLength(1);
   });
 });

@@ -2,7 +2,20 @@ import { describe, expect, it } from "vitest";
 import { parseDrbdKernelLog } from "@oar-ha/remote";
 import { primariesSeen } from "../src/drbd.js";
 import { resyncWhy } from "../src/report.js";
-import { loss, oarsubLatency, schedulerBack, parseLogs, probeOutage, summarize, table, outageSvg, markdown, notApplicable, SCENARIOS, type DrillRun } from "../src/index.js";
+import {
+  loss,
+  oarsubLatency,
+  schedulerBack,
+  parseLogs,
+  probeOutage,
+  summarize,
+  table,
+  outageSvg,
+  markdown,
+  notApplicable,
+  SCENARIOS,
+  type DrillRun,
+} from "../src/index.js";
 import { exampleCluster } from "@oar-ha/core/testing";
 
 const samples = (spec: string, t = 100) => spec.split("").map((c, i) => ({ t: t + i * 0.5, ok: c === "+" }));
@@ -61,7 +74,16 @@ describe("reports", () => {
     run: 1,
     timeline: { detected: 1 },
     outage,
-    loss: { acknowledged: 10, lost, indeterminate: 1, indeterminatePresent: 0, phantom: [], jobsAcknowledged: 3, jobsLost: [], jobsReused: [] },
+    loss: {
+      acknowledged: 10,
+      lost,
+      indeterminate: 1,
+      indeterminatePresent: 0,
+      phantom: [],
+      jobsAcknowledged: 3,
+      jobsLost: [],
+      jobsReused: [],
+    },
     audit: [],
     passed: lost.length === 0 && outage !== undefined,
     problems: lost.length ? ["lost"] : [],
@@ -69,7 +91,16 @@ describe("reports", () => {
   const runs = [run("F01", 4), run("F01", 6), run("F01", 5), run("S01", undefined, [7])];
   it("summarizes p50/p95/max and losses per scenario", () => {
     const s = summarize(runs);
-    expect(s[0]).toMatchObject({ scenario: "F01", runs: 3, passed: 3, p50: 5, p95: 6, max: 6, lost: 0, acknowledged: 30 });
+    expect(s[0]).toMatchObject({
+      scenario: "F01",
+      runs: 3,
+      passed: 3,
+      p50: 5,
+      p95: 6,
+      max: 6,
+      lost: 0,
+      acknowledged: 30,
+    });
     expect(s[1]).toMatchObject({ scenario: "S01", runs: 1, passed: 0, lost: 1 });
     expect(s[1]?.p50).toBeUndefined();
   });
@@ -78,11 +109,38 @@ describe("reports", () => {
     const t = table({ summaries, skipped: [{ scenario: "N04", why: "the servers have one cluster link only" }] });
     expect(t).toMatch(/^scenario\s+runs/);
     expect(t).toContain("N04: skipped: the servers have one cluster link only");
-    const md = markdown({ cluster: "lab", setup: "two-node", machine: "m", date: "d", storageNote: "shared", summaries, skipped: [], runs }, "x.svg");
+    const md = markdown(
+      {
+        cluster: "lab",
+        setup: "two-node",
+        machine: "m",
+        date: "d",
+        storageNote: "shared",
+        summaries,
+        skipped: [],
+        runs,
+      },
+      "x.svg",
+    );
     expect(md).toContain("| F01 | 3 | 3 | 5.0 s | 6.0 s | 6.0 s |");
     expect(md).toContain("- S01 run 1: lost");
-    const stopped = markdown({ cluster: "lab", setup: "two-node", machine: "m", date: "d", storageNote: "shared", summaries: summarize(runs.slice(0, 3)), skipped: [], runs: runs.slice(0, 3), aborted: { scenario: "N02", run: 1, error: "the OAR server runs nowhere" } }, "x.svg");
-    expect(stopped).toContain("## Stopped\n\nThe drill stopped with an error at N02 run 1; the runs above completed before it:\n\n```\nthe OAR server runs nowhere\n```");
+    const stopped = markdown(
+      {
+        cluster: "lab",
+        setup: "two-node",
+        machine: "m",
+        date: "d",
+        storageNote: "shared",
+        summaries: summarize(runs.slice(0, 3)),
+        skipped: [],
+        runs: runs.slice(0, 3),
+        aborted: { scenario: "N02", run: 1, error: "the OAR server runs nowhere" },
+      },
+      "x.svg",
+    );
+    expect(stopped).toContain(
+      "## Stopped\n\nThe drill stopped with an error at N02 run 1; the runs above completed before it:\n\n```\nthe OAR server runs nowhere\n```",
+    );
     expect(stopped).not.toContain("Every run passed");
     const svg = outageSvg(summaries);
     expect(svg.startsWith("<svg")).toBe(true);
@@ -93,45 +151,162 @@ describe("reports", () => {
 describe("which scenarios apply", () => {
   it("offers only SSH-safe scenarios on real servers and names Heartbeat's limits", () => {
     const pm = exampleCluster();
-    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
+    const hb = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "none", acceptRisk: true },
+      pacemaker: undefined,
+    }));
     const ssh = SCENARIOS.filter((s) => notApplicable(s, pm, "ssh") === undefined).map((s) => s.id);
     expect(ssh).toEqual(["F03", "S01", "S02", "S03"]);
-    expect(notApplicable(SCENARIOS.find((s) => s.id === "F01")!, hb, "lab")).toBeUndefined();
+    expect(
+      notApplicable(
+        SCENARIOS.find((s) => s.id === "F01")!,
+        hb,
+        "lab",
+      ),
+    ).toBeUndefined();
   });
   it("Heartbeat with fencing (the lab's, IPMI): partitions and a killed Heartbeat are drilled; without fencing they are refused; a failed stop never", () => {
-    const fenced = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "lab", hypervisor: "10.77.0.2" }, pacemaker: undefined }));
-    for (const id of ["N01", "N02", "S05"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, fenced, "lab"), id).toBeUndefined();
-    expect(notApplicable(SCENARIOS.find((s) => s.id === "S07")!, fenced, "lab")).toMatch(/fences a server that is declared dead, not one whose resource failed to stop/);
-    const bare = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
-    for (const id of ["N01", "N02", "S05"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, bare, "lab"), id).toMatch(/no (fencing|STONITH)/);
+    const fenced = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "lab", hypervisor: "10.77.0.2" },
+      pacemaker: undefined,
+    }));
+    for (const id of ["N01", "N02", "S05"])
+      expect(
+        notApplicable(
+          SCENARIOS.find((s) => s.id === id)!,
+          fenced,
+          "lab",
+        ),
+        id,
+      ).toBeUndefined();
+    expect(
+      notApplicable(
+        SCENARIOS.find((s) => s.id === "S07")!,
+        fenced,
+        "lab",
+      ),
+    ).toMatch(/fences a server that is declared dead, not one whose resource failed to stop/);
+    const bare = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "none", acceptRisk: true },
+      pacemaker: undefined,
+    }));
+    for (const id of ["N01", "N02", "S05"])
+      expect(
+        notApplicable(
+          SCENARIOS.find((s) => s.id === id)!,
+          bare,
+          "lab",
+        ),
+        id,
+      ).toMatch(/no (fencing|STONITH)/);
   });
   it("Heartbeat: the service drills run with oar-ha's service monitor, and are refused without it", () => {
-    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
-    for (const id of ["S01", "S02", "S03", "S08"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, hb, "lab"), id).toBeUndefined();
-    const off = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined, heartbeat: { monitor: { enabled: false } } }));
-    for (const id of ["S01", "S02", "S03", "S08"]) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, off, "lab"), id).toMatch(/service monitor is turned off \(heartbeat\.monitor\.enabled: false\)/);
+    const hb = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "none", acceptRisk: true },
+      pacemaker: undefined,
+    }));
+    for (const id of ["S01", "S02", "S03", "S08"])
+      expect(
+        notApplicable(
+          SCENARIOS.find((s) => s.id === id)!,
+          hb,
+          "lab",
+        ),
+        id,
+      ).toBeUndefined();
+    const off = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "none", acceptRisk: true },
+      pacemaker: undefined,
+      heartbeat: { monitor: { enabled: false } },
+    }));
+    for (const id of ["S01", "S02", "S03", "S08"])
+      expect(
+        notApplicable(
+          SCENARIOS.find((s) => s.id === id)!,
+          off,
+          "lab",
+        ),
+        id,
+      ).toMatch(/service monitor is turned off \(heartbeat\.monitor\.enabled: false\)/);
   });
   it("runs every scenario of the catalogue on a Pacemaker lab; a failed stop needs fencing", () => {
     const pm = exampleCluster();
     expect(SCENARIOS.filter((s) => notApplicable(s, pm, "lab") !== undefined).map((s) => s.id)).toEqual([]);
-    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
-    expect(notApplicable(SCENARIOS.find((s) => s.id === "S07")!, hb, "lab")).toMatch(/fencing/);
-    expect(notApplicable(SCENARIOS.find((s) => s.id === "S04")!, hb, "lab")).toBeUndefined();
+    const hb = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "none", acceptRisk: true },
+      pacemaker: undefined,
+    }));
+    expect(
+      notApplicable(
+        SCENARIOS.find((s) => s.id === "S07")!,
+        hb,
+        "lab",
+      ),
+    ).toMatch(/fencing/);
+    expect(
+      notApplicable(
+        SCENARIOS.find((s) => s.id === "S04")!,
+        hb,
+        "lab",
+      ),
+    ).toBeUndefined();
   });
   it("offers the DRBD scenarios only where the database is on DRBD, N03 only with Pacemaker's resource-level fencing", () => {
     const shared = exampleCluster((x) => ({ ...x, storage: { kind: "shared", device: "/dev/mapper/san0" } }));
     const drbd = SCENARIOS.filter((s) => s.drbd).map((s) => s.id);
     expect(drbd).toEqual(["N03", "D04"]);
-    for (const id of drbd) expect(notApplicable(SCENARIOS.find((s) => s.id === id)!, shared, "lab")).toMatch(/shared storage/);
-    const hb = exampleCluster((x) => ({ ...x, manager: "heartbeat", fencing: { kind: "none", acceptRisk: true }, pacemaker: undefined }));
-    expect(notApplicable(SCENARIOS.find((s) => s.id === "N03")!, hb, "lab")).toMatch(/crm-fence-peer/);
-    expect(notApplicable(SCENARIOS.find((s) => s.id === "D04")!, hb, "lab")).toBeUndefined();
+    for (const id of drbd)
+      expect(
+        notApplicable(
+          SCENARIOS.find((s) => s.id === id)!,
+          shared,
+          "lab",
+        ),
+      ).toMatch(/shared storage/);
+    const hb = exampleCluster((x) => ({
+      ...x,
+      manager: "heartbeat",
+      fencing: { kind: "none", acceptRisk: true },
+      pacemaker: undefined,
+    }));
+    expect(
+      notApplicable(
+        SCENARIOS.find((s) => s.id === "N03")!,
+        hb,
+        "lab",
+      ),
+    ).toMatch(/crm-fence-peer/);
+    expect(
+      notApplicable(
+        SCENARIOS.find((s) => s.id === "D04")!,
+        hb,
+        "lab",
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe("DRBD facts of a drill (pure)", () => {
   it("counts the most Primaries at once and who was Primary", () => {
-    expect(primariesSeen([{ t: 0, primaries: ["srv-a"] }, { t: 1, primaries: [] }, { t: 2, primaries: ["srv-b"] }])).toEqual({ max: 1, hosts: ["srv-a", "srv-b"] });
+    expect(
+      primariesSeen([
+        { t: 0, primaries: ["srv-a"] },
+        { t: 1, primaries: [] },
+        { t: 2, primaries: ["srv-b"] },
+      ]),
+    ).toEqual({ max: 1, hosts: ["srv-a", "srv-b"] });
     expect(primariesSeen([{ t: 0, primaries: ["srv-a", "srv-b"] }]).max).toBe(2);
     expect(primariesSeen([])).toEqual({ max: 0, hosts: [] });
   });
@@ -142,7 +317,12 @@ describe("DRBD facts of a drill (pure)", () => {
       "[  101.0] block drbd0: Online verify done (total 37 sec; paused 0 sec; 14168 K/sec)",
       "[  101.0] block drbd0: Online verify found 3 4k block out of sync!",
     ].join("\n");
-    expect(parseDrbdKernelLog(dmesg)).toEqual({ resyncKiB: 1204, resyncSeconds: 2, verifySeconds: 37, verifyOutOfSyncBlocks: 3 });
+    expect(parseDrbdKernelLog(dmesg)).toEqual({
+      resyncKiB: 1204,
+      resyncSeconds: 2,
+      verifySeconds: 37,
+      verifyOutOfSyncBlocks: 3,
+    });
     expect(parseDrbdKernelLog("")).toEqual({});
   });
   it("tells a bitmap resync from a full one, and what a crashed Primary's activity log added", () => {
@@ -160,13 +340,25 @@ describe("DRBD facts of a drill (pure)", () => {
       "[   35.1] block drbd0: Began resync as SyncTarget (will sync 524236 KB [131059 bits set]).",
       "[  470.2] block drbd0: Resync done (total 435 sec; paused 0 sec; 1204 K/sec)",
     ].join("\n");
-    expect(parseDrbdKernelLog(dmesg)).toEqual({ resyncKiB: 524236, resyncSeconds: 435, resyncKind: "bitmap", resyncRule: 50, activityLogKiB: 524288 });
-    expect(parseDrbdKernelLog("block drbd0: uuid_compare()=-2 by rule 20\nblock drbd0: Began resync as SyncTarget (will sync 1000 KB [250 bits set]).")).toEqual({ resyncKiB: 1000, resyncKind: "full", resyncRule: 20 });
+    expect(parseDrbdKernelLog(dmesg)).toEqual({
+      resyncKiB: 524236,
+      resyncSeconds: 435,
+      resyncKind: "bitmap",
+      resyncRule: 50,
+      activityLogKiB: 524288,
+    });
+    expect(
+      parseDrbdKernelLog(
+        "block drbd0: uuid_compare()=-2 by rule 20\nblock drbd0: Began resync as SyncTarget (will sync 1000 KB [250 bits set]).",
+      ),
+    ).toEqual({ resyncKiB: 1000, resyncKind: "full", resyncRule: 20 });
     // 0 (no resync) and -100 (split brain) are not a resync kind.
     expect(parseDrbdKernelLog("block drbd0: uuid_compare()=-100 by rule 100")).toEqual({});
   });
   it("says why a resync had its size", () => {
-    expect(resyncWhy({ host: "srv-a", kib: 524236, kind: "bitmap", activityLogKiB: 524288 })).toBe(" (from the bitmap; 524288 KiB of it from its activity log)");
+    expect(resyncWhy({ host: "srv-a", kib: 524236, kind: "bitmap", activityLogKiB: 524288 })).toBe(
+      " (from the bitmap; 524288 KiB of it from its activity log)",
+    );
     expect(resyncWhy({ host: "srv-b", kib: 1204, kind: "bitmap" })).toBe(" (from the bitmap)");
     expect(resyncWhy({ host: "srv-b", kib: 1204, kind: "full" })).toBe(" (full: the whole device)");
     expect(resyncWhy({ host: "srv-b", kib: 1204 })).toBe("");

@@ -8,14 +8,27 @@ const clean: Measured = {
   noOutage: false,
   dbFailures: 40,
   oarFailures: 30,
-  loss: { acknowledged: 120, lost: [], indeterminate: 1, indeterminatePresent: 1, phantom: [], jobsAcknowledged: 10, jobsLost: [], jobsReused: [] },
+  loss: {
+    acknowledged: 120,
+    lost: [],
+    indeterminate: 1,
+    indeterminatePresent: 1,
+    phantom: [],
+    jobsAcknowledged: 10,
+    jobsLost: [],
+    jobsReused: [],
+  },
   checks: [{ name: "one VIP holder", ok: true, detail: "srv-b" }],
   extra: [],
 };
 
 describe("victims", () => {
   it("F02 breaks the passive, the OAR-side faults the OAR holder, the rest the DB holder", () => {
-    expect(["F01", "F02", "F03", "D04", "N03", "S01", "S02", "S04", "S07", "S08"].map((id) => victimOf(id as never, holders))).toEqual(["srv-a", "srv-b", "srv-c", "srv-a", "srv-a", "srv-c", "srv-a", "srv-c", "srv-c", "srv-c"]);
+    expect(
+      ["F01", "F02", "F03", "D04", "N03", "S01", "S02", "S04", "S07", "S08"].map((id) =>
+        victimOf(id as never, holders),
+      ),
+    ).toEqual(["srv-a", "srv-b", "srv-c", "srv-a", "srv-a", "srv-c", "srv-a", "srv-c", "srv-c", "srv-c"]);
   });
 
   it("a crashed or fenced victim is not asked while the service comes back; a killed process's host is", () => {
@@ -31,15 +44,26 @@ describe("drillProblems", () => {
   });
 
   it("one lost acknowledged row fails the run and is named", () => {
-    expect(drillProblems({ ...clean, loss: { ...clean.loss, lost: [57] } })).toEqual(["1 acknowledged row(s) lost: 57"]);
+    expect(drillProblems({ ...clean, loss: { ...clean.loss, lost: [57] } })).toEqual([
+      "1 acknowledged row(s) lost: 57",
+    ]);
   });
 
   it("an outage where none is expected fails; the same failures are fine where an outage is expected", () => {
-    expect(drillProblems({ ...clean, noOutage: true })).toEqual(["expected no outage; probes failed 40 (DB) and 30 (OAR) times"]);
+    expect(drillProblems({ ...clean, noOutage: true })).toEqual([
+      "expected no outage; probes failed 40 (DB) and 30 (OAR) times",
+    ]);
   });
 
   it("a service that never came back, a silent scheduler, nothing acknowledged: each a problem", () => {
-    expect(drillProblems({ ...clean, outage: undefined, schedulerBack: undefined, loss: { ...clean.loss, acknowledged: 0 } })).toEqual([
+    expect(
+      drillProblems({
+        ...clean,
+        outage: undefined,
+        schedulerBack: undefined,
+        loss: { ...clean.loss, acknowledged: 0 },
+      }),
+    ).toEqual([
       "the service did not come back",
       "OAR's scheduler never answered an oarsub made after the fault",
       "no write was acknowledged: the drill proves nothing",

@@ -50,7 +50,9 @@ const installed = (script: string): string => script.replace(/^(#![^\n]*\n)/, `$
 function filesystemResource(c: Cluster): string {
   const s = c.storage;
   const device = s.device;
-  return s.filesystem === "none" ? `Filesystem::${device}::${s.mountPoint}::none::bind` : `Filesystem::${device}::${s.mountPoint}::${s.filesystem}`;
+  return s.filesystem === "none"
+    ? `Filesystem::${device}::${s.mountPoint}::none::bind`
+    : `Filesystem::${device}::${s.mountPoint}::${s.filesystem}`;
 }
 
 function vipResource(c: Cluster, g: ServiceGroup): string {
@@ -96,20 +98,44 @@ function stonithLines(c: Cluster, g: ServiceGroup): StonithLine[] {
   return g.nodes.flatMap((target) => {
     const from = g.nodes.find((n) => n.name !== target.name);
     if (!from) return [];
-    if (f.kind === "lab") return [{ from: from.name, target: target.name, type: `external/${STONITH_LAB}`, params: `${target.name} ${f.hypervisor} ${f.port} ${f.user} ${f.identityFile} ${delay}` }];
+    if (f.kind === "lab")
+      return [
+        {
+          from: from.name,
+          target: target.name,
+          type: `external/${STONITH_LAB}`,
+          params: `${target.name} ${f.hypervisor} ${f.port} ${f.user} ${f.identityFile} ${delay}`,
+        },
+      ];
     if (f.kind !== "ipmi") return [];
     const d = f.devices.find((x) => x.node === target.name);
     if (!d) return [];
-    return [{ from: from.name, target: target.name, type: `external/${STONITH_IPMI}`, params: `${d.node} ${d.address} ${d.user} ${fencePasswordFile(d.node)} ${d.lanplus ? "lanplus" : "lan"} ${delay}` }];
+    return [
+      {
+        from: from.name,
+        target: target.name,
+        type: `external/${STONITH_IPMI}`,
+        params: `${d.node} ${d.address} ${d.user} ${fencePasswordFile(d.node)} ${d.lanplus ? "lanplus" : "lan"} ${delay}`,
+      },
+    ];
   });
 }
 
 /** The database's resource script (start, stop with escalation, status, monitor). */
 function dbScript(c: Cluster): string {
   if (c.database.engine === "postgresql") {
-    return renderTemplate(dbPostgresqlTpl, { marker: marker("#"), version: pgVersion(c), port: dbPort(c), dataDir: dbDataDirectory(c) });
+    return renderTemplate(dbPostgresqlTpl, {
+      marker: marker("#"),
+      version: pgVersion(c),
+      port: dbPort(c),
+      dataDir: dbDataDirectory(c),
+    });
   }
-  return renderTemplate(dbMysqlTpl, { marker: marker("#"), svc: c.database.engine === "mariadb" ? "mariadb" : "mysql", dataDir: dbDataDirectory(c) });
+  return renderTemplate(dbMysqlTpl, {
+    marker: marker("#"),
+    svc: c.database.engine === "mariadb" ? "mariadb" : "mysql",
+    dataDir: dbDataDirectory(c),
+  });
 }
 
 /** The monitor's settings on a server of group `g` (values quoted for sh by the one helper). */
@@ -169,25 +195,68 @@ export function renderHeartbeatFiles(c: Cluster, secrets: Secrets): RenderedFile
     for (const n of g.nodes) {
       out.push(
         { host: n.name, path: "/etc/ha.d/ha.cf", mode: "0644", owner: "root:root", content: haCf },
-        { host: n.name, path: "/etc/ha.d/authkeys", mode: "0600", owner: "root:root", content: authkeys, sensitive: true },
+        {
+          host: n.name,
+          path: "/etc/ha.d/authkeys",
+          mode: "0600",
+          owner: "root:root",
+          content: authkeys,
+          sensitive: true,
+        },
         { host: n.name, path: "/etc/ha.d/haresources", mode: "0644", owner: "root:root", content: haresources },
         // Heartbeat locks itself in memory (a swapped-out heartbeat misses its deadtime);
         // Debian's unit leaves the default 8 MiB limit and it logs "Cannot lock ourselves into memory".
-        { host: n.name, path: HEARTBEAT_DROPIN, mode: "0644", owner: "root:root", content: `${marker("#")}\n[Service]\nLimitMEMLOCK=infinity\n` },
+        {
+          host: n.name,
+          path: HEARTBEAT_DROPIN,
+          mode: "0644",
+          owner: "root:root",
+          content: `${marker("#")}\n[Service]\nLimitMEMLOCK=infinity\n`,
+        },
       );
       if (g.runsDb) {
         out.push({ host: n.name, path: DB_SCRIPT, mode: "0755", owner: "root:root", content: dbScript(c) });
       }
       if (g.runsOar) {
-        out.push({ host: n.name, path: OAR_SCRIPT, mode: "0755", owner: "root:root", content: renderTemplate(scriptTpl, { marker: marker("#"), what: "the OAR server", lines: [`exec ${OAR_SERVER_CTL} "$@"`] }) });
+        out.push({
+          host: n.name,
+          path: OAR_SCRIPT,
+          mode: "0755",
+          owner: "root:root",
+          content: renderTemplate(scriptTpl, {
+            marker: marker("#"),
+            what: "the OAR server",
+            lines: [`exec ${OAR_SERVER_CTL} "$@"`],
+          }),
+        });
       }
       if (stonith.length) {
-        for (const name of [STONITH_LAB, STONITH_IPMI]) out.push({ host: n.name, path: `${STONITH_PLUGIN_DIR}/${name}`, mode: "0755", owner: "root:root", content: installed(STONITH_SH) });
+        for (const name of [STONITH_LAB, STONITH_IPMI])
+          out.push({
+            host: n.name,
+            path: `${STONITH_PLUGIN_DIR}/${name}`,
+            mode: "0755",
+            owner: "root:root",
+            content: installed(STONITH_SH),
+          });
       }
       for (const l of stonith.filter((x) => x.from === n.name && c.fencing.kind === "ipmi")) {
-        out.push({ host: n.name, path: fencePasswordFile(l.target), mode: "0600", owner: "root:root", content: `${marker("#")}\n# The BMC password of ${l.target}, read by oar-ha-ipmi (last line)\n${secrets.fencing[l.target] ?? ""}\n`, sensitive: true });
+        out.push({
+          host: n.name,
+          path: fencePasswordFile(l.target),
+          mode: "0600",
+          owner: "root:root",
+          content: `${marker("#")}\n# The BMC password of ${l.target}, read by oar-ha-ipmi (last line)\n${secrets.fencing[l.target] ?? ""}\n`,
+          sensitive: true,
+        });
       }
-      out.push({ host: n.name, path: HB_STANDBY_PATH, mode: "0755", owner: "root:root", content: installed(HB_STANDBY_SCRIPT) });
+      out.push({
+        host: n.name,
+        path: HB_STANDBY_PATH,
+        mode: "0755",
+        owner: "root:root",
+        content: installed(HB_STANDBY_SCRIPT),
+      });
       if (c.heartbeat.monitor.enabled) {
         out.push(
           { host: n.name, path: HB_MONITOR, mode: "0755", owner: "root:root", content: installed(MONITOR_SH) },

@@ -22,7 +22,13 @@ const exe = (f: string, body: string) => {
   chmodSync(p(f), 0o755);
 };
 const calls = () => (existsSync(p("calls")) ? readFileSync(p("calls"), "utf8").trim().split("\n").filter(Boolean) : []);
-const state = () => Object.fromEntries(readFileSync(p("state/hb-monitor.state"), "utf8").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const state = () =>
+  Object.fromEntries(
+    readFileSync(p("state/hb-monitor.state"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 const haLog = () => (existsSync(p("ha-log")) ? readFileSync(p("ha-log"), "utf8") : "");
 
 /** A resource script whose health is the content of `<name>.health` (ok, fail, hang) and whose start sets `<name>.after-start`. */
@@ -62,8 +68,17 @@ function run(cycles: number, extra: Record<string, string> = {}) {
     CYCLES: String(cycles),
     ...extra,
   };
-  put("conf", Object.entries(conf).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
-  const r = spawnSync("sh", [SCRIPT], { env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") }, encoding: "utf8", timeout: 60_000 });
+  put(
+    "conf",
+    Object.entries(conf)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n",
+  );
+  const r = spawnSync("sh", [SCRIPT], {
+    env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   return r;
 }
@@ -83,7 +98,10 @@ beforeEach(() => {
   nodestatus) cat "${p("peer")}" ;;
 esac`,
   );
-  exe("bin/ip", `[ -e "${p("vip-here")}" ] && echo "2: eth0    inet 10.0.0.100/24 brd 10.0.0.255 scope global secondary eth0"; exit 0`);
+  exe(
+    "bin/ip",
+    `[ -e "${p("vip-here")}" ] && echo "2: eth0    inet 10.0.0.100/24 brd 10.0.0.255 scope global secondary eth0"; exit 0`,
+  );
   exe("bin/logger", `echo "logger $*" >> "${p("syslog")}"`);
   // Heartbeat's hand-over: the group leaves this server.
   exe("hb_standby", `echo "hb_standby" >> "${p("calls")}"; rm -f "${p("vip-here")}"`);
@@ -112,12 +130,24 @@ describe("the Heartbeat service monitor", () => {
   it("a failed database is restarted in place with the OAR server around it (OAR stopped first, started last), and said in syslog and Heartbeat's log", () => {
     put("db.health", "fail\n");
     run(2);
-    expect(calls()).toEqual(["db monitor", "oar stop", "db stop", "db start", "oar start", "db monitor", "oar monitor"]);
+    expect(calls()).toEqual([
+      "db monitor",
+      "oar stop",
+      "db stop",
+      "db start",
+      "oar start",
+      "db monitor",
+      "oar monitor",
+    ]);
     expect(state()).toMatchObject({ role: "active", restarts: "1", total: "1" });
     expect(state().last).toMatch(/^\d+ restart db: db is down$/);
-    expect(haLog()).toMatch(/^oar-ha-hb-monitor\[\d+\]: \d{4}\/\d\d\/\d\d_\d\d:\d\d:\d\d WARN: db failed \(db is down\): restarting it here \(failure 1 within 600 s; the group moves after 2 restarts\)$/m);
+    expect(haLog()).toMatch(
+      /^oar-ha-hb-monitor\[\d+\]: \d{4}\/\d\d\/\d\d_\d\d:\d\d:\d\d WARN: db failed \(db is down\): restarting it here \(failure 1 within 600 s; the group moves after 2 restarts\)$/m,
+    );
     expect(haLog()).toMatch(/ info: db restarted$/m);
-    expect(readFileSync(p("syslog"), "utf8")).toContain("logger -t oar-ha-hb-monitor -p daemon.warning -- db failed (db is down)");
+    expect(readFileSync(p("syslog"), "utf8")).toContain(
+      "logger -t oar-ha-hb-monitor -p daemon.warning -- db failed (db is down)",
+    );
   });
 
   it("a failed OAR server is restarted alone: the database is left running", () => {
@@ -145,7 +175,9 @@ describe("the Heartbeat service monitor", () => {
     expect(c.indexOf("hb_standby")).toBeGreaterThan(c.lastIndexOf("db start"));
     expect(state()).toMatchObject({ role: "passive", restarts: "0", total: "3" });
     expect(state().last).toMatch(/^\d+ handover db to srv-b$/);
-    expect(haLog()).toMatch(/ ERROR: db failed 3 times within 600 s \(more than 2 restarts\): handing the group to srv-b$/m);
+    expect(haLog()).toMatch(
+      / ERROR: db failed 3 times within 600 s \(more than 2 restarts\): handing the group to srv-b$/m,
+    );
   });
 
   it("with the peer dead, restarts in place instead of handing over to nobody", () => {
@@ -187,7 +219,10 @@ describe("the Heartbeat service monitor", () => {
     put("db.health", "fail\n");
     // An apply restarting the database: holds the lock 1.5 s, the database is back when it lets go.
     const { spawn } = await import("node:child_process");
-    const apply = spawn("sh", ["-c", `exec 9>"${p("state/hb-monitor.lock")}"; flock 9; : > "${p("locked")}"; sleep 1.5; echo ok > "${p("db.health")}"`]);
+    const apply = spawn("sh", [
+      "-c",
+      `exec 9>"${p("state/hb-monitor.lock")}"; flock 9; : > "${p("locked")}"; sleep 1.5; echo ok > "${p("db.health")}"`,
+    ]);
     for (let i = 0; i < 100 && !existsSync(p("locked")); i++) await new Promise((r) => setTimeout(r, 20));
     const t0 = Date.now();
     run(1);
@@ -203,9 +238,30 @@ describe("the Heartbeat service monitor", () => {
     exe("hb_standby", `echo "hb_standby" >> "${p("calls")}"; (sleep 4; rm -f "${p("vip-here")}") >/dev/null 2>&1 &`);
     put("conf", "");
     const { spawn } = await import("node:child_process");
-    const conf = { INTERVAL: "0.05", TIMEOUT: "2", MAX_RESTARTS: "2", WINDOW: "600", VIP: "10.0.0.100", PEER: "srv-b", SERVICES: "'db oar'", DB_SCRIPT: p("db"), OAR_SCRIPT: p("oar"), HB_STANDBY: p("hb_standby"), HA_LOG: p("ha-log"), STATE_DIR: p("state"), CYCLES: "4" };
-    put("conf", Object.entries(conf).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
-    const child = spawn("sh", [SCRIPT], { env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") } });
+    const conf = {
+      INTERVAL: "0.05",
+      TIMEOUT: "2",
+      MAX_RESTARTS: "2",
+      WINDOW: "600",
+      VIP: "10.0.0.100",
+      PEER: "srv-b",
+      SERVICES: "'db oar'",
+      DB_SCRIPT: p("db"),
+      OAR_SCRIPT: p("oar"),
+      HB_STANDBY: p("hb_standby"),
+      HA_LOG: p("ha-log"),
+      STATE_DIR: p("state"),
+      CYCLES: "4",
+    };
+    put(
+      "conf",
+      Object.entries(conf)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n") + "\n",
+    );
+    const child = spawn("sh", [SCRIPT], {
+      env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") },
+    });
     for (let i = 0; i < 200 && !calls().includes("hb_standby"); i++) await new Promise((r) => setTimeout(r, 20));
     expect(calls()).toContain("hb_standby");
     expect(existsSync(p("vip-here")), "the group is still moving").toBe(true);
@@ -220,13 +276,29 @@ describe("the Heartbeat service monitor", () => {
   it("stops at once on SIGTERM (Heartbeat's shutdown) and removes its state", async () => {
     put(
       "conf",
-      Object.entries({ INTERVAL: "30", TIMEOUT: "2", MAX_RESTARTS: "2", WINDOW: "600", VIP: "10.0.0.100", PEER: "srv-b", SERVICES: "'db oar'", DB_SCRIPT: p("db"), OAR_SCRIPT: p("oar"), HB_STANDBY: p("hb_standby"), HA_LOG: p("ha-log"), STATE_DIR: p("state") })
+      Object.entries({
+        INTERVAL: "30",
+        TIMEOUT: "2",
+        MAX_RESTARTS: "2",
+        WINDOW: "600",
+        VIP: "10.0.0.100",
+        PEER: "srv-b",
+        SERVICES: "'db oar'",
+        DB_SCRIPT: p("db"),
+        OAR_SCRIPT: p("oar"),
+        HB_STANDBY: p("hb_standby"),
+        HA_LOG: p("ha-log"),
+        STATE_DIR: p("state"),
+      })
         .map(([k, v]) => `${k}=${v}`)
         .join("\n"),
     );
     const { spawn } = await import("node:child_process");
-    const child = spawn("sh", [SCRIPT], { env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") } });
-    for (let i = 0; i < 100 && !existsSync(p("state/hb-monitor.state")); i++) await new Promise((r) => setTimeout(r, 50));
+    const child = spawn("sh", [SCRIPT], {
+      env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") },
+    });
+    for (let i = 0; i < 100 && !existsSync(p("state/hb-monitor.state")); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(p("state/hb-monitor.state"))).toBe(true);
     const t0 = Date.now();
     child.kill("SIGTERM");

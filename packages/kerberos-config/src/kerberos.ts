@@ -1,4 +1,14 @@
-import { dbVip, hostsWithRole, marker, pgKeytab, renderTemplate, serviceGroups, splitCidr, type Cluster, type RenderedFile } from "@oar-ha/core";
+import {
+  dbVip,
+  hostsWithRole,
+  marker,
+  pgKeytab,
+  renderTemplate,
+  serviceGroups,
+  splitCidr,
+  type Cluster,
+  type RenderedFile,
+} from "@oar-ha/core";
 import krb5Tpl from "./templates/krb5-dropin.hbs";
 import sshdTpl from "./templates/sshd-dropin.hbs";
 import sshTpl from "./templates/ssh-client-dropin.hbs";
@@ -37,8 +47,11 @@ export function principalsFor(c: Cluster, host: string): WantedPrincipal[] {
   const out: WantedPrincipal[] = [];
   for (const s of k.services) {
     const vipName = s.vip === "db" ? dbVip(c).hostname : c.vips.oar.hostname;
-    const carriers = serviceGroups(c).filter((g) => (s.vip === "db" ? g.runsDb : g.runsOar)).flatMap((g) => g.nodes.map((n) => n.name));
-    if (carriers.includes(host)) out.push({ principal: `${s.service}/${vipName}@${k.realm}`, service: s.service, vipName });
+    const carriers = serviceGroups(c)
+      .filter((g) => (s.vip === "db" ? g.runsDb : g.runsOar))
+      .flatMap((g) => g.nodes.map((n) => n.name));
+    if (carriers.includes(host))
+      out.push({ principal: `${s.service}/${vipName}@${k.realm}`, service: s.service, vipName });
   }
   return out;
 }
@@ -58,7 +71,8 @@ export interface KeytabTarget {
  */
 export function keytabTargets(c: Cluster, host: string): KeytabTarget[] {
   const wanted = principalsFor(c, host);
-  const of = (service: WantedPrincipal["service"]) => wanted.filter((p) => p.service === service).map((p) => p.principal);
+  const of = (service: WantedPrincipal["service"]) =>
+    wanted.filter((p) => p.service === service).map((p) => p.principal);
   const targets: KeytabTarget[] = [
     { path: KRB.keytab, owner: "root:root", principals: of("host") },
     { path: pgKeytab(c), owner: "postgres:postgres", principals: of("postgres") },
@@ -68,10 +82,12 @@ export function keytabTargets(c: Cluster, host: string): KeytabTarget[] {
 }
 
 /** Every server that holds a VIP principal. */
-export const kerberosServers = (c: Cluster): string[] => c.nodes.map((n) => n.name).filter((h) => principalsFor(c, h).length > 0);
+export const kerberosServers = (c: Cluster): string[] =>
+  c.nodes.map((n) => n.name).filter((h) => principalsFor(c, h).length > 0);
 
 /** Servers that accept `ssh -K` to the OAR VIP name. */
-export const sshServers = (c: Cluster): string[] => c.nodes.map((n) => n.name).filter((h) => principalsFor(c, h).some((p) => p.service === "host"));
+export const sshServers = (c: Cluster): string[] =>
+  c.nodes.map((n) => n.name).filter((h) => principalsFor(c, h).some((p) => p.service === "host"));
 
 export function renderKerberosFiles(c: Cluster): RenderedFile[] {
   const k = c.kerberos;
@@ -80,20 +96,58 @@ export function renderKerberosFiles(c: Cluster): RenderedFile[] {
   const names = [...new Set([c.vips.oar.hostname, dbVip(c).hostname])];
   const clients = hostsWithRole(c, "frontend").map((h) => h.name);
   const krb5 = (acceptor: boolean) =>
-    renderTemplate(krb5Tpl, { marker: marker("#"), realm: k.realm, kdc: k.kdc, adminServer: k.adminServer ?? k.kdc[0], reverseDns: k.reverseDns, acceptor, names });
+    renderTemplate(krb5Tpl, {
+      marker: marker("#"),
+      realm: k.realm,
+      kdc: k.kdc,
+      adminServer: k.adminServer ?? k.kdc[0],
+      reverseDns: k.reverseDns,
+      acceptor,
+      names,
+    });
   const ssh = sshServers(c);
   for (const h of [...kerberosServers(c), ...clients]) {
     const server = !clients.includes(h);
     out.push(
       { host: h, path: KRB.krb5Dropin, mode: "0644", owner: "root:root", content: krb5(server) },
-      { host: h, path: KRB.krb5Conf, mode: "0644", owner: "root:root", content: "# added by oar-ha: its settings (krb5.conf.d/oar-ha.conf) come first and win\nincludedir /etc/krb5.conf.d/\n", merge: "leading-lines", after: [KRB.krb5Dropin] },
+      {
+        host: h,
+        path: KRB.krb5Conf,
+        mode: "0644",
+        owner: "root:root",
+        content:
+          "# added by oar-ha: its settings (krb5.conf.d/oar-ha.conf) come first and win\nincludedir /etc/krb5.conf.d/\n",
+        merge: "leading-lines",
+        after: [KRB.krb5Dropin],
+      },
     );
     if (server && ssh.includes(h)) {
       const principal = principalsFor(c, h).find((p) => p.service === "host")!;
-      out.push({ host: h, path: KRB.sshdDropin, mode: "0644", owner: "root:root", content: renderTemplate(sshdTpl, { marker: marker("#"), vipName: principal.vipName, principal: principal.principal, hostKeys: [...KRB.ownHostKeys, KRB.vipHostKey] }) });
+      out.push({
+        host: h,
+        path: KRB.sshdDropin,
+        mode: "0644",
+        owner: "root:root",
+        content: renderTemplate(sshdTpl, {
+          marker: marker("#"),
+          vipName: principal.vipName,
+          principal: principal.principal,
+          hostKeys: [...KRB.ownHostKeys, KRB.vipHostKey],
+        }),
+      });
     }
     if (!server && ssh.length) {
-      out.push({ host: h, path: KRB.sshDropin, mode: "0644", owner: "root:root", content: renderTemplate(sshTpl, { marker: marker("#"), vipName: c.vips.oar.hostname, vipAddress: splitCidr(c.vips.oar.address).address }) });
+      out.push({
+        host: h,
+        path: KRB.sshDropin,
+        mode: "0644",
+        owner: "root:root",
+        content: renderTemplate(sshTpl, {
+          marker: marker("#"),
+          vipName: c.vips.oar.hostname,
+          vipAddress: splitCidr(c.vips.oar.address).address,
+        }),
+      });
     }
   }
   return out;

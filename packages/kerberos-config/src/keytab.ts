@@ -31,7 +31,10 @@ export function parseKeytab(bytes: Uint8Array): KeytabEntry[] {
 function scan(bytes: Uint8Array): { entries: KeytabEntry[]; end: number } {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 2 || b[0] !== 0x05) throw new KeytabError("not a keytab (it must start with 0x05)");
-  if (b[1] !== 0x02) throw new KeytabError(`keytab format 0x05${b[1]!.toString(16).padStart(2, "0")} is not supported (only 0x0502, what MIT and Heimdal write)`);
+  if (b[1] !== 0x02)
+    throw new KeytabError(
+      `keytab format 0x05${b[1]!.toString(16).padStart(2, "0")} is not supported (only 0x0502, what MIT and Heimdal write)`,
+    );
   const out: KeytabEntry[] = [];
   let at = 2;
   while (at + 4 <= b.length) {
@@ -71,13 +74,20 @@ function scan(bytes: Uint8Array): { entries: KeytabEntry[]; end: number } {
       const k32 = b.readUInt32BE(p);
       if (k32 !== 0) kvno = k32;
     }
-    out.push({ principal: `${comps.join("/")}@${realm}`, kvno, enctype, keyDigest: createHash("sha256").update(key).digest("hex"), raw: new Uint8Array(b.subarray(at, end)) });
+    out.push({
+      principal: `${comps.join("/")}@${realm}`,
+      kvno,
+      enctype,
+      keyDigest: createHash("sha256").update(key).digest("hex"),
+      raw: new Uint8Array(b.subarray(at, end)),
+    });
     at = end;
   }
   return { entries: out, end: at };
 }
 
-const same = (a: KeytabEntry, b: KeytabEntry) => a.principal === b.principal && a.kvno === b.kvno && a.enctype === b.enctype && a.keyDigest === b.keyDigest;
+const same = (a: KeytabEntry, b: KeytabEntry) =>
+  a.principal === b.principal && a.kvno === b.kvno && a.enctype === b.enctype && a.keyDigest === b.keyDigest;
 
 /** The highest kvno held for `principal`, undefined when absent. */
 export function kvnoOf(entries: readonly KeytabEntry[], principal: string): number | undefined {
@@ -86,13 +96,20 @@ export function kvnoOf(entries: readonly KeytabEntry[], principal: string): numb
 }
 
 /** Entries of `wanted` principals from `source` that `target` does not hold yet (same kvno, enctype and key). */
-export function missingEntries(target: readonly KeytabEntry[], source: readonly KeytabEntry[], wanted: readonly string[]): KeytabEntry[] {
+export function missingEntries(
+  target: readonly KeytabEntry[],
+  source: readonly KeytabEntry[],
+  wanted: readonly string[],
+): KeytabEntry[] {
   return source.filter((e) => wanted.includes(e.principal) && !target.some((t) => same(t, e)));
 }
 
 /** `existing` (a host's keytab, possibly absent) with `add` appended: nothing it held is changed or removed. */
 export function mergeKeytab(existing: Uint8Array | undefined, add: readonly KeytabEntry[]): Uint8Array {
   // Appended right after the last record: a zero length (padding) would hide what follows it.
-  const base = existing && existing.length >= 2 ? Buffer.from(existing).subarray(0, scan(existing).end) : Buffer.from([0x05, 0x02]);
+  const base =
+    existing && existing.length >= 2
+      ? Buffer.from(existing).subarray(0, scan(existing).end)
+      : Buffer.from([0x05, 0x02]);
   return Buffer.concat([base, ...add.map((e) => Buffer.from(e.raw))]);
 }

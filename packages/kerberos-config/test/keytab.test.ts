@@ -7,7 +7,9 @@ import { run, tempDir } from "../../../tooling/real-tools.js";
 /** A keytab made by MIT's ktutil: entries [principal, kvno, enctype, password]. */
 function ktutil(entries: [string, number, string, string][]): Uint8Array {
   const file = join(tempDir("kt-"), "k.keytab");
-  const script = entries.map(([p, k, e, pw]) => `addent -password -p ${p} -k ${k} -e ${e}\n${pw}\n`).join("") + `wkt ${file}\nquit\n`;
+  const script =
+    entries.map(([p, k, e, pw]) => `addent -password -p ${p} -k ${k} -e ${e}\n${pw}\n`).join("") +
+    `wkt ${file}\nquit\n`;
   const r = run("ktutil", [], { input: script });
   expect(r.code, r.stderr).toBe(0);
   return readFileSync(file);

@@ -9,11 +9,16 @@ type KerberosService = NonNullable<ClusterInput["kerberos"]>["services"][number]
 /** The lab's Kerberos services: ssh -K and the API (HTTP) on the OAR VIP name, gss logins to PostgreSQL through the DB VIP. */
 export function kerberosServices(s: LabSpec): KerberosService[] {
   const dbVip = s.servers === 4 ? ("db" as const) : ("oar" as const);
-  return [{ service: "host", vip: "oar" }, { service: "HTTP", vip: "oar" }, ...(s.database === "postgresql" ? [{ service: "postgres" as const, vip: dbVip }] : [])];
+  return [
+    { service: "host", vip: "oar" },
+    { service: "HTTP", vip: "oar" },
+    ...(s.database === "postgresql" ? [{ service: "postgres" as const, vip: dbVip }] : []),
+  ];
 }
 
 /** The principals the lab's admin exports once (service/<VIP name>). */
-export const kerberosPrincipals = (s: LabSpec): string[] => kerberosServices(s).map((k) => `${k.service}/${LAB_VIP_NAMES[k.vip]}`);
+export const kerberosPrincipals = (s: LabSpec): string[] =>
+  kerberosServices(s).map((k) => `${k.service}/${LAB_VIP_NAMES[k.vip]}`);
 
 /** With the lab KDC: each host's own principal is host/<name>.lab (for `ssh.transport: openssh-gssapi`). */
 const gssapi = (s: LabSpec, name: string) => (s.kerberos ? { ssh: { gssapiName: `${name}.lab` } } : {});
@@ -63,8 +68,24 @@ export function labCluster(s: LabSpec): ClusterInput {
       ...gssapi(s, h.name),
     })),
     hosts: [
-      ...s.hosts.filter((h) => h.role === "frontend").map((h) => ({ name: h.name, address: h.address, roles: ["frontend", "compute"] satisfies HostRole[], ...gssapi(s, h.name) })),
-      ...(s.witness && s.manager === "pacemaker" ? s.hosts.filter((h) => h.role === "admin").map((h) => ({ name: h.name, address: h.address, roles: ["witness"] satisfies HostRole[], ...gssapi(s, h.name) })) : []),
+      ...s.hosts
+        .filter((h) => h.role === "frontend")
+        .map((h) => ({
+          name: h.name,
+          address: h.address,
+          roles: ["frontend", "compute"] satisfies HostRole[],
+          ...gssapi(s, h.name),
+        })),
+      ...(s.witness && s.manager === "pacemaker"
+        ? s.hosts
+            .filter((h) => h.role === "admin")
+            .map((h) => ({
+              name: h.name,
+              address: h.address,
+              roles: ["witness"] satisfies HostRole[],
+              ...gssapi(s, h.name),
+            }))
+        : []),
     ],
     vips: {
       oar: { address: `${s.vips.oar}/${s.prefix}`, hostname: LAB_VIP_NAMES.oar },
@@ -72,7 +93,12 @@ export function labCluster(s: LabSpec): ClusterInput {
     },
     storage: labStorage(s),
     // Pacemaker: fence_virsh; Heartbeat: oar-ha's external/oar-ha-lab plugin; both drive the lab's fence host.
-    fencing: { kind: "lab", hypervisor: s.fence.address, port: s.fence.port, identityFile: "/etc/oar-ha/fence_lab_key" },
+    fencing: {
+      kind: "lab",
+      hypervisor: s.fence.address,
+      port: s.fence.port,
+      identityFile: "/etc/oar-ha/fence_lab_key",
+    },
     ssh: { knownHosts: `${s.root}/admin/known_hosts`, identityFile: `${s.root}/admin/id_ed25519` },
     // Emulated VMs (lab up --drbd; software CPUs): every fork costs a tenth of a second or
     // more, and Pacemaker's monitors are shell agents that fork dozens of times. Measured on
@@ -85,13 +111,27 @@ export function labCluster(s: LabSpec): ClusterInput {
     // recovered DRBD, restarting the whole group (seen in F01). Corosync missed its 1 s token
     // while starting.
     ...(s.drbd ? { corosync: { token: 3000 } } : {}),
-    pacemaker: { dcDeadtime: "2s", ...(s.drbd ? { monitor: LAB_VM_MONITORS, monitorTimeout: LAB_VM_MONITOR_TIMEOUT } : {}) },
+    pacemaker: {
+      dcDeadtime: "2s",
+      ...(s.drbd ? { monitor: LAB_VM_MONITORS, monitorTimeout: LAB_VM_MONITOR_TIMEOUT } : {}),
+    },
     // Heartbeat's service monitor on the same emulated VMs: the DB's pace and bound, for the same reason.
-    ...(s.drbd && s.manager === "heartbeat" ? { heartbeat: { monitor: { interval: LAB_VM_MONITORS.database, timeout: LAB_VM_MONITOR_TIMEOUT } } } : {}),
+    ...(s.drbd && s.manager === "heartbeat"
+      ? { heartbeat: { monitor: { interval: LAB_VM_MONITORS.database, timeout: LAB_VM_MONITOR_TIMEOUT } } }
+      : {}),
     // cgroups/cpusets cannot be mounted inside a namespace host: jobs run without containment.
     oar: { unset: ["JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD"] },
     // The lab KDC (lab up --kerberos): host/oar.lab (and postgres/oar.lab) exported once into this keytab.
-    ...(s.kerberos ? { kerberos: { realm: "LAB", kdc: ["admin.lab"], services: kerberosServices(s), keytab: `${s.root}/kerberos/oar-ha.keytab` } } : {}),
+    ...(s.kerberos
+      ? {
+          kerberos: {
+            realm: "LAB",
+            kdc: ["admin.lab"],
+            services: kerberosServices(s),
+            keytab: `${s.root}/kerberos/oar-ha.keytab`,
+          },
+        }
+      : {}),
   };
 }
 

@@ -21,7 +21,10 @@ export interface ExecOptions {
 /** Runs a program on this machine (no shell), with a hard timeout: every lab probe is bounded. */
 export function exec(cmd: string, args: readonly string[], o: ExecOptions = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const opts: SpawnOptions = { stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], env: o.env ?? process.env };
+    const opts: SpawnOptions = {
+      stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      env: o.env ?? process.env,
+    };
     const child = spawn(cmd, args, opts);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -34,9 +37,20 @@ export function exec(cmd: string, args: readonly string[], o: ExecOptions = {}):
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      const r: ExecResult = { command: [cmd, ...args].join(" "), code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+      const r: ExecResult = {
+        command: [cmd, ...args].join(" "),
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      };
       if ((o.check ?? true) && code !== 0) {
-        reject(new OarHaError("OARHA921", `${r.command} failed (${signal ?? `exit ${String(code)}`}): ${r.stderr.trim().slice(0, 500)}`));
+        reject(
+          new OarHaError(
+            "OARHA921",
+            `${r.command} failed (${signal ?? `exit ${String(code)}`}): ${r.stderr.trim().slice(0, 500)}`,
+          ),
+        );
       } else resolve(r);
     });
     if (child.stdin) {
@@ -50,7 +64,12 @@ export const sh = (script: string, o: ExecOptions = {}) => exec("sh", ["-c", scr
 export { sleep };
 
 /** Polls `probe` until it returns true or the deadline passes. */
-export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;

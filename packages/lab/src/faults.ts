@@ -17,8 +17,10 @@ export const crash = (s: LabSpec, host: string): Promise<void> => crashHost(s, h
 export const powerOn = (s: LabSpec, host: string, o: { wait?: boolean } = {}): Promise<void> => powerOnHost(s, host, o);
 
 /** Unplug the host's cable on link 0 (main) or 1 (second link): traffic stops both ways. */
-export const pullCable = (s: LabSpec, host: string, link = 0): Promise<void> => setPort(s, labHost(s, host), link, false);
-export const plugCable = (s: LabSpec, host: string, link = 0): Promise<void> => setPort(s, labHost(s, host), link, true);
+export const pullCable = (s: LabSpec, host: string, link = 0): Promise<void> =>
+  setPort(s, labHost(s, host), link, false);
+export const plugCable = (s: LabSpec, host: string, link = 0): Promise<void> =>
+  setPort(s, labHost(s, host), link, true);
 
 export interface DropRule {
   /** Only this port (either direction: to a local service or from a remote one). */
@@ -41,16 +43,21 @@ async function nft(s: LabSpec, host: string, script: string): Promise<void> {
 }
 
 async function ensureTable(s: LabSpec, host: string): Promise<void> {
-  await nft(s, host, `table inet ${TABLE} {
+  await nft(
+    s,
+    host,
+    `table inet ${TABLE} {
   chain input { type filter hook input priority -10; policy accept; }
   chain output { type filter hook output priority -10; policy accept; }
 }
-`);
+`,
+  );
 }
 
 /** Drops matching packets in and out of the host (a firewall fault: cluster traffic only, DB port only, one peer...). */
 export async function dropTraffic(s: LabSpec, host: string, rule: DropRule): Promise<void> {
-  if (rule.port === undefined && rule.peer === undefined) throw new OarHaError("OARHA901", "dropTraffic needs a port, a peer, or both");
+  if (rule.port === undefined && rule.peer === undefined)
+    throw new OarHaError("OARHA901", "dropTraffic needs a port, a peer, or both");
   await ensureTable(s, host);
   const protos = rule.port === undefined ? [""] : rule.proto ? [rule.proto] : ["tcp", "udp"];
   const lines: string[] = [];
@@ -71,7 +78,11 @@ export async function addLoss(s: LabSpec, host: string, percent: number): Promis
   const p = Math.round(percent);
   // nft's numgen counts 0-99: "< 100" is refused, so total loss is a plain drop.
   const pick = p >= 100 ? "" : `numgen random mod 100 < ${p} `;
-  await nft(s, host, `add rule inet ${TABLE} input ${NOT_LO_IN} ${pick}drop\nadd rule inet ${TABLE} output ${NOT_LO_OUT} ${pick}drop\n`);
+  await nft(
+    s,
+    host,
+    `add rule inet ${TABLE} input ${NOT_LO_IN} ${pick}drop\nadd rule inet ${TABLE} output ${NOT_LO_OUT} ${pick}drop\n`,
+  );
 }
 
 /**
@@ -81,9 +92,22 @@ export async function addLoss(s: LabSpec, host: string, percent: number): Promis
 export async function addDelay(s: LabSpec, host: string, ms: number): Promise<void> {
   const h = labHost(s, host);
   const r = h.vm
-    ? await execIn(s, h, `modprobe sch_netem 2>/dev/null; tc qdisc replace dev eth0 root netem delay ${Math.round(ms)}ms`, { check: false })
-    : await exec("ip", ["netns", "exec", h.netns, "tc", "qdisc", "replace", "dev", "eth0", "root", "netem", "delay", `${ms}ms`], { check: false });
-  if (r.code !== 0) throw new OarHaError("OARHA921", `cannot add delay: ${r.stderr.trim()} (this kernel has no sch_netem; loss and drops work, delay needs the VM lab)`);
+    ? await execIn(
+        s,
+        h,
+        `modprobe sch_netem 2>/dev/null; tc qdisc replace dev eth0 root netem delay ${Math.round(ms)}ms`,
+        { check: false },
+      )
+    : await exec(
+        "ip",
+        ["netns", "exec", h.netns, "tc", "qdisc", "replace", "dev", "eth0", "root", "netem", "delay", `${ms}ms`],
+        { check: false },
+      );
+  if (r.code !== 0)
+    throw new OarHaError(
+      "OARHA921",
+      `cannot add delay: ${r.stderr.trim()} (this kernel has no sch_netem; loss and drops work, delay needs the VM lab)`,
+    );
 }
 
 /** Removes every drop, loss and delay rule of the host. */
@@ -115,16 +139,26 @@ const cmdline = (pid: number): string => {
 
 /** Processes of a host whose name (comm) is `name`, or whose command line contains it when `name` has a slash or space. */
 export function findProcesses(s: LabSpec, host: string, name: string): number[] {
-  return hostPids(s, labHost(s, host)).filter((p) => (/[/ ]/.test(name) ? cmdline(p).includes(name) : comm(p) === name || cmdline(p).split(" ")[0]?.endsWith(`/${name}`)));
+  return hostPids(s, labHost(s, host)).filter((p) =>
+    /[/ ]/.test(name) ? cmdline(p).includes(name) : comm(p) === name || cmdline(p).split(" ")[0]?.endsWith(`/${name}`),
+  );
 }
 
 /** kill -SIGNAL of the named process(es) inside a host; returns the pids signalled (a VM's own PIDs for a VM). */
-export async function killProcess(s: LabSpec, host: string, name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<number[]> {
+export async function killProcess(
+  s: LabSpec,
+  host: string,
+  name: string,
+  signal: NodeJS.Signals = "SIGKILL",
+): Promise<number[]> {
   const h = labHost(s, host);
   if (h.vm) {
-    if (!/^[A-Za-z0-9_.:/ -]+$/.test(name)) throw new OarHaError("OARHA901", `process name "${name}": letters, digits and . _ : / - only`);
+    if (!/^[A-Za-z0-9_.:/ -]+$/.test(name))
+      throw new OarHaError("OARHA901", `process name "${name}": letters, digits and . _ : / - only`);
     const match = /[/ ]/.test(name) ? `-f '${name}'` : `-x '${name}'`;
-    const r = await execIn(s, h, `p=$(pgrep ${match}) || exit 3; kill -${signal.replace(/^SIG/, "")} $p; echo $p`, { check: false });
+    const r = await execIn(s, h, `p=$(pgrep ${match}) || exit 3; kill -${signal.replace(/^SIG/, "")} $p; echo $p`, {
+      check: false,
+    });
     if (r.code === 3) throw new OarHaError("OARHA921", `no process "${name}" on ${host}`);
     if (r.code !== 0) throw new OarHaError("OARHA921", `${host}: kill ${name}: ${r.stderr.trim()}`);
     return r.stdout.trim().split(/\s+/).map(Number);

@@ -55,7 +55,11 @@ exec /bin/sh -c "\${SSH_ORIGINAL_COMMAND:-/bin/bash --noprofile --norc}"
  * Like the real one, `start` returns once the domain runs (its PID 1), not when its services
  * are up; states are read from the host's PID 1 directly (no program start per question).
  */
-export function fakeVirsh(root: string, cli: readonly string[], servers: readonly { name: string; vm: boolean }[]): string {
+export function fakeVirsh(
+  root: string,
+  cli: readonly string[],
+  servers: readonly { name: string; vm: boolean }[],
+): string {
   const lab = `${cli.map((x) => `'${x}'`).join(" ")} lab --root '${root}'`;
   const vms = servers.filter((x) => x.vm).map((x) => x.name);
   return `#!/bin/sh

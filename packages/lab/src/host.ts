@@ -1,5 +1,15 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { OarHaError, shq } from "@oar-ha/core";
 import { exec, tcpOpen, waitFor, type ExecOptions, type ExecResult } from "./exec.js";
@@ -58,25 +68,56 @@ export async function boot(s: LabSpec, h: LabHost, timeoutMs = 20_000, waitSshd 
   // Detached: the host outlives the command that booted it (and a kill -9 of that command).
   const child = spawn(
     "ip",
-    ["netns", "exec", h.netns, "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--mount-proc", "--propagation", "private",
-      "tini", "-s", "-g", "--", "/bin/sh", join(s.root, "host-init.sh"), h.name, s.root],
-    { detached: true, stdio: ["ignore", log, log], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8" } },
+    [
+      "netns",
+      "exec",
+      h.netns,
+      "unshare",
+      "--mount",
+      "--uts",
+      "--ipc",
+      "--pid",
+      "--fork",
+      "--mount-proc",
+      "--propagation",
+      "private",
+      "tini",
+      "-s",
+      "-g",
+      "--",
+      "/bin/sh",
+      join(s.root, "host-init.sh"),
+      h.name,
+      s.root,
+    ],
+    {
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root", LANG: "C.UTF-8" },
+    },
   );
   closeSync(log);
   child.unref();
   const outer = child.pid;
   if (!outer) throw new OarHaError("OARHA921", `could not start lab host ${h.name}`);
   let tini = 0;
-  await waitFor(`${h.name}'s init`, () => {
-    tini = childrenOf(outer).find((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim() === "tini") ?? 0;
-    return tini > 0;
-  }, 5_000, 20);
+  await waitFor(
+    `${h.name}'s init`,
+    () => {
+      tini = childrenOf(outer).find((p) => readFileSync(`/proc/${p}/comm`, "utf8").trim() === "tini") ?? 0;
+      return tini > 0;
+    },
+    5_000,
+    20,
+  );
   writeFileSync(pidFile(s, h), `${tini}\n`);
   if (!waitSshd) return tini;
   try {
     await waitFor(`sshd on ${h.name} (${h.address}:22)`, () => tcpOpen(h.address, 22), timeoutMs, 50);
   } catch (e) {
-    const tail = existsSync(join(dir, "console.log")) ? readFileSync(join(dir, "console.log"), "utf8").slice(-2000) : "";
+    const tail = existsSync(join(dir, "console.log"))
+      ? readFileSync(join(dir, "console.log"), "utf8").slice(-2000)
+      : "";
     throw new OarHaError("OARHA921", `${(e as Error).message}\n--- ${h.name} console ---\n${tail}`);
   }
   return tini;
@@ -123,8 +164,24 @@ export function execIn(s: LabSpec, h: LabHost, script: string, o: ExecOptions = 
     if (!isRunning(s, h)) throw new OarHaError("OARHA921", `lab host ${h.name} is not running`);
     return exec(
       "ssh",
-      ["-i", join(s.root, "admin", "id_ed25519"), "-o", `UserKnownHostsFile=${join(s.root, "admin", "known_hosts")}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-        "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR", `root@${h.address}`, "/bin/sh", "-c", shq(script)],
+      [
+        "-i",
+        join(s.root, "admin", "id_ed25519"),
+        "-o",
+        `UserKnownHostsFile=${join(s.root, "admin", "known_hosts")}`,
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=10",
+        "-o",
+        "LogLevel=ERROR",
+        `root@${h.address}`,
+        "/bin/sh",
+        "-c",
+        shq(script),
+      ],
       o,
     );
   }
@@ -132,8 +189,26 @@ export function execIn(s: LabSpec, h: LabHost, script: string, o: ExecOptions = 
   if (!pid) throw new OarHaError("OARHA921", `lab host ${h.name} is not running`);
   return exec(
     "nsenter",
-    ["-t", String(pid), "-m", "-u", "-i", "-n", "-p", "-r", "-w",
-      "env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", "TERM=dumb", "/bin/sh", "-c", script],
+    [
+      "-t",
+      String(pid),
+      "-m",
+      "-u",
+      "-i",
+      "-n",
+      "-p",
+      "-r",
+      "-w",
+      "env",
+      "-i",
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "HOME=/root",
+      "LANG=C.UTF-8",
+      "TERM=dumb",
+      "/bin/sh",
+      "-c",
+      script,
+    ],
     o,
   );
 }

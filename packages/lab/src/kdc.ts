@@ -91,12 +91,22 @@ kadmind -P /run/kadmind.pid`,
   );
   const hosts = s.hosts.map((h) => h.name);
   // The user (password on stdin), the VIP principal and each server's own principal.
-  await run(s, "admin", `kadmin.local -r ${LAB_REALM} >/dev/null`, `addprinc ${LAB_USER}\n${alice}\n${alice}\naddprinc ${LAB_DEPLOYER}\n${deployer}\n${deployer}\naddprinc ${LAB_ADMIN}\n${admin}\n${admin}\nquit\n`);
+  await run(
+    s,
+    "admin",
+    `kadmin.local -r ${LAB_REALM} >/dev/null`,
+    `addprinc ${LAB_USER}\n${alice}\n${alice}\naddprinc ${LAB_DEPLOYER}\n${deployer}\n${deployer}\naddprinc ${LAB_ADMIN}\n${admin}\n${admin}\nquit\n`,
+  );
   await run(
     s,
     "admin",
     `set -e
-${kerberosPrincipals(s).map((p) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey ${p}" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/oar-ha.keytab ${p}" >/dev/null`).join("\n")}
+${kerberosPrincipals(s)
+  .map(
+    (p) =>
+      `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey ${p}" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/oar-ha.keytab ${p}" >/dev/null`,
+  )
+  .join("\n")}
 ${hosts.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${h}.lab" >/dev/null; kadmin.local -r ${LAB_REALM} -q "ktadd -k /root/${h}.keytab host/${h}.lab" >/dev/null`).join("\n")}`,
   );
   const dir = kerberosDir(s);
@@ -114,5 +124,6 @@ ${hosts.map((h) => `kadmin.local -r ${LAB_REALM} -q "addprinc -randkey host/${h}
     await run(s, h, "umask 077; base64 -d > /etc/krb5.keytab", kt.toString("base64"));
   }
   // krb5.conf as a site would have it (oar-ha adds its drop-in).
-  for (const h of hosts.filter((x) => x !== "admin")) await run(s, h, `cat > /etc/krb5.conf <<'EOF_KRB5'\n${krb5Conf}EOF_KRB5`);
+  for (const h of hosts.filter((x) => x !== "admin"))
+    await run(s, h, `cat > /etc/krb5.conf <<'EOF_KRB5'\n${krb5Conf}EOF_KRB5`);
 }

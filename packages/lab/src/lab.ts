@@ -10,7 +10,16 @@ import { HOST_INIT, fakeVirsh, fenceShell } from "./host-init.js";
 import { ensureKey, knownHostsLines } from "./keys.js";
 import { configureHost, createHostNetns, createSwitch, deconfigureHost, labNamespaces } from "./network.js";
 import { LAB_PACKAGES, LAB_VM_PACKAGES, ensurePackages, missingPackages } from "./packages.js";
-import { DEFAULT_ROOT, labEtcHosts, labHost, labServers, labSpec, type LabHost, type LabOptions, type LabSpec } from "./spec.js";
+import {
+  DEFAULT_ROOT,
+  labEtcHosts,
+  labHost,
+  labServers,
+  labSpec,
+  type LabHost,
+  type LabOptions,
+  type LabSpec,
+} from "./spec.js";
 import { LAB_DATA_PARTITION } from "./cluster-file.js";
 import { VM_CACHE, buildVmImage, vmPid, writeVmSeed } from "./vm.js";
 import { claimLab, labOwner, releaseLab } from "./owner.js";
@@ -55,26 +64,48 @@ export function loadLab(root = DEFAULT_ROOT): LabSpec {
 }
 
 async function preflight(s: LabSpec): Promise<void> {
-  if (process.getuid?.() !== 0) throw new OarHaError("OARHA920", "the lab needs root (network, mount and PID namespaces)\n  fix: run as root");
+  if (process.getuid?.() !== 0)
+    throw new OarHaError("OARHA920", "the lab needs root (network, mount and PID namespaces)\n  fix: run as root");
   const probe = await exec("unshare", ["--net", "--mount", "--pid", "--fork", "true"], { check: false });
-  if (probe.code !== 0) throw new OarHaError("OARHA920", `namespaces are not available here: ${probe.stderr.trim()}\n  fix: run on a Linux machine (or VM) where root may create namespaces`);
-  if (s.drbd && !existsSync("/dev/net/tun")) throw new OarHaError("OARHA920", "lab up --drbd needs /dev/net/tun (the VMs' NICs are taps on the lab switch)\n  fix: modprobe tun");
+  if (probe.code !== 0)
+    throw new OarHaError(
+      "OARHA920",
+      `namespaces are not available here: ${probe.stderr.trim()}\n  fix: run on a Linux machine (or VM) where root may create namespaces`,
+    );
+  if (s.drbd && !existsSync("/dev/net/tun"))
+    throw new OarHaError(
+      "OARHA920",
+      "lab up --drbd needs /dev/net/tun (the VMs' NICs are taps on the lab switch)\n  fix: modprobe tun",
+    );
   // Never shadow a network the machine really uses.
   const routes = (await exec("ip", ["-4", "route", "show"])).stdout;
   for (const net of [s.subnet, s.secondarySubnet]) {
     const clash = routes.split("\n").find((l) => l.startsWith(net) && !l.includes(s.adminLink));
-    if (clash) throw new OarHaError("OARHA920", `the machine already routes ${net} (${clash.trim()})\n  fix: choose another --subnet / --secondary-subnet`);
+    if (clash)
+      throw new OarHaError(
+        "OARHA920",
+        `the machine already routes ${net} (${clash.trim()})\n  fix: choose another --subnet / --secondary-subnet`,
+      );
   }
 }
 
 /** A VM's identity on its seed disk; returns its host keys (for known_hosts). */
-function prepareVm(s: LabSpec, h: LabHost, adminPub: string, fenceKey: string, fenceHostPub: string): Promise<string[]> {
+function prepareVm(
+  s: LabSpec,
+  h: LabHost,
+  adminPub: string,
+  fenceKey: string,
+  fenceHostPub: string,
+): Promise<string[]> {
   return writeVmSeed(s, h, {
     adminPub,
     etcHosts: labEtcHosts(s),
     files: {
       "etc/oar-ha/fence_lab_key": { content: fenceKey, mode: 0o600 },
-      "root/.ssh/known_hosts": { content: `[${s.fence.address}]:${s.fence.port} ${fenceHostPub.split(" ").slice(0, 2).join(" ")}\n`, mode: 0o600 },
+      "root/.ssh/known_hosts": {
+        content: `[${s.fence.address}]:${s.fence.port} ${fenceHostPub.split(" ").slice(0, 2).join(" ")}\n`,
+        mode: 0o600,
+      },
       "etc/chrony/chrony.conf": { content: vmChronyConf(s), mode: 0o644 },
     },
   });
@@ -84,20 +115,30 @@ function prepareHost(s: LabSpec, h: LabHost, adminPub: string, fenceKey: string,
   const up = join(hostDir(s, h), "upper");
   mkdirSync(join(hostDir(s, h), "work"), { recursive: true });
   write(join(up, "etc/hosts"), labEtcHosts(s));
-  write(join(up, "etc/ssh/sshd_config.d/oar-ha-lab.conf"), "# oar-ha lab host\nListenAddress 0.0.0.0\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\nPidFile /run/sshd.pid\n");
+  write(
+    join(up, "etc/ssh/sshd_config.d/oar-ha-lab.conf"),
+    "# oar-ha lab host\nListenAddress 0.0.0.0\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\nPidFile /run/sshd.pid\n",
+  );
   write(join(up, "root/.ssh/authorized_keys"), `${adminPub}\n`, 0o600);
   chmodSync(join(up, "root/.ssh"), 0o700);
   if (s.kerberos) {
     // What a Kerberos site's hosts already have before oar-ha comes: sshd takes GSSAPI (any key
     // of the host's keytab: the lab's hosts are known by their .lab names, not uname -n), and
     // root's .k5login lets the lab's deploying principal in (apply through openssh-gssapi).
-    write(join(up, "etc/ssh/sshd_config.d/10-site-kerberos.conf"), "# the lab's Kerberos site settings (not oar-ha's)\nGSSAPIAuthentication yes\nGSSAPIStrictAcceptorCheck no\n");
+    write(
+      join(up, "etc/ssh/sshd_config.d/10-site-kerberos.conf"),
+      "# the lab's Kerberos site settings (not oar-ha's)\nGSSAPIAuthentication yes\nGSSAPIStrictAcceptorCheck no\n",
+    );
     write(join(up, "root/.k5login"), `${LAB_DEPLOYER}@${LAB_REALM}\n`, 0o600);
   }
   if (h.role === "server") {
     // The "BMC credentials" of the lab: what fence_virsh needs to reach the fence host.
     write(join(up, "etc/oar-ha/fence_lab_key"), fenceKey, 0o600);
-    write(join(up, "root/.ssh/known_hosts"), `[${s.fence.address}]:${s.fence.port} ${fenceHostPub.split(" ").slice(0, 2).join(" ")}\n`, 0o600);
+    write(
+      join(up, "root/.ssh/known_hosts"),
+      `[${s.fence.address}]:${s.fence.port} ${fenceHostPub.split(" ").slice(0, 2).join(" ")}\n`,
+      0o600,
+    );
   }
 }
 
@@ -108,7 +149,15 @@ async function startFence(s: LabSpec, cli: readonly string[]): Promise<void> {
   await ensureKey(join(dir, "host_key"), "oar-ha-lab-fence-host");
   write(join(dir, "authorized_keys"), `${clientPub}\n`, 0o600);
   write(join(dir, "shell"), fenceShell(s.root), 0o755);
-  write(join(dir, "bin/virsh"), fakeVirsh(s.root, cli, labServers(s).map((h) => ({ name: h.name, vm: h.vm === true }))), 0o755);
+  write(
+    join(dir, "bin/virsh"),
+    fakeVirsh(
+      s.root,
+      cli,
+      labServers(s).map((h) => ({ name: h.name, vm: h.vm === true })),
+    ),
+    0o755,
+  );
   write(
     join(dir, "sshd_config"),
     [
@@ -130,7 +179,16 @@ async function startFence(s: LabSpec, cli: readonly string[]): Promise<void> {
   mkdirSync("/run/sshd", { recursive: true });
   const admin = labHost(s, "admin");
   await exec("ip", ["netns", "exec", admin.netns, "/usr/sbin/sshd", "-t", "-f", join(dir, "sshd_config")]);
-  await exec("ip", ["netns", "exec", admin.netns, "/usr/sbin/sshd", "-f", join(dir, "sshd_config"), "-E", join(dir, "sshd.log")]);
+  await exec("ip", [
+    "netns",
+    "exec",
+    admin.netns,
+    "/usr/sbin/sshd",
+    "-f",
+    join(dir, "sshd_config"),
+    "-E",
+    join(dir, "sshd.log"),
+  ]);
 }
 
 /**
@@ -144,9 +202,25 @@ async function startNtp(s: LabSpec): Promise<void> {
   mkdirSync(dir, { recursive: true });
   write(
     join(dir, "chrony.conf"),
-    [`bindaddress ${labHost(s, "admin").address}`, `allow ${s.subnet}`, "local stratum 8", "cmdport 0", `pidfile ${dir}/chronyd.pid`, `driftfile ${dir}/drift`, ""].join("\n"),
+    [
+      `bindaddress ${labHost(s, "admin").address}`,
+      `allow ${s.subnet}`,
+      "local stratum 8",
+      "cmdport 0",
+      `pidfile ${dir}/chronyd.pid`,
+      `driftfile ${dir}/drift`,
+      "",
+    ].join("\n"),
   );
-  await exec("ip", ["netns", "exec", labHost(s, "admin").netns, "/usr/sbin/chronyd", "-x", "-f", join(dir, "chrony.conf")]);
+  await exec("ip", [
+    "netns",
+    "exec",
+    labHost(s, "admin").netns,
+    "/usr/sbin/chronyd",
+    "-x",
+    "-f",
+    join(dir, "chrony.conf"),
+  ]);
 }
 
 /** chrony in a VM: the lab's time server only, stepping any offset over half a second. */
@@ -168,12 +242,20 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   // Never over another root's running lab: namespace names are global to the machine.
   const owner = labOwner();
   if (owner && owner !== s.root) {
-    throw new OarHaError("OARHA920", `a lab is running under ${owner}; lab names and addresses are global to this machine, so a second one cannot run beside it (and this one will not tear it down)\n  fix: oar-ha lab down --root ${owner}, then lab up again (or use that lab)`);
+    throw new OarHaError(
+      "OARHA920",
+      `a lab is running under ${owner}; lab names and addresses are global to this machine, so a second one cannot run beside it (and this one will not tear it down)\n  fix: oar-ha lab down --root ${owner}, then lab up again (or use that lab)`,
+    );
   }
-  if (o.installPackages ?? true) await ensurePackages(log, s.drbd ? [...LAB_PACKAGES, ...LAB_VM_PACKAGES] : LAB_PACKAGES);
+  if (o.installPackages ?? true)
+    await ensurePackages(log, s.drbd ? [...LAB_PACKAGES, ...LAB_VM_PACKAGES] : LAB_PACKAGES);
   if (s.drbd) {
     const missing = await missingPackages(LAB_VM_PACKAGES);
-    if (missing.length) throw new OarHaError("OARHA920", `lab up --drbd needs ${missing.join(" ")}, not installed\n  fix: apt-get install ${missing.join(" ")} (or bash scripts/setup.sh --vm)`);
+    if (missing.length)
+      throw new OarHaError(
+        "OARHA920",
+        `lab up --drbd needs ${missing.join(" ")}, not installed\n  fix: apt-get install ${missing.join(" ")} (or bash scripts/setup.sh --vm)`,
+      );
   }
   await labDown(s.root, { log, keepData: false });
   const img = s.drbd ? await buildVmImage(VM_CACHE, { log }) : undefined;
@@ -204,13 +286,18 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   }
   if (s.hosts.some((h) => h.vm)) await startNtp(s);
   const vms = s.hosts.filter((h) => h.vm);
-  log(`booting ${s.hosts.map((h) => h.name).join(", ")}${vms.length ? ` (${vms.map((h) => h.name).join(", ")}: qemu VMs under software emulation, a few minutes; image ${img?.image ?? ""})` : ""}`);
+  log(
+    `booting ${s.hosts.map((h) => h.name).join(", ")}${vms.length ? ` (${vms.map((h) => h.name).join(", ")}: qemu VMs under software emulation, a few minutes; image ${img?.image ?? ""})` : ""}`,
+  );
   await Promise.all(s.hosts.map((h) => boot(s, h)));
 
   const known = s.hosts.flatMap((h) => {
     if (h.vm) return knownHostsLines([h.name, `${h.name}.lab`, h.address], vmKeys.get(h.name) ?? []);
     const dir = join(hostDir(s, h), "upper/etc/ssh");
-    const pubs = readdirSync(dir).filter((f) => /^ssh_host_.*_key\.pub$/.test(f)).sort().map((f) => readFileSync(join(dir, f), "utf8").trim());
+    const pubs = readdirSync(dir)
+      .filter((f) => /^ssh_host_.*_key\.pub$/.test(f))
+      .sort()
+      .map((f) => readFileSync(join(dir, f), "utf8").trim());
     return knownHostsLines([h.name, `${h.name}.lab`, h.address], pubs);
   });
   write(paths.knownHosts, known.join("\n") + "\n", 0o600);
@@ -222,12 +309,19 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   if (s.drbd?.backing === "lvm") {
     // What an LVM site has before oar-ha comes: a volume group with room (oar-ha makes its LV in it).
     const vg = s.drbd.volumeGroup;
-    for (const h of vms) await execIn(s, h, `vgs ${vg} >/dev/null 2>&1 || { pvcreate -q ${LAB_DATA_PARTITION} && vgcreate -q ${vg} ${LAB_DATA_PARTITION}; }`, { timeoutMs: 120_000 });
+    for (const h of vms)
+      await execIn(
+        s,
+        h,
+        `vgs ${vg} >/dev/null 2>&1 || { pvcreate -q ${LAB_DATA_PARTITION} && vgcreate -q ${vg} ${LAB_DATA_PARTITION}; }`,
+        { timeoutMs: 120_000 },
+      );
   }
   await startFence(s, o.cli);
   if (s.kerberos) await startKdc(s, log);
   write(paths.clusterFile, labClusterYaml(s));
-  if (!existsSync(paths.secretsFile)) write(paths.secretsFile, serializeSecrets(completeSecrets({}, (n) => randomBytes(n))), 0o600);
+  if (!existsSync(paths.secretsFile))
+    write(paths.secretsFile, serializeSecrets(completeSecrets({}, (n) => randomBytes(n))), 0o600);
   return { spec: s, paths, seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -261,19 +355,24 @@ export async function labDown(root = DEFAULT_ROOT, o: DownOptions = {}): Promise
   const fencePid = join(root, "fence", "sshd.pid");
   if (existsSync(fencePid)) {
     const pid = Number(readFileSync(fencePid, "utf8").trim());
-    if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "sshd") process.kill(pid, "SIGKILL");
+    if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "sshd")
+      process.kill(pid, "SIGKILL");
     rmSync(fencePid, { force: true });
   }
   const ntpPid = join(root, "ntp", "chronyd.pid");
   if (existsSync(ntpPid)) {
     const pid = Number(readFileSync(ntpPid, "utf8").trim());
-    if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "chronyd") process.kill(pid, "SIGKILL");
+    if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "chronyd")
+      process.kill(pid, "SIGKILL");
     rmSync(ntpPid, { force: true });
   }
   if (spec) for (const h of spec.hosts) if (isRunning(spec, h)) await kill(spec, h);
   const namespaces = await labNamespaces();
   for (const ns of namespaces) {
-    const pids = (await exec("ip", ["netns", "pids", ns], { check: false })).stdout.split("\n").filter(Boolean).map(Number);
+    const pids = (await exec("ip", ["netns", "pids", ns], { check: false })).stdout
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
     for (const p of pids) {
       try {
         process.kill(p, "SIGKILL");
@@ -322,7 +421,14 @@ export function labStatus(root = DEFAULT_ROOT): { spec: LabSpec; hosts: HostStat
     paths: labPaths(root),
     hosts: spec.hosts.map((h) => {
       const pid = h.vm ? vmPid(spec, h) : initPid(spec, h);
-      return { name: h.name, role: h.role, address: h.address, running: pid !== undefined, ...(h.vm ? { vm: true } : {}), ...(pid ? { initPid: pid } : {}) };
+      return {
+        name: h.name,
+        role: h.role,
+        address: h.address,
+        running: pid !== undefined,
+        ...(h.vm ? { vm: true } : {}),
+        ...(pid ? { initPid: pid } : {}),
+      };
     }),
   };
 }

@@ -103,7 +103,11 @@ function base24(cidr: string, field: string): number[] {
     throw new OarHaError("OARHA901", `--${field} ${cidr} is not an IPv4 network such as 10.77.0.0/24`);
   }
   if (bits !== 24) throw new OarHaError("OARHA901", `--${field} ${cidr}: the lab needs a /24 network`);
-  if (!addr.range().match(/private/)) throw new OarHaError("OARHA901", `--${field} ${cidr} is not a private range (10/8, 172.16/12, 192.168/16): the lab only uses private addresses`);
+  if (!addr.range().match(/private/))
+    throw new OarHaError(
+      "OARHA901",
+      `--${field} ${cidr} is not a private range (10/8, 172.16/12, 192.168/16): the lab only uses private addresses`,
+    );
   return addr.octets.slice(0, 3);
 }
 
@@ -114,18 +118,47 @@ export function labSpec(o: LabOptions = {}): LabSpec {
   if (net.join(".") === net2.join(".")) throw new OarHaError("OARHA901", "--subnet and --secondary-subnet must differ");
   const a = (n: number) => [...net, n].join(".");
   const b = (n: number) => [...net2, n].join(".");
-  if (o.drbd !== undefined && !DRBD_BACKINGS.includes(o.drbd)) throw new OarHaError("OARHA901", `--drbd ${String(o.drbd)}: use one of ${DRBD_BACKINGS.join(", ")}`);
-  if (o.drbd && o.kerberos) throw new OarHaError("OARHA901", "--drbd and --kerberos together are not offered yet: the VM image has no Kerberos client\n  fix: use one of them");
+  if (o.drbd !== undefined && !DRBD_BACKINGS.includes(o.drbd))
+    throw new OarHaError("OARHA901", `--drbd ${String(o.drbd)}: use one of ${DRBD_BACKINGS.join(", ")}`);
+  if (o.drbd && o.kerberos)
+    throw new OarHaError(
+      "OARHA901",
+      "--drbd and --kerberos together are not offered yet: the VM image has no Kerberos client\n  fix: use one of them",
+    );
   const hosts: LabHost[] = [];
   const letters = "abcd";
   for (let i = 0; i < servers; i++) {
     const name = `srv-${letters[i] ?? String(i)}`;
     // The DB-holding servers need a kernel of their own for DRBD: two-node, both; four-node, the DB pair.
     const vm = o.drbd !== undefined && (servers === 2 || i >= 2);
-    hosts.push({ name, role: "server", index: i, serverIndex: i, netns: `${NS_PREFIX}${name}`, address: a(11 + i), secondary: b(11 + i), switchPorts: [`ohl${i}s0`, `ohl${i}s1`], ...(vm ? { vm: true } : {}) });
+    hosts.push({
+      name,
+      role: "server",
+      index: i,
+      serverIndex: i,
+      netns: `${NS_PREFIX}${name}`,
+      address: a(11 + i),
+      secondary: b(11 + i),
+      switchPorts: [`ohl${i}s0`, `ohl${i}s1`],
+      ...(vm ? { vm: true } : {}),
+    });
   }
-  hosts.push({ name: "front", role: "frontend", index: 8, netns: `${NS_PREFIX}front`, address: a(20), switchPorts: ["ohl8s0"] });
-  hosts.push({ name: "admin", role: "admin", index: 9, netns: `${NS_PREFIX}admin`, address: a(2), switchPorts: ["ohl9s0"] });
+  hosts.push({
+    name: "front",
+    role: "frontend",
+    index: 8,
+    netns: `${NS_PREFIX}front`,
+    address: a(20),
+    switchPorts: ["ohl8s0"],
+  });
+  hosts.push({
+    name: "admin",
+    role: "admin",
+    index: 9,
+    netns: `${NS_PREFIX}admin`,
+    address: a(2),
+    switchPorts: ["ohl9s0"],
+  });
   return {
     root: o.root ?? DEFAULT_ROOT,
     servers,
@@ -143,7 +176,9 @@ export function labSpec(o: LabOptions = {}): LabSpec {
     fence: { address: a(2), port: 2222 },
     vips: { oar: a(100), db: a(101) },
     hosts,
-    ...(o.drbd ? { drbd: { backing: o.drbd, diskMiB: 1024, memoryMiB: 1536, cpus: 1, volumeGroup: "vg0", size: "512M" } } : {}),
+    ...(o.drbd
+      ? { drbd: { backing: o.drbd, diskMiB: 1024, memoryMiB: 1536, cpus: 1, volumeGroup: "vg0", size: "512M" } }
+      : {}),
   };
 }
 

@@ -3,8 +3,26 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  addLoss, crash, dropTraffic, execIn, findProcesses, freeze, heal, hostPids, initPid, killProcess, labDown, labHost, labUp, plugCable, powerOn, pullCable, thaw,
-  waitFor, type LabSpec, type UpResult,
+  addLoss,
+  crash,
+  dropTraffic,
+  execIn,
+  findProcesses,
+  freeze,
+  heal,
+  hostPids,
+  initPid,
+  killProcess,
+  labDown,
+  labHost,
+  labUp,
+  plugCable,
+  powerOn,
+  pullCable,
+  thaw,
+  waitFor,
+  type LabSpec,
+  type UpResult,
 } from "../src/index.js";
 
 /*
@@ -17,23 +35,49 @@ const root = "/mnt/oar-ha-lab-test";
 
 function ssh(up: UpResult, host: string, command: string) {
   const h = labHost(up.spec, host);
-  return spawnSync("ssh", ["-i", up.paths.sshKey, "-o", `UserKnownHostsFile=${up.paths.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", `root@${h.address}`, command], { encoding: "utf8", timeout: 20_000 });
+  return spawnSync(
+    "ssh",
+    [
+      "-i",
+      up.paths.sshKey,
+      "-o",
+      `UserKnownHostsFile=${up.paths.knownHosts}`,
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "ConnectTimeout=5",
+      `root@${h.address}`,
+      command,
+    ],
+    { encoding: "utf8", timeout: 20_000 },
+  );
 }
 
 /** TCP connect from inside one host to another host's port, bounded. */
 async function reach(s: LabSpec, from: string, to: string, port: number): Promise<boolean> {
-  const r = await execIn(s, labHost(s, from), `timeout 2 bash -c '</dev/tcp/${labHost(s, to).address}/${port}' 2>/dev/null`, { check: false });
+  const r = await execIn(
+    s,
+    labHost(s, from),
+    `timeout 2 bash -c '</dev/tcp/${labHost(s, to).address}/${port}' 2>/dev/null`,
+    { check: false },
+  );
   return r.code === 0;
 }
 
 /** The host's own service through loopback (a network fault must never touch it). */
 async function reachSelf(s: LabSpec, host: string, port: number): Promise<boolean> {
-  const r = await execIn(s, labHost(s, host), `timeout 2 bash -c '</dev/tcp/127.0.0.1/${port}' 2>/dev/null`, { check: false });
+  const r = await execIn(s, labHost(s, host), `timeout 2 bash -c '</dev/tcp/127.0.0.1/${port}' 2>/dev/null`, {
+    check: false,
+  });
   return r.code === 0;
 }
 
 function labLeftovers(): string[] {
-  const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.startsWith("ohl-"));
+  const ns = spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((l) => l.startsWith("ohl-"));
   // Every link named by the lab's convention in the machine's own namespace (ohl-admin, and a
   // veth pair a killed `lab up` created but had not yet moved into its namespaces).
   const links = spawnSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
@@ -65,7 +109,9 @@ describe("a two-server lab", () => {
 
   it("keeps each host's /etc private", async () => {
     await execIn(s, labHost(s, "srv-a"), "echo a > /etc/oar-ha-lab-isolation");
-    expect((await execIn(s, labHost(s, "srv-b"), "test -e /etc/oar-ha-lab-isolation", { check: false })).code).not.toBe(0);
+    expect((await execIn(s, labHost(s, "srv-b"), "test -e /etc/oar-ha-lab-isolation", { check: false })).code).not.toBe(
+      0,
+    );
     expect(existsSync("/etc/oar-ha-lab-isolation")).toBe(false);
     expect((await execIn(s, labHost(s, "srv-a"), "cat /etc/oar-ha-lab-isolation")).stdout).toBe("a\n");
   });
@@ -127,7 +173,9 @@ describe("a two-server lab", () => {
     await crash(s, "srv-b");
     expect(before.filter((p) => existsSync(`/proc/${p}`))).toEqual([]);
     expect(hostPids(s, h)).toEqual([]);
-    const addrs = spawnSync("ip", ["-n", h.netns, "-4", "-o", "addr", "show", "dev", "eth0"], { encoding: "utf8" }).stdout;
+    const addrs = spawnSync("ip", ["-n", h.netns, "-4", "-o", "addr", "show", "dev", "eth0"], {
+      encoding: "utf8",
+    }).stdout;
     expect(addrs.trim()).toBe("");
     expect(await reach(s, "srv-a", "srv-b", 22)).toBe(false);
     await powerOn(s, "srv-b");
@@ -152,7 +200,9 @@ describe("a two-server lab", () => {
 
   it("a lab under another root neither starts beside it nor tears it down (two roots)", async () => {
     const other = "/mnt/oar-ha-lab-test-other";
-    await expect(labUp({ root: other, servers: 2, cli, installPackages: false })).rejects.toThrow(`a lab is running under ${root}`);
+    await expect(labUp({ root: other, servers: 2, cli, installPackages: false })).rejects.toThrow(
+      `a lab is running under ${root}`,
+    );
     expect(existsSync(other), "the refused lab up wrote nothing").toBe(false);
     const before = labLeftovers();
     // `lab down --root OTHER` (what npm run bench's teardown does) must leave this lab alone.
@@ -180,13 +230,21 @@ describe("lab down", () => {
     const pids = up.spec.hosts.map((h) => initPid(up.spec, h));
     await labDown(root);
     expect(labLeftovers()).toEqual([]);
-    for (const p of pids) expect(p !== undefined && existsSync(`/proc/${p}`) && readFileSync(`/proc/${p}/comm`, "utf8").trim() === "tini").toBe(false);
+    for (const p of pids)
+      expect(
+        p !== undefined && existsSync(`/proc/${p}`) && readFileSync(`/proc/${p}/comm`, "utf8").trim() === "tini",
+      ).toBe(false);
   });
 
   it("cleans up after a kill -9 of the lab command in the middle of `lab up`", async () => {
     const child = spawn(cli[0]!, [cli[1]!, "lab", "up", "--root", root, "--skip-install"], { stdio: "ignore" });
     // Wait until it has made namespaces and started hosts, then kill it hard.
-    await waitFor("lab up to get going", () => existsSync(`${root}/hosts/srv-a/init.pid`) || labLeftovers().length > 3, 20_000, 20);
+    await waitFor(
+      "lab up to get going",
+      () => existsSync(`${root}/hosts/srv-a/init.pid`) || labLeftovers().length > 3,
+      20_000,
+      20,
+    );
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
     expect(labLeftovers().length).toBeGreaterThan(0);
@@ -194,13 +252,15 @@ describe("lab down", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(labLeftovers()).toEqual([]);
     // No process of a lab host is left (their command line names the lab's init script).
-    const strays = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`${root}/host-init.sh`);
-      } catch {
-        return false;
-      }
-    });
+    const strays = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`${root}/host-init.sh`);
+        } catch {
+          return false;
+        }
+      });
     expect(strays).toEqual([]);
   });
 });

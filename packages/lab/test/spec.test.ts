@@ -32,14 +32,32 @@ describe("lab spec (pure)", () => {
   });
 
   it("a lab with emulated VMs (--drbd) gets a 3 s corosync token and 30 s DB, VIP and OAR monitors (60 s filesystem), every monitor 90 s to run; namespace labs keep the defaults", () => {
-    const vm = checkCluster(labCluster(labSpec({ servers: 2, database: "postgresql", manager: "pacemaker", drbd: "lvm" }))).cluster;
-    expect([vm?.corosync.token, vm?.pacemaker.monitor.database, vm?.pacemaker.monitor.oarServer, vm?.pacemaker.monitor.vip, vm?.pacemaker.monitor.filesystem, vm?.pacemaker.monitorTimeout, vm?.storage.kind]).toEqual([3000, 30, 30, 30, 60, 90, "drbd"]);
+    const vm = checkCluster(
+      labCluster(labSpec({ servers: 2, database: "postgresql", manager: "pacemaker", drbd: "lvm" })),
+    ).cluster;
+    expect([
+      vm?.corosync.token,
+      vm?.pacemaker.monitor.database,
+      vm?.pacemaker.monitor.oarServer,
+      vm?.pacemaker.monitor.vip,
+      vm?.pacemaker.monitor.filesystem,
+      vm?.pacemaker.monitorTimeout,
+      vm?.storage.kind,
+    ]).toEqual([3000, 30, 30, 30, 60, 90, "drbd"]);
     const ns = checkCluster(labCluster(labSpec({ servers: 2, database: "postgresql", manager: "pacemaker" }))).cluster;
-    expect([ns?.corosync.token, ns?.pacemaker.monitor.database, ns?.pacemaker.monitor.oarServer, ns?.pacemaker.monitor.vip, ns?.pacemaker.monitorTimeout]).toEqual([1000, 3, 3, 5, undefined]);
+    expect([
+      ns?.corosync.token,
+      ns?.pacemaker.monitor.database,
+      ns?.pacemaker.monitor.oarServer,
+      ns?.pacemaker.monitor.vip,
+      ns?.pacemaker.monitorTimeout,
+    ]).toEqual([1000, 3, 3, 5, undefined]);
   });
 
   it("Heartbeat on emulated VMs: oar-ha's service monitor looks every 30 s and lets a check take 90 s; namespace labs keep 5 s and 20 s", () => {
-    const vm = checkCluster(labCluster(labSpec({ servers: 2, database: "mariadb", manager: "heartbeat", drbd: "loop" })));
+    const vm = checkCluster(
+      labCluster(labSpec({ servers: 2, database: "mariadb", manager: "heartbeat", drbd: "loop" })),
+    );
     expect(vm.issues.filter((i) => i.severity === "error").map(formatIssue)).toEqual([]);
     expect([vm.cluster?.heartbeat.monitor.interval, vm.cluster?.heartbeat.monitor.timeout]).toEqual([30, 90]);
     const ns = checkCluster(labCluster(labSpec({ servers: 2, database: "mariadb", manager: "heartbeat" }))).cluster;

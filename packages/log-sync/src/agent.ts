@@ -73,7 +73,16 @@ export async function ship(o: ShipOptions): Promise<void> {
     if (!o.statusFile) return;
     if (lagBytes > 0) behindSince ??= Date.now();
     else behindSince = undefined;
-    const st: ShipStatus = { updated: new Date().toISOString(), lagBytes, ...(behindSince ? { behindSince: new Date(behindSince).toISOString() } : {}), ...(s?.generation ? { generation: s.generation } : {}), offset: s?.offset ?? 0, gaps: s?.gaps ?? 0, connected, caughtUp };
+    const st: ShipStatus = {
+      updated: new Date().toISOString(),
+      lagBytes,
+      ...(behindSince ? { behindSince: new Date(behindSince).toISOString() } : {}),
+      ...(s?.generation ? { generation: s.generation } : {}),
+      offset: s?.offset ?? 0,
+      gaps: s?.gaps ?? 0,
+      connected,
+      caughtUp,
+    };
     writeFileSync(`${o.statusFile}.tmp`, JSON.stringify(st));
     renameSync(`${o.statusFile}.tmp`, o.statusFile);
   };
@@ -93,7 +102,10 @@ export async function ship(o: ShipOptions): Promise<void> {
         while (!o.signal?.aborted) {
           const b = await nextBatch(s, logFiles(o.log), o.maxBatch);
           if (b) {
-            if (b.gapFrom) say(`generation ${b.gapFrom.slice(0, 8)} vanished before it was complete (rotated and compressed twice while this agent was away): lines may be missing there`);
+            if (b.gapFrom)
+              say(
+                `generation ${b.gapFrom.slice(0, 8)} vanished before it was complete (rotated and compressed twice while this agent was away): lines may be missing there`,
+              );
             s = await client.send(b);
             status(s, await lag(o.log, s), true);
             continue;

@@ -11,7 +11,8 @@ import { serve } from "./wire.js";
  *   (the forced command of the peer's key)
  */
 
-const usage = "usage: oar-ha-log-sync ship --log FILE [--status FILE] -- COMMAND...  |  oar-ha-log-sync receive --replica FILE [--rotate-mib N] [--keep N]";
+const usage =
+  "usage: oar-ha-log-sync ship --log FILE [--status FILE] -- COMMAND...  |  oar-ha-log-sync receive --replica FILE [--rotate-mib N] [--keep N]";
 
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -25,11 +26,20 @@ async function main(argv: string[]): Promise<number> {
   const dash = rest.indexOf("--");
   const { values } = parseArgs({
     args: dash >= 0 ? rest.slice(0, dash) : rest,
-    options: { log: { type: "string" }, status: { type: "string" }, replica: { type: "string" }, "max-batch": { type: "string" }, "rotate-mib": { type: "string" }, keep: { type: "string" } },
+    options: {
+      log: { type: "string" },
+      status: { type: "string" },
+      replica: { type: "string" },
+      "max-batch": { type: "string" },
+      "rotate-mib": { type: "string" },
+      keep: { type: "string" },
+    },
   });
   if (mode === "receive") {
     if (!values.replica) throw new Error(`--replica is required\n${usage}`);
-    const r = new Receiver(fileStore(values.replica, { keep: positive("keep", values.keep, 5) }), { rotateBytes: positive("rotate-mib", values["rotate-mib"], 64) * 1024 * 1024 });
+    const r = new Receiver(fileStore(values.replica, { keep: positive("keep", values.keep, 5) }), {
+      rotateBytes: positive("rotate-mib", values["rotate-mib"], 64) * 1024 * 1024,
+    });
     await r.open();
     // The shipper went away: what was applied is committed; nothing to answer any more.
     process.stdout.on("error", () => process.exit(0));

@@ -31,9 +31,11 @@ export function jobMatcher(id: number): (e: MergedEntry) => boolean {
  */
 export function parseSince(spec: string, now: number): number {
   const d = /^(\d+)\s*(s|m|h|d)$/.exec(spec.trim());
-  if (d) return now - Number(d[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as "s" | "m" | "h" | "d"];
+  if (d)
+    return now - Number(d[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[d[2] as "s" | "m" | "h" | "d"];
   const t = Date.parse(spec.trim().replace(" ", "T"));
-  if (Number.isNaN(t)) throw new Error(`--since "${spec}" is neither a date (2026-11-26T10:00) nor a duration (90s, 15m, 2h, 3d)`);
+  if (Number.isNaN(t))
+    throw new Error(`--since "${spec}" is neither a date (2026-11-26T10:00) nor a duration (90s, 15m, 2h, 3d)`);
   return t;
 }
 

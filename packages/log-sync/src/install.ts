@@ -58,12 +58,37 @@ export function peerOf(c: Cluster, host: string): ServerNode | undefined {
 export function shipArgv(c: Cluster, host: string): string[] {
   const peer = peerOf(c, host);
   if (!peer) throw new Error(`${host} is not one of the two OAR servers log-sync runs on`);
-  return [LOG_SYNC.node, ...LOG_SYNC.nodeFlags, LOG_SYNC.agent, "ship", "--log", c.oar.logFile, "--status", LOG_SYNC.status, "--", "/usr/bin/ssh", "-F", LOG_SYNC.sshConfig, peer.name];
+  return [
+    LOG_SYNC.node,
+    ...LOG_SYNC.nodeFlags,
+    LOG_SYNC.agent,
+    "ship",
+    "--log",
+    c.oar.logFile,
+    "--status",
+    LOG_SYNC.status,
+    "--",
+    "/usr/bin/ssh",
+    "-F",
+    LOG_SYNC.sshConfig,
+    peer.name,
+  ];
 }
 
 /** The forced command that `writer`'s key runs on its peer. */
 export function receiverCommand(c: Cluster, writer: string): string {
-  return [LOG_SYNC.node, ...LOG_SYNC.nodeFlags, LOG_SYNC.agent, "receive", "--replica", replicaPath(writer), "--rotate-mib", String(c.logSync.replicaMaxMiB), "--keep", String(c.logSync.replicaKeep)].join(" ");
+  return [
+    LOG_SYNC.node,
+    ...LOG_SYNC.nodeFlags,
+    LOG_SYNC.agent,
+    "receive",
+    "--replica",
+    replicaPath(writer),
+    "--rotate-mib",
+    String(c.logSync.replicaMaxMiB),
+    "--keep",
+    String(c.logSync.replicaKeep),
+  ].join(" ");
 }
 
 /** Comment that ends `writer`'s line in its peer's authorized_keys (how apply and uninstall find it). */
@@ -77,7 +102,8 @@ export function authorizedKeyLine(c: Cluster, writer: string, publicKey: string)
   const n = c.nodes.find((x) => x.name === writer);
   if (!n) throw new Error(`${writer} is not a server of the cluster`);
   const key = publicKey.trim().split(/\s+/).slice(0, 2).join(" ");
-  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(key)) throw new Error(`${writer}: not an ed25519 public key: ${JSON.stringify(publicKey.slice(0, 40))}`);
+  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(key))
+    throw new Error(`${writer}: not an ed25519 public key: ${JSON.stringify(publicKey.slice(0, 40))}`);
   const from = [n.address, ...(n.secondary ? [n.secondary.address] : [])].join(",");
   return `restrict,from="${from}",command="${receiverCommand(c, writer)}" ${key} ${keyComment(writer)}`;
 }
@@ -88,12 +114,32 @@ export function renderLogSyncFiles(c: Cluster): RenderedFile[] {
   for (const n of logSyncPair(c)) {
     const peer = peerOf(c, n.name)!;
     const argv = shipArgv(c, n.name);
-    const view = { marker: marker("#"), ...LOG_SYNC, logFile: c.oar.logFile, peer: peer.name, address: peer.address, command: argv.join(" "), args: argv.slice(1).join(" ") };
+    const view = {
+      marker: marker("#"),
+      ...LOG_SYNC,
+      logFile: c.oar.logFile,
+      peer: peer.name,
+      address: peer.address,
+      command: argv.join(" "),
+      args: argv.slice(1).join(" "),
+    };
     out.push(
-      { host: n.name, path: LOG_SYNC.sshConfig, mode: "0644", owner: "root:root", content: renderTemplate(sshConfigTpl, view) },
+      {
+        host: n.name,
+        path: LOG_SYNC.sshConfig,
+        mode: "0644",
+        owner: "root:root",
+        content: renderTemplate(sshConfigTpl, view),
+      },
       { host: n.name, path: LOG_SYNC.unit, mode: "0644", owner: "root:root", content: renderTemplate(unitTpl, view) },
       { host: n.name, path: LOG_SYNC.init, mode: "0755", owner: "root:root", content: renderTemplate(initTpl, view) },
-      { host: n.name, path: LOG_SYNC.logrotate, mode: "0644", owner: "root:root", content: renderTemplate(logrotateTpl, view) },
+      {
+        host: n.name,
+        path: LOG_SYNC.logrotate,
+        mode: "0644",
+        owner: "root:root",
+        content: renderTemplate(logrotateTpl, view),
+      },
     );
   }
   return out;

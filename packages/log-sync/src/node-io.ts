@@ -1,4 +1,18 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync, writeSync, readFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  readFileSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { ListFiles, LocalFile, ReceiverState, ReplicaStore } from "./replica.js";
 
@@ -50,7 +64,10 @@ export function fileStore(path: string, o: { keep?: number } = {}): ReplicaStore
     },
     append: (data) => Promise.resolve(synced(path, "a", (fd) => writeSync(fd, data), 0o640)),
     truncate: (length) => Promise.resolve(synced(path, "r+", (fd) => ftruncateSync(fd, length))),
-    readState: () => Promise.resolve(existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as ReceiverState) : undefined),
+    readState: () =>
+      Promise.resolve(
+        existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as ReceiverState) : undefined,
+      ),
     writeState: (s) => {
       // New state in a temporary file, renamed over the old one, the directory synced: atomic.
       synced(`${statePath}.tmp`, "w", (fd) => writeSync(fd, JSON.stringify(s)), 0o640);
@@ -104,7 +121,8 @@ export function logFiles(path: string): ListFiles {
         const p = i === 0 ? `${path}.1` : path;
         return f === undefined ? inode(p) === undefined : f.ino === inode(p);
       });
-      if (same || attempt >= 20) return Promise.resolve(files.filter((f): f is LocalFile & { ino: number } => f !== undefined));
+      if (same || attempt >= 20)
+        return Promise.resolve(files.filter((f): f is LocalFile & { ino: number } => f !== undefined));
       for (const f of files) f?.close?.();
     }
   };

@@ -34,7 +34,15 @@ export interface ReceiverState {
   readonly gaps: number;
 }
 
-export const EMPTY_STATE: ReceiverState = { generation: undefined, offset: 0, tail: "", replicaLength: 0, seen: [], closed: false, gaps: 0 };
+export const EMPTY_STATE: ReceiverState = {
+  generation: undefined,
+  offset: 0,
+  tail: "",
+  replicaLength: 0,
+  seen: [],
+  closed: false,
+  gaps: 0,
+};
 
 export interface Batch {
   readonly generation: string;
@@ -72,7 +80,8 @@ export interface ReceiverOptions {
 const TAIL = 64;
 const SEEN = 16;
 
-export const generationOf = (firstLine: Uint8Array): string => createHash("sha256").update(firstLine).digest("hex").slice(0, 32);
+export const generationOf = (firstLine: Uint8Array): string =>
+  createHash("sha256").update(firstLine).digest("hex").slice(0, 32);
 
 function nextTail(prev: string, data: Uint8Array): string {
   const joined = Buffer.concat([Buffer.from(prev, "base64"), Buffer.from(data)]);
@@ -96,11 +105,18 @@ export class Receiver {
     this.state = (await this.store.readState()) ?? EMPTY_STATE;
     const len = await this.store.length();
     if (len > this.state.replicaLength) await this.store.truncate(this.state.replicaLength);
-    if (len === 0 && this.state.replicaLength > 0 && (await this.store.rotatedLength?.()) === this.state.replicaLength) {
+    if (
+      len === 0 &&
+      this.state.replicaLength > 0 &&
+      (await this.store.rotatedLength?.()) === this.state.replicaLength
+    ) {
       this.state = { ...this.state, replicaLength: 0 };
       await this.store.writeState(this.state);
     }
-    if (len < this.state.replicaLength) throw new Error(`the replica is shorter (${len} bytes) than its committed state (${this.state.replicaLength}): it was cut outside log-sync; move it away to start over`);
+    if (len < this.state.replicaLength)
+      throw new Error(
+        `the replica is shorter (${len} bytes) than its committed state (${this.state.replicaLength}): it was cut outside log-sync; move it away to start over`,
+      );
     return this.state;
   }
 
@@ -141,7 +157,8 @@ export class Receiver {
   /** Rotation first, then its commit (replica length 0): a crash between the two is finished by open(). */
   private async rotateIfFull(): Promise<number> {
     const s = this.state;
-    if (!this.store.rotate || !this.options.rotateBytes || s.replicaLength < this.options.rotateBytes) return s.replicaLength;
+    if (!this.store.rotate || !this.options.rotateBytes || s.replicaLength < this.options.rotateBytes)
+      return s.replicaLength;
     await this.store.rotate();
     const next = { ...s, replicaLength: 0 };
     await this.store.writeState(next);
@@ -221,13 +238,18 @@ async function batchFrom(s: ReceiverState, files: LocalFile[], max: number): Pro
   let at = -1;
   if (s.generation !== undefined) {
     // Newest first: during a copytruncate the copy and the original are the same generation.
-    for (let i = files.length - 1; i >= 0; i--) if (gens[i] === s.generation && (await tailMatches(files[i]!, s))) { at = i; break; }
+    for (let i = files.length - 1; i >= 0; i--)
+      if (gens[i] === s.generation && (await tailMatches(files[i]!, s))) {
+        at = i;
+        break;
+      }
   }
   if (at >= 0) {
     const data = await wholeLines(files[at]!, s.offset, max);
     if (data.length) return { generation: s.generation!, start: s.offset, data };
     // Complete and rotated away: say so once (a later compression then loses nothing).
-    if (at < files.length - 1 && !s.closed) return { generation: s.generation!, start: s.offset, data: new Uint8Array(), close: true };
+    if (at < files.length - 1 && !s.closed)
+      return { generation: s.generation!, start: s.offset, data: new Uint8Array(), close: true };
     // Then go on with the next newer file.
     for (let i = at + 1; i < files.length; i++) {
       const g = gens[i];
@@ -247,7 +269,13 @@ async function batchFrom(s: ReceiverState, files: LocalFile[], max: number): Pro
     const g = gens[i];
     if (g === undefined || s.seen.includes(g)) continue;
     const d = await wholeLines(files[i]!, 0, max);
-    if (d.length) return { generation: g, start: 0, data: d, ...(s.generation !== undefined && !s.closed ? { gapFrom: s.generation } : {}) };
+    if (d.length)
+      return {
+        generation: g,
+        start: 0,
+        data: d,
+        ...(s.generation !== undefined && !s.closed ? { gapFrom: s.generation } : {}),
+      };
   }
   return undefined;
 }

@@ -9,7 +9,8 @@ import type { Batch, Receiver, ReceiverState } from "./replica.js";
  * data in base64; every answer is the receiver's state.
  */
 
-type Request = { op: "state" } | { op: "batch"; generation: string; start: number; data: string; close?: boolean; gapFrom?: string };
+type Request =
+  { op: "state" } | { op: "batch"; generation: string; start: number; data: string; close?: boolean; gapFrom?: string };
 
 /** Serves one connection until its input ends. Back-pressure: one request at a time. */
 export async function serve(input: Readable, output: Writable, receiver: Receiver): Promise<void> {
@@ -20,7 +21,13 @@ export async function serve(input: Readable, output: Writable, receiver: Receive
     let st: ReceiverState;
     if (req.op === "state") st = receiver.current;
     else {
-      const b: Batch = { generation: req.generation, start: req.start, data: Buffer.from(req.data, "base64"), ...(req.close ? { close: true } : {}), ...(req.gapFrom ? { gapFrom: req.gapFrom } : {}) };
+      const b: Batch = {
+        generation: req.generation,
+        start: req.start,
+        data: Buffer.from(req.data, "base64"),
+        ...(req.close ? { close: true } : {}),
+        ...(req.gapFrom ? { gapFrom: req.gapFrom } : {}),
+      };
       st = await receiver.apply(b);
     }
     if (!output.write(`${JSON.stringify(st)}\n`)) await new Promise((r) => output.once("drain", r));
@@ -62,6 +69,13 @@ export class WireClient {
   }
 
   send(b: Batch): Promise<ReceiverState> {
-    return this.ask({ op: "batch", generation: b.generation, start: b.start, data: Buffer.from(b.data).toString("base64"), ...(b.close ? { close: true } : {}), ...(b.gapFrom ? { gapFrom: b.gapFrom } : {}) });
+    return this.ask({
+      op: "batch",
+      generation: b.generation,
+      start: b.start,
+      data: Buffer.from(b.data).toString("base64"),
+      ...(b.close ? { close: true } : {}),
+      ...(b.gapFrom ? { gapFrom: b.gapFrom } : {}),
+    });
   }
 }

@@ -1,5 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, openSync, copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  openSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,7 +31,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let shipper: ChildProcess | undefined;
 const startShipper = () => {
   const err = openSync(join(dir, "ship.err"), "a"); // kept with KEEP=1 for a look after a failure
-  shipper = spawn(process.execPath, [CLI, "ship", "--log", log, "--status", status, "--max-batch", "2048", "--", process.execPath, CLI, "receive", "--replica", replica], { stdio: ["ignore", "ignore", err] });
+  shipper = spawn(
+    process.execPath,
+    [
+      CLI,
+      "ship",
+      "--log",
+      log,
+      "--status",
+      status,
+      "--max-batch",
+      "2048",
+      "--",
+      process.execPath,
+      CLI,
+      "receive",
+      "--replica",
+      replica,
+    ],
+    { stdio: ["ignore", "ignore", err] },
+  );
 };
 const receiverPids = () =>
   // Anchored: the shipper's own command line also contains the receiver's.
@@ -90,7 +120,12 @@ describe("the agent and the receiver as processes", () => {
         kills.rotations++;
       }
     }
-    for (let i = 0; i < 300 && !(existsSync(replica) && readFileSync(replica, "utf8").length === written.length && caughtUp()); i++) await sleep(100);
+    for (
+      let i = 0;
+      i < 300 && !(existsSync(replica) && readFileSync(replica, "utf8").length === written.length && caughtUp());
+      i++
+    )
+      await sleep(100);
     const got = readFileSync(replica, "utf8");
     expect(kills.shipper).toBe(10);
     expect(kills.rotations).toBe(4);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_STATE, Receiver, nextBatch, type Batch, type LocalFile, type ReceiverState, type ReplicaStore } from "../src/replica.js";
+import {
+  EMPTY_STATE,
+  Receiver,
+  nextBatch,
+  type Batch,
+  type LocalFile,
+  type ReceiverState,
+  type ReplicaStore,
+} from "../src/replica.js";
 
 /*
  * Property test of exactly-once shipping: a model of oar.log with concurrent writers, partial
@@ -97,7 +105,10 @@ interface Stats {
   replicaRotations: number;
 }
 
-async function simulate(seed: number, totalLines: number): Promise<{ replica: Buffer; written: Buffer; stats: Stats; state: ReceiverState }> {
+async function simulate(
+  seed: number,
+  totalLines: number,
+): Promise<{ replica: Buffer; written: Buffer; stats: Stats; state: ReceiverState }> {
   const r = rng(seed);
   let current = new Grow();
   let rotated: Grow | undefined;
@@ -107,7 +118,17 @@ async function simulate(seed: number, totalLines: number): Promise<{ replica: Bu
   const opts = { rotateBytes: 40_000 };
   let receiver = new Receiver(disk, opts);
   await receiver.open();
-  const stats: Stats = { lines: 0, rotations: { rename: 0, copytruncate: 0, whileDown: 0 }, agentKills: 0, receiverKills: 0, lostBatches: 0, lostAcks: 0, duplicatesRefused: 0, replays: 0, replicaRotations: 0 };
+  const stats: Stats = {
+    lines: 0,
+    rotations: { rename: 0, copytruncate: 0, whileDown: 0 },
+    agentKills: 0,
+    receiverKills: 0,
+    lostBatches: 0,
+    lostAcks: 0,
+    duplicatesRefused: 0,
+    replays: 0,
+    replicaRotations: 0,
+  };
   const sent: Batch[] = [];
   const list = () => Promise.resolve([...(rotated ? [fileOf("oar.log.1", rotated)] : []), fileOf("oar.log", current)]);
   const writers = 4;
@@ -168,7 +189,8 @@ async function simulate(seed: number, totalLines: number): Promise<{ replica: Bu
     if (fate > 0.97 && sent.length) {
       const old = sent[Math.floor(r() * sent.length)]!;
       const before = receiver.current;
-      if ((await receiver.apply(old)) !== before) throw new Error(`a replayed batch (${old.generation} @${old.start}) was applied twice`);
+      if ((await receiver.apply(old)) !== before)
+        throw new Error(`a replayed batch (${old.generation} @${old.start}) was applied twice`);
       stats.replays++;
     }
     sent.push(b);
@@ -235,7 +257,12 @@ async function simulate(seed: number, totalLines: number): Promise<{ replica: Bu
     lastState = await receiver.apply(b);
   }
   stats.replicaRotations = disk.rotated.length;
-  return { replica: Buffer.concat([...disk.rotated.map((g) => Buffer.from(g.bytes())), Buffer.from(disk.replica.bytes())]), written: Buffer.from(written.bytes()), stats, state: receiver.current };
+  return {
+    replica: Buffer.concat([...disk.rotated.map((g) => Buffer.from(g.bytes())), Buffer.from(disk.replica.bytes())]),
+    written: Buffer.from(written.bytes()),
+    stats,
+    state: receiver.current,
+  };
 }
 
 describe("exactly-once shipping under crashes, cuts and rotations", () => {

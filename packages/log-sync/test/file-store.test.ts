@@ -12,7 +12,8 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 function lines(from: number, n: number): Buffer {
   let s = "";
-  for (let i = from; i < from + n; i++) s += `[info] [2026-11-26 10:00:00.000] [Almighty] line ${i} ${"y".repeat(40)}\n`;
+  for (let i = from; i < from + n; i++)
+    s += `[info] [2026-11-26 10:00:00.000] [Almighty] line ${i} ${"y".repeat(40)}\n`;
   return Buffer.from(s);
 }
 
@@ -32,7 +33,9 @@ describe("fileStore rotation", () => {
       expect(st.offset).toBe(sent.length + data.length);
       sent = Buffer.concat([sent, data]);
     }
-    const files = readdirSync(d).filter((f) => /^oar\.log\.peer(\.\d+)?$/.test(f)).sort();
+    const files = readdirSync(d)
+      .filter((f) => /^oar\.log\.peer(\.\d+)?$/.test(f))
+      .sort();
     expect(files).toEqual(["oar.log.peer", "oar.log.peer.1", "oar.log.peer.2", "oar.log.peer.3"]);
     const kept = Buffer.concat([3, 2, 1].map((i) => readFileSync(`${path}.${i}`)).concat([readFileSync(path)]));
     expect(sent.subarray(sent.length - kept.length).equals(kept)).toBe(true);
@@ -57,7 +60,9 @@ describe("fileStore rotation", () => {
     expect(st.offset).toBe(data.length);
     const more = lines(5, 2);
     await again.apply({ generation: gen, start: data.length, data: more });
-    expect(Buffer.concat([readFileSync(`${path}.1`), readFileSync(path)]).equals(Buffer.concat([data, more]))).toBe(true);
+    expect(Buffer.concat([readFileSync(`${path}.1`), readFileSync(path)]).equals(Buffer.concat([data, more]))).toBe(
+      true,
+    );
   });
 
   it("refuses a replica cut outside log-sync", async () => {

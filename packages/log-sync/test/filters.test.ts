@@ -33,7 +33,12 @@ describe("--job", () => {
     }
   });
   it("keeps a child's output with the line that names the job", () => {
-    const [e] = merge([{ origin: "srv-a", lines: ["[info] [2026-11-26 10:00:00.000] [bipbip 12] oarexec said:", "  Traceback ...", "  Error"] }]);
+    const [e] = merge([
+      {
+        origin: "srv-a",
+        lines: ["[info] [2026-11-26 10:00:00.000] [bipbip 12] oarexec said:", "  Traceback ...", "  Error"],
+      },
+    ]);
     expect(j12(e!)).toBe(true);
     expect(e!.lines).toHaveLength(3);
   });
@@ -48,7 +53,9 @@ describe("--since", () => {
     expect(parseSince("2026-11-26 10:00:00Z", now)).toBe(Date.parse("2026-11-26T10:00:00Z"));
   });
   it("refuses anything else with both accepted forms in the message", () => {
-    expect(() => parseSince("yesterday", now)).toThrow(/neither a date \(2026-11-26T10:00\) nor a duration \(90s, 15m, 2h, 3d\)/);
+    expect(() => parseSince("yesterday", now)).toThrow(
+      /neither a date \(2026-11-26T10:00\) nor a duration \(90s, 15m, 2h, 3d\)/,
+    );
   });
   it("drops entries before the time and those without one", () => {
     const m = sinceMatcher(1000);

@@ -11,7 +11,21 @@ const on = (host: string, path: string) => files.find((f) => f.host === host && 
 
 describe("log-sync install files", () => {
   it("each OAR server ships its own oar.log to the other one", () => {
-    expect(shipArgv(c, "srv-a")).toEqual(["/usr/bin/node", "--max-old-space-size=64", LOG_SYNC.agent, "ship", "--log", "/var/log/oar.log", "--status", LOG_SYNC.status, "--", "/usr/bin/ssh", "-F", LOG_SYNC.sshConfig, "srv-b"]);
+    expect(shipArgv(c, "srv-a")).toEqual([
+      "/usr/bin/node",
+      "--max-old-space-size=64",
+      LOG_SYNC.agent,
+      "ship",
+      "--log",
+      "/var/log/oar.log",
+      "--status",
+      LOG_SYNC.status,
+      "--",
+      "/usr/bin/ssh",
+      "-F",
+      LOG_SYNC.sshConfig,
+      "srv-b",
+    ]);
     expect(on("srv-a", LOG_SYNC.unit).content).toContain(`ExecStart=${shipArgv(c, "srv-a").join(" ")}\n`);
     expect(on("srv-b", LOG_SYNC.unit).content).toContain(" srv-a\n");
     expect(files.map((f) => f.path).filter((p) => p.startsWith("/etc/systemd"))).toHaveLength(2);
@@ -21,7 +35,17 @@ describe("log-sync install files", () => {
     const dir = writeTree(files);
     const r = run("ssh", ["-G", "-F", join(dir, "srv-a", LOG_SYNC.sshConfig), "srv-b"]);
     expect(r.code, r.stderr).toBe(0);
-    for (const l of ["hostname 10.0.0.12", "user root", `identityfile ${LOG_SYNC.key}`, "identitiesonly yes", "batchmode yes", "stricthostkeychecking true", `userknownhostsfile ${LOG_SYNC.knownHosts}`, "hostkeyalias srv-b", "serveraliveinterval 5"]) {
+    for (const l of [
+      "hostname 10.0.0.12",
+      "user root",
+      `identityfile ${LOG_SYNC.key}`,
+      "identitiesonly yes",
+      "batchmode yes",
+      "stricthostkeychecking true",
+      `userknownhostsfile ${LOG_SYNC.knownHosts}`,
+      "hostkeyalias srv-b",
+      "serveraliveinterval 5",
+    ]) {
       expect(r.stdout).toContain(`${l}\n`);
     }
   });
@@ -30,7 +54,9 @@ describe("log-sync install files", () => {
     const dir = writeTree(files);
     const r = shSyntax(join(dir, "srv-a", LOG_SYNC.init));
     expect(r.code, r.stderr).toBe(0);
-    expect(on("srv-a", LOG_SYNC.init).content).toContain(`--exec /usr/bin/node -- ${shipArgv(c, "srv-a").slice(1).join(" ")}\n`);
+    expect(on("srv-a", LOG_SYNC.init).content).toContain(
+      `--exec /usr/bin/node -- ${shipArgv(c, "srv-a").slice(1).join(" ")}\n`,
+    );
     expect(on("srv-a", LOG_SYNC.init).mode).toBe("0755");
     expect(on("srv-a", LOG_SYNC.init).content).toContain("ships /var/log/oar.log to srv-b\n");
   });
@@ -49,7 +75,9 @@ describe("log-sync install files", () => {
     expect(k.code, k.stderr).toBe(0);
     const pub = run("cat", [join(dir, "k.pub")]).stdout;
     const line = authorizedKeyLine(c, "srv-a", pub);
-    expect(line).toMatch(/^restrict,from="10\.0\.0\.11,192\.168\.10\.11",command="\/usr\/bin\/node --max-old-space-size=64 \/usr\/local\/lib\/oar-ha\/oar-ha-log-sync\.mjs receive --replica \/var\/log\/oar-ha\/oar\.log\.srv-a --rotate-mib 64 --keep 5" ssh-ed25519 \S+ oar-ha-log-sync@srv-a$/);
+    expect(line).toMatch(
+      /^restrict,from="10\.0\.0\.11,192\.168\.10\.11",command="\/usr\/bin\/node --max-old-space-size=64 \/usr\/local\/lib\/oar-ha\/oar-ha-log-sync\.mjs receive --replica \/var\/log\/oar-ha\/oar\.log\.srv-a --rotate-mib 64 --keep 5" ssh-ed25519 \S+ oar-ha-log-sync@srv-a$/,
+    );
     writeFileSync(join(dir, "authorized_keys"), `${line}\n`);
     const r = run("ssh-keygen", ["-l", "-f", join(dir, "authorized_keys")]);
     expect(r.code, r.stderr).toBe(0);

@@ -17,7 +17,15 @@ export {
   HOST_ROLES,
 } from "./schema/cluster.js";
 export { clusterJsonSchema } from "./schema/json-schema.js";
-export { catalogue, exitOf, EXIT, type CatalogueEntry, type CatalogueKey, type ErrorCode, type ExitCode } from "./errors/catalogue.js";
+export {
+  catalogue,
+  exitOf,
+  EXIT,
+  type CatalogueEntry,
+  type CatalogueKey,
+  type ErrorCode,
+  type ExitCode,
+} from "./errors/catalogue.js";
 export { issue, hasErrors, formatIssue, pathToString, type Issue, type Severity } from "./errors/issue.js";
 export { OarHaError, isOarHaError } from "./errors/oar-ha-error.js";
 export { loadCluster, checkCluster, type LoadResult } from "./load/load-cluster.js";

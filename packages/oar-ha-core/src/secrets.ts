@@ -18,11 +18,16 @@ export const secretsSchema = z.strictObject({
   drbdSecret: z.string().describe("DRBD cram-hmac shared secret (at most 64 characters)."),
   dbPassword: z.string().describe("Password of the OAR read-write database user."),
   dbReadOnlyPassword: z.string().describe("Password of the OAR read-only database user."),
-  fencing: z.record(z.string(), z.string()).default({}).describe("BMC passwords by server name (IPMI fencing); set by the admin."),
+  fencing: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe("BMC passwords by server name (IPMI fencing); set by the admin."),
   kerberos: z
     .strictObject({ adminPassword: z.string().min(1).describe("Password of kerberos.adminPrincipal.") })
     .optional()
-    .describe("Set by the admin for kerberos.adminPrincipal; needed until oar-ha has extracted the VIP principals once."),
+    .describe(
+      "Set by the admin for kerberos.adminPrincipal; needed until oar-ha has extracted the VIP principals once.",
+    ),
 });
 
 export type Secrets = z.output<typeof secretsSchema>;
@@ -78,12 +83,34 @@ export function parseSecrets(text: string, file = "oar-ha.secrets.yaml"): { secr
   try {
     raw = parse(text);
   } catch (e) {
-    return { issues: [{ ...issue("SecretsInvalid", "", (e as Error).message.split("\n")[0] ?? "YAML error", "restore the secrets file from your backup, or delete it to generate new secrets before the first apply"), file }] };
+    return {
+      issues: [
+        {
+          ...issue(
+            "SecretsInvalid",
+            "",
+            (e as Error).message.split("\n")[0] ?? "YAML error",
+            "restore the secrets file from your backup, or delete it to generate new secrets before the first apply",
+          ),
+          file,
+        },
+      ],
+    };
   }
   const r = secretsSchema.safeParse(raw);
   if (!r.success) {
     // Never echo the offending value: it may be a secret.
-    return { issues: r.error.issues.map((zi) => ({ ...issue("SecretsInvalid", pathToString(zi.path), zi.code === "invalid_type" && zi.input === undefined ? "missing" : "invalid value", "restore it from your backup"), file })) };
+    return {
+      issues: r.error.issues.map((zi) => ({
+        ...issue(
+          "SecretsInvalid",
+          pathToString(zi.path),
+          zi.code === "invalid_type" && zi.input === undefined ? "missing" : "invalid value",
+          "restore it from your backup",
+        ),
+        file,
+      })),
+    };
   }
   return { secrets: r.data, issues: [] };
 }
@@ -98,24 +125,68 @@ export function secretsRules(c: Cluster, s: Secrets): Issue[] {
   const out: Issue[] = [];
   const len = b64len(s.corosyncAuthkey);
   if (len < 128 || len > 4096) {
-    out.push(issue("SecretWeak", "secrets.corosyncAuthkey", "the corosync key must be base64 of 128 to 4096 bytes", "delete the field to have oar-ha generate a new one before the first apply"));
+    out.push(
+      issue(
+        "SecretWeak",
+        "secrets.corosyncAuthkey",
+        "the corosync key must be base64 of 128 to 4096 bytes",
+        "delete the field to have oar-ha generate a new one before the first apply",
+      ),
+    );
   }
   if (!/^[0-9a-f]{32,128}$/i.test(s.heartbeatKey)) {
-    out.push(issue("SecretWeak", "secrets.heartbeatKey", "the Heartbeat key must be 32 to 128 hexadecimal characters", "delete the field to have oar-ha generate a new one"));
+    out.push(
+      issue(
+        "SecretWeak",
+        "secrets.heartbeatKey",
+        "the Heartbeat key must be 32 to 128 hexadecimal characters",
+        "delete the field to have oar-ha generate a new one",
+      ),
+    );
   }
   if (s.drbdSecret.length < 16 || s.drbdSecret.length > 64 || !alnum.test(s.drbdSecret)) {
-    out.push(issue("SecretWeak", "secrets.drbdSecret", `the DRBD shared secret must be 16 to 64 letters or digits (DRBD truncates at 64), found ${s.drbdSecret.length} characters`, "delete the field to have oar-ha generate a new one"));
+    out.push(
+      issue(
+        "SecretWeak",
+        "secrets.drbdSecret",
+        `the DRBD shared secret must be 16 to 64 letters or digits (DRBD truncates at 64), found ${s.drbdSecret.length} characters`,
+        "delete the field to have oar-ha generate a new one",
+      ),
+    );
   }
   for (const key of ["dbPassword", "dbReadOnlyPassword"] as const) {
     if (s[key].length < 16 || !alnum.test(s[key])) {
-      out.push(issue("SecretWeak", `secrets.${key}`, "database passwords must be at least 16 letters or digits (they travel through oar.conf's shell quoting and SQL)", "delete the field to have oar-ha generate a new one"));
+      out.push(
+        issue(
+          "SecretWeak",
+          `secrets.${key}`,
+          "database passwords must be at least 16 letters or digits (they travel through oar.conf's shell quoting and SQL)",
+          "delete the field to have oar-ha generate a new one",
+        ),
+      );
     }
   }
   if (c.fencing.kind === "ipmi") {
     for (const d of c.fencing.devices) {
       const pw = s.fencing[d.node];
-      if (!pw) out.push(issue("SecretMissing", `secrets.fencing.${d.node}`, `no BMC password for ${d.node}`, `add \`fencing: { ${d.node}: <password> }\` to the secrets file`));
-      else if (/['"\\\n]/.test(pw)) out.push(issue("SecretWeak", `secrets.fencing.${d.node}`, "the BMC password contains a quote, backslash or newline", "change the BMC password to avoid these characters"));
+      if (!pw)
+        out.push(
+          issue(
+            "SecretMissing",
+            `secrets.fencing.${d.node}`,
+            `no BMC password for ${d.node}`,
+            `add \`fencing: { ${d.node}: <password> }\` to the secrets file`,
+          ),
+        );
+      else if (/['"\\\n]/.test(pw))
+        out.push(
+          issue(
+            "SecretWeak",
+            `secrets.fencing.${d.node}`,
+            "the BMC password contains a quote, backslash or newline",
+            "change the BMC password to avoid these characters",
+          ),
+        );
     }
   }
   return out;
@@ -156,7 +227,11 @@ const SECRET_SETTINGS: readonly RegExp[] = [
  */
 export function redactSecrets(text: string, s: Secrets): string {
   let out = text;
-  for (const { name, value } of secretValues(s).sort((a, b) => b.value.length - a.value.length)) out = out.split(value).join(`[redacted ${name}]`);
-  for (const re of SECRET_SETTINGS) out = out.replace(re, (m: string, key: string, v: string, end: string) => (v.includes("[redacted") ? m : `${key}[redacted]${end}`));
+  for (const { name, value } of secretValues(s).sort((a, b) => b.value.length - a.value.length))
+    out = out.split(value).join(`[redacted ${name}]`);
+  for (const re of SECRET_SETTINGS)
+    out = out.replace(re, (m: string, key: string, v: string, end: string) =>
+      v.includes("[redacted") ? m : `${key}[redacted]${end}`,
+    );
   return out;
 }

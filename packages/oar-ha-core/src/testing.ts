@@ -16,8 +16,18 @@ export function exampleClusterInput(): ClusterInput {
     manager: "pacemaker",
     database: { engine: "postgresql" },
     nodes: [
-      { name: "srv-a", address: "10.0.0.11", secondary: { address: "192.168.10.11", interface: "eth1" }, roles: ["oar", "db"] },
-      { name: "srv-b", address: "10.0.0.12", secondary: { address: "192.168.10.12", interface: "eth1" }, roles: ["oar", "db"] },
+      {
+        name: "srv-a",
+        address: "10.0.0.11",
+        secondary: { address: "192.168.10.11", interface: "eth1" },
+        roles: ["oar", "db"],
+      },
+      {
+        name: "srv-b",
+        address: "10.0.0.12",
+        secondary: { address: "192.168.10.12", interface: "eth1" },
+        roles: ["oar", "db"],
+      },
     ],
     hosts: [{ name: "front", address: "10.0.0.20", roles: ["frontend"] }],
     vips: { oar: { address: "10.0.0.100/24", hostname: "oar.example.org" } },
@@ -36,7 +46,8 @@ export function exampleClusterInput(): ClusterInput {
 export function exampleCluster(patch: (c: ClusterInput) => ClusterInput | void = () => undefined): Cluster {
   const input = exampleClusterInput();
   const r = checkCluster(patch(input) ?? input);
-  if (!r.cluster || hasErrors(r.issues)) throw new OarHaError("OARHA102", r.issues.map(formatIssue).join("\n"), r.issues);
+  if (!r.cluster || hasErrors(r.issues))
+    throw new OarHaError("OARHA102", r.issues.map(formatIssue).join("\n"), r.issues);
   return r.cluster;
 }
 
@@ -54,13 +65,23 @@ export function fourNode(input: ClusterInput): ClusterInput {
       { name: "d1", address: "10.0.0.13", roles: ["db"] },
       { name: "d2", address: "10.0.0.14", roles: ["db"] },
     ],
-    vips: { oar: { address: "10.0.0.100/24", hostname: "oar.example.org" }, db: { address: "10.0.0.101/24", hostname: "db.example.org" } },
+    vips: {
+      oar: { address: "10.0.0.100/24", hostname: "oar.example.org" },
+      db: { address: "10.0.0.101/24", hostname: "db.example.org" },
+    },
     fencing: { kind: "none", acceptRisk: true },
   };
 }
 
 /** Deterministic secrets for tests and golden files (a fixed byte sequence, not random). */
-export function fixedSecrets(fencing: Record<string, string> = { "srv-a": "bmc-pass-a", "srv-b": "bmc-pass-b", "srv-c": "bmc-pass-c", "srv-d": "bmc-pass-d" }): Secrets {
+export function fixedSecrets(
+  fencing: Record<string, string> = {
+    "srv-a": "bmc-pass-a",
+    "srv-b": "bmc-pass-b",
+    "srv-c": "bmc-pass-c",
+    "srv-d": "bmc-pass-d",
+  },
+): Secrets {
   let i = 0;
   const bytes = (n: number): Uint8Array => {
     const b = new Uint8Array(n);

@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { formatIssue, loadCluster } from "../src/index.js";
 
 const dir = join(import.meta.dirname, "bad");
-const files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 describe("bad cluster files", () => {
   it("has at least 40 of them", () => {

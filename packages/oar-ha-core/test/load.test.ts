@@ -9,7 +9,13 @@ describe("loadCluster", () => {
   it("applies defaults to a valid file", () => {
     const r = loadCluster(valid);
     expect(hasErrors(r.issues)).toBe(false);
-    expect(r.cluster?.storage).toMatchObject({ kind: "drbd", protocol: "C", device: "/dev/drbd0", port: 7788, mountPoint: "/srv/oar-ha" });
+    expect(r.cluster?.storage).toMatchObject({
+      kind: "drbd",
+      protocol: "C",
+      device: "/dev/drbd0",
+      port: 7788,
+      mountPoint: "/srv/oar-ha",
+    });
     expect(r.cluster?.corosync.token).toBe(1000);
     expect(r.cluster?.nodes[0]?.ssh).toEqual({ user: "root", port: 22 });
     expect(r.cluster?.ssh).toEqual({ knownHosts: "~/.ssh/known_hosts", transport: "ssh2" });
@@ -17,13 +23,27 @@ describe("loadCluster", () => {
 
   it("reports every problem at once, each with its line and column", () => {
     // Schema errors come all together (rules wait until the shape is right)...
-    const text = valid.replace("topology: two-node", "topology: 2").replace("  kind: ipmi\n", "  kind: ipmi\n  x: 1\n").replace("name: srv-b", "name: srv_b");
+    const text = valid
+      .replace("topology: two-node", "topology: 2")
+      .replace("  kind: ipmi\n", "  kind: ipmi\n  x: 1\n")
+      .replace("name: srv-b", "name: srv_b");
     const r = loadCluster(text, "c.yaml");
-    expect(r.issues.map((i) => `${i.code} ${i.path}`).sort()).toEqual(["OARHA102 nodes[1].name", "OARHA102 topology", "OARHA104 fencing.x"]);
+    expect(r.issues.map((i) => `${i.code} ${i.path}`).sort()).toEqual([
+      "OARHA102 nodes[1].name",
+      "OARHA102 topology",
+      "OARHA104 fencing.x",
+    ]);
     // ...then every rule reports at once.
-    const r2 = loadCluster(valid.replace("address: 10.0.0.12\n", "address: 10.0.0.300\n").replace("10.0.0.100/24", "10.9.0.100/24"), "c.yaml");
-    const codes = r2.issues.filter((i) => i.severity === "error").map((i) => `${i.code} ${i.path} ${i.line}:${i.column}`);
-    expect(codes).toEqual(expect.arrayContaining(["OARHA201 nodes[1].address 11:14", "OARHA203 vips.oar.address 19:19"]));
+    const r2 = loadCluster(
+      valid.replace("address: 10.0.0.12\n", "address: 10.0.0.300\n").replace("10.0.0.100/24", "10.9.0.100/24"),
+      "c.yaml",
+    );
+    const codes = r2.issues
+      .filter((i) => i.severity === "error")
+      .map((i) => `${i.code} ${i.path} ${i.line}:${i.column}`);
+    expect(codes).toEqual(
+      expect.arrayContaining(["OARHA201 nodes[1].address 11:14", "OARHA203 vips.oar.address 19:19"]),
+    );
     expect(r2.issues.every((i) => i.file === "c.yaml")).toBe(true);
   });
 
@@ -43,8 +63,20 @@ describe("loadCluster", () => {
     const k = `${valid}kerberos:\n  realm: example.org\n  kdc: [kdc.example.org]\n  keytab: /root/oar-vip.keytab\n  services: [{ service: host, vip: oar }, { service: postgres, vip: oar }]\n`;
     const r = loadCluster(k);
     expect(hasErrors(r.issues)).toBe(false);
-    expect(r.cluster?.kerberos).toMatchObject({ realm: "example.org", reverseDns: false, services: [{ service: "host", vip: "oar" }, { service: "postgres", vip: "oar" }] });
-    expect(r.issues.filter((i) => i.code.startsWith("OARHA71")).map((i) => `${i.code} ${i.severity}`).sort()).toEqual(["OARHA710 warning"]);
+    expect(r.cluster?.kerberos).toMatchObject({
+      realm: "example.org",
+      reverseDns: false,
+      services: [
+        { service: "host", vip: "oar" },
+        { service: "postgres", vip: "oar" },
+      ],
+    });
+    expect(
+      r.issues
+        .filter((i) => i.code.startsWith("OARHA71"))
+        .map((i) => `${i.code} ${i.severity}`)
+        .sort(),
+    ).toEqual(["OARHA710 warning"]);
     const http = loadCluster(k.replace("{ service: postgres, vip: oar }", "{ service: HTTP, vip: oar }"));
     expect(http.issues.filter((i) => i.code.startsWith("OARHA71")).map((i) => i.code)).toEqual(["OARHA710"]);
   });

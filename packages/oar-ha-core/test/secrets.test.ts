@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { completeSecrets, generateSecrets, parseSecrets, redactSecrets, secretValues, secretsRules, serializeSecrets } from "../src/index.js";
+import {
+  completeSecrets,
+  generateSecrets,
+  parseSecrets,
+  redactSecrets,
+  secretValues,
+  secretsRules,
+  serializeSecrets,
+} from "../src/index.js";
 import { exampleCluster, fixedSecrets } from "../src/testing.js";
 
 const rnd = (n: number) => randomBytes(n);
@@ -32,7 +40,11 @@ describe("secrets", () => {
     const s = { ...fixedSecrets({ "srv-a": "x" }), drbdSecret: "short", dbPassword: "pw" };
     const issues = secretsRules(c, s);
     expect(issues.map((i) => `${i.code} ${i.path}`)).toEqual(
-      expect.arrayContaining(["OARHA802 secrets.drbdSecret", "OARHA802 secrets.dbPassword", "OARHA803 secrets.fencing.srv-b"]),
+      expect.arrayContaining([
+        "OARHA802 secrets.drbdSecret",
+        "OARHA802 secrets.dbPassword",
+        "OARHA803 secrets.fencing.srv-b",
+      ]),
     );
     const bad = parseSecrets("version: 1\ncorosyncAuthkey: 12\n");
     expect(bad.secrets).toBeUndefined();
@@ -41,9 +53,21 @@ describe("secrets", () => {
 });
 
 describe("redacting secrets from what leaves the cluster (oar-ha report)", () => {
-  const s = { ...generateSecrets(randomBytes), fencing: { "srv-a": "Bmc-Pass-A-1234" }, kerberos: { adminPassword: "kadmin-pw-9876" } };
+  const s = {
+    ...generateSecrets(randomBytes),
+    fencing: { "srv-a": "Bmc-Pass-A-1234" },
+    kerberos: { adminPassword: "kadmin-pw-9876" },
+  };
   it("names every secret of the file, fencing and Kerberos included", () => {
-    expect(secretValues(s).map((x) => x.name)).toEqual(["corosyncAuthkey", "heartbeatKey", "drbdSecret", "dbPassword", "dbReadOnlyPassword", "fencing.srv-a", "kerberos.adminPassword"]);
+    expect(secretValues(s).map((x) => x.name)).toEqual([
+      "corosyncAuthkey",
+      "heartbeatKey",
+      "drbdSecret",
+      "dbPassword",
+      "dbReadOnlyPassword",
+      "fencing.srv-a",
+      "kerberos.adminPassword",
+    ]);
   });
   it("replaces each known value wherever it appears, and what follows a secret setting whatever its value", () => {
     const text = [

@@ -13,12 +13,18 @@ import { shq, withServiceLib } from "../src/index.js";
 const dir = mkdtempSync(join(tmpdir(), "oar-ha-svc-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 for (const tool of ["update-rc.d", "systemctl"]) {
-  writeFileSync(join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> ${shq(join(dir, "calls"))}\n[ "$1" != enable ] || [ "$3" != broken ]\n`);
+  writeFileSync(
+    join(dir, tool),
+    `#!/bin/sh\necho "${tool} $*" >> ${shq(join(dir, "calls"))}\n[ "$1" != enable ] || [ "$3" != broken ]\n`,
+  );
   chmodSync(join(dir, tool), 0o755);
 }
 function sh(script: string) {
   rmSync(join(dir, "calls"), { force: true });
-  const r = spawnSync("sh", ["-c", withServiceLib(script)], { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin` } });
+  const r = spawnSync("sh", ["-c", withServiceLib(script)], {
+    encoding: "utf8",
+    env: { PATH: `${dir}:/usr/bin:/bin` },
+  });
   let calls = "";
   try {
     calls = readFileSync(join(dir, "calls"), "utf8");
@@ -30,7 +36,10 @@ function sh(script: string) {
 
 describe("service helpers (withServiceLib)", () => {
   it("boot disable: every service through update-rc.d, and systemctl only under systemd; never fails", () => {
-    expect(sh("svc_systemd() { false; }; svc_boot_disable corosync pacemaker").calls).toEqual(["update-rc.d corosync disable", "update-rc.d pacemaker disable"]);
+    expect(sh("svc_systemd() { false; }; svc_boot_disable corosync pacemaker").calls).toEqual([
+      "update-rc.d corosync disable",
+      "update-rc.d pacemaker disable",
+    ]);
     const sd = sh("set -e; svc_systemd() { true; }; svc_boot_disable drbd; echo done");
     expect(sd.calls).toEqual(["update-rc.d drbd disable", "systemctl disable --quiet drbd"]);
     expect(sd.out).toBe("done\n");

@@ -55,7 +55,15 @@ export interface Group {
 export type Constraint =
   | { kind: "location"; id: string; rsc: string; node: string; score: string; discovery?: "never" }
   | { kind: "colocation"; id: string; rsc: string; withRsc: string; withRole?: "Promoted"; score: string }
-  | { kind: "order"; id: string; first: string; firstAction: string; then: string; thenAction: string; orderKind: "Mandatory" | "Optional" };
+  | {
+      kind: "order";
+      id: string;
+      first: string;
+      firstAction: string;
+      then: string;
+      thenAction: string;
+      orderKind: "Mandatory" | "Optional";
+    };
 
 export interface CibModel {
   readonly properties: readonly (readonly [string, string])[];
@@ -67,7 +75,8 @@ export interface CibModel {
   readonly constraints: readonly Constraint[];
 }
 
-const op = (name: Op["name"], interval: string, timeout: string, role?: Op["role"]): Op => (role ? { name, interval, timeout, role } : { name, interval, timeout });
+const op = (name: Op["name"], interval: string, timeout: string, role?: Op["role"]): Op =>
+  role ? { name, interval, timeout, role } : { name, interval, timeout };
 
 /** A monitor's timeout: the cluster file's pacemaker.monitorTimeout when set, else the agent's own `seconds`. */
 const monitorTimeout = (c: Cluster, seconds: number): string => `${c.pacemaker.monitorTimeout ?? seconds}s`;
@@ -146,7 +155,11 @@ function groupFor(c: Cluster, g: ServiceGroup): Group {
       type: "Filesystem",
       params: fsParams,
       meta: [],
-      ops: [op("start", "0s", "60s"), op("stop", "0s", "60s"), op("monitor", `${c.pacemaker.monitor.filesystem}s`, monitorTimeout(c, 40))],
+      ops: [
+        op("start", "0s", "60s"),
+        op("stop", "0s", "60s"),
+        op("monitor", `${c.pacemaker.monitor.filesystem}s`, monitorTimeout(c, 40)),
+      ],
     });
   }
   const { address, prefix } = splitCidr(g.vip.address);
@@ -161,7 +174,11 @@ function groupFor(c: Cluster, g: ServiceGroup): Group {
       ["nic", g.nodes[0]?.interface ?? "eth0"],
     ],
     meta: [],
-    ops: [op("start", "0s", "20s"), op("stop", "0s", "20s"), op("monitor", `${c.pacemaker.monitor.vip}s`, monitorTimeout(c, 20))],
+    ops: [
+      op("start", "0s", "20s"),
+      op("stop", "0s", "20s"),
+      op("monitor", `${c.pacemaker.monitor.vip}s`, monitorTimeout(c, 20)),
+    ],
   });
   if (g.runsDb) members.push(dbPrimitive(c));
   if (g.runsOar) {
@@ -216,7 +233,16 @@ function stonithDevices(c: Cluster, secrets: Secrets): Primitive[] {
         sensitive: true,
       }));
     case "sbd":
-      return [{ id: "fence-sbd", klass: "stonith", type: "fence_sbd", params: [["devices", f.devices.join(",")], ...delay], meta: [], ops }];
+      return [
+        {
+          id: "fence-sbd",
+          klass: "stonith",
+          type: "fence_sbd",
+          params: [["devices", f.devices.join(",")], ...delay],
+          meta: [],
+          ops,
+        },
+      ];
     case "lab":
       return [
         {
@@ -296,8 +322,23 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
       ],
     });
     constraints.push(
-      { kind: "colocation", id: `col-${dbGroup.group.id}-with-${clone}`, rsc: dbGroup.group.id, withRsc: clone, withRole: "Promoted", score: "INFINITY" },
-      { kind: "order", id: `ord-${clone}-then-${dbGroup.group.id}`, first: clone, firstAction: "promote", then: dbGroup.group.id, thenAction: "start", orderKind: "Mandatory" },
+      {
+        kind: "colocation",
+        id: `col-${dbGroup.group.id}-with-${clone}`,
+        rsc: dbGroup.group.id,
+        withRsc: clone,
+        withRole: "Promoted",
+        score: "INFINITY",
+      },
+      {
+        kind: "order",
+        id: `ord-${clone}-then-${dbGroup.group.id}`,
+        first: clone,
+        firstAction: "promote",
+        then: dbGroup.group.id,
+        thenAction: "start",
+        orderKind: "Mandatory",
+      },
     );
   }
   if (c.topology === "four-node") {
@@ -307,17 +348,49 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
     for (const { g, group } of groups) {
       const elsewhere = g.id === "db" ? oarOnly : dbOnly;
       // discovery=never: the other pair has neither the software nor the agent; never probe there.
-      for (const n of elsewhere) constraints.push({ kind: "location", id: `loc-${group.id}-not-${n.name}`, rsc: group.id, node: n.name, score: "-INFINITY", discovery: "never" });
+      for (const n of elsewhere)
+        constraints.push({
+          kind: "location",
+          id: `loc-${group.id}-not-${n.name}`,
+          rsc: group.id,
+          node: n.name,
+          score: "-INFINITY",
+          discovery: "never",
+        });
     }
-    for (const cl of clones) for (const n of oarOnly) constraints.push({ kind: "location", id: `loc-${cl.id}-not-${n.name}`, rsc: cl.id, node: n.name, score: "-INFINITY", discovery: "never" });
+    for (const cl of clones)
+      for (const n of oarOnly)
+        constraints.push({
+          kind: "location",
+          id: `loc-${cl.id}-not-${n.name}`,
+          rsc: cl.id,
+          node: n.name,
+          score: "-INFINITY",
+          discovery: "never",
+        });
     if (dbGroup && oarGroup) {
       // Optional: Almighty retries the DB forever, so a DB failover need not restart it.
-      constraints.push({ kind: "order", id: `ord-${dbGroup.group.id}-then-${oarGroup.group.id}`, first: dbGroup.group.id, firstAction: "start", then: oarGroup.group.id, thenAction: "start", orderKind: "Optional" });
+      constraints.push({
+        kind: "order",
+        id: `ord-${dbGroup.group.id}-then-${oarGroup.group.id}`,
+        first: dbGroup.group.id,
+        firstAction: "start",
+        then: oarGroup.group.id,
+        thenAction: "start",
+        orderKind: "Optional",
+      });
     }
   }
   // A server never fences itself with its own BMC.
   if (c.fencing.kind === "ipmi") {
-    for (const d of c.fencing.devices) constraints.push({ kind: "location", id: `loc-fence-${d.node}-not-self`, rsc: `fence-${d.node}`, node: d.node, score: "-INFINITY" });
+    for (const d of c.fencing.devices)
+      constraints.push({
+        kind: "location",
+        id: `loc-fence-${d.node}-not-self`,
+        rsc: `fence-${d.node}`,
+        node: d.node,
+        score: "-INFINITY",
+      });
   }
   return {
     properties,

@@ -6,7 +6,8 @@ import primitiveTpl from "./templates/primitive.xml.hbs";
 
 const q = (v: string): string => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 const pairs = (ps: readonly (readonly [string, string])[]): string => ps.map(([k, v]) => `${k}=${q(v)}`).join(" ");
-const crmOp = (o: Op): string => `op ${o.name} interval=${o.interval} timeout=${o.timeout}${o.role ? ` role=${o.role}` : ""}`;
+const crmOp = (o: Op): string =>
+  `op ${o.name} interval=${o.interval} timeout=${o.timeout}${o.role ? ` role=${o.role}` : ""}`;
 
 function crmPrimitive(p: Primitive): string {
   const agent = p.klass === "stonith" ? `stonith:${p.type}` : `${p.klass}:${p.provider ?? ""}:${p.type}`;
@@ -35,14 +36,21 @@ export function renderCrm(c: Cluster, m: CibModel): string {
     `rsc_defaults rsc-options: \\\n    ${m.rscDefaults.map(([k, v]) => `${k}=${v}`).join(" \\\n    ")}`,
     `op_defaults op-options: \\\n    ${m.opDefaults.map(([k, v]) => `${k}=${v}`).join(" \\\n    ")}`,
     ...m.stonith.map(crmPrimitive),
-    ...m.clones.flatMap((cl) => [crmPrimitive(cl.primitive), `clone ${cl.id} ${cl.primitive.id} \\\n    meta ${pairs(cl.meta)}`]),
-    ...m.groups.flatMap((g) => [...g.members.map(crmPrimitive), `group ${g.id} ${g.members.map((p) => p.id).join(" ")} \\\n    meta ${pairs(g.meta)}`]),
+    ...m.clones.flatMap((cl) => [
+      crmPrimitive(cl.primitive),
+      `clone ${cl.id} ${cl.primitive.id} \\\n    meta ${pairs(cl.meta)}`,
+    ]),
+    ...m.groups.flatMap((g) => [
+      ...g.members.map(crmPrimitive),
+      `group ${g.id} ${g.members.map((p) => p.id).join(" ")} \\\n    meta ${pairs(g.meta)}`,
+    ]),
     ...m.constraints.map(crmConstraint),
   ];
   return renderTemplate(crmTpl, { marker: marker("#"), cluster: c.cluster, lines });
 }
 
-const nv = (ps: readonly (readonly [string, string])[]) => ps.map(([name, value]) => ({ name: xmlEscape(name), value: xmlEscape(value) }));
+const nv = (ps: readonly (readonly [string, string])[]) =>
+  ps.map(([name, value]) => ({ name: xmlEscape(name), value: xmlEscape(value) }));
 
 function xmlPrimitive(p: Primitive) {
   return {
@@ -52,7 +60,11 @@ function xmlPrimitive(p: Primitive) {
     type: p.type,
     params: nv(p.params),
     meta: nv(p.meta),
-    ops: p.ops.map((o) => ({ ...o, role: o.role ?? "", opId: `${p.id}-${o.name}-${o.interval}${o.role ? `-${o.role}` : ""}` })),
+    ops: p.ops.map((o) => ({
+      ...o,
+      role: o.role ?? "",
+      opId: `${p.id}-${o.name}-${o.interval}${o.role ? `-${o.role}` : ""}`,
+    })),
   };
 }
 
@@ -71,8 +83,16 @@ function xmlConstraint(c: Constraint): string {
 export function renderCibXml(c: Cluster, m: CibModel): string {
   const resources = [
     ...m.stonith.map((p) => ({ primitive: xmlPrimitive(p), clone: false, group: false })),
-    ...m.clones.map((cl) => ({ clone: { id: cl.id, meta: nv(cl.meta), primitive: xmlPrimitive(cl.primitive) }, group: false, primitive: false })),
-    ...m.groups.map((g) => ({ group: { id: g.id, meta: nv(g.meta), members: g.members.map(xmlPrimitive) }, clone: false, primitive: false })),
+    ...m.clones.map((cl) => ({
+      clone: { id: cl.id, meta: nv(cl.meta), primitive: xmlPrimitive(cl.primitive) },
+      group: false,
+      primitive: false,
+    })),
+    ...m.groups.map((g) => ({
+      group: { id: g.id, meta: nv(g.meta), members: g.members.map(xmlPrimitive) },
+      clone: false,
+      primitive: false,
+    })),
   ];
   return renderTemplate(
     xmlTpl,

@@ -64,7 +64,8 @@ export interface CrmStatus {
 /** Pacemaker's INFINITY, as crm_mon prints it in fail-count. */
 export const CRM_INFINITY = 1_000_000;
 
-const attrs = (tag: string): Record<string, string> => Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+const attrs = (tag: string): Record<string, string> =>
+  Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1] ?? "", m[2] ?? ""]));
 
 export function parseCrmMon(xml: string): CrmStatus {
   const dcTag = /<current_dc [^>]*>/.exec(xml)?.[0] ?? "";
@@ -72,12 +73,20 @@ export function parseCrmMon(xml: string): CrmStatus {
   const nodesBlock = /<nodes>([\s\S]*?)<\/nodes>/.exec(xml)?.[1] ?? "";
   const nodes = [...nodesBlock.matchAll(/<node [^>]*>/g)].map((m) => {
     const a = attrs(m[0]);
-    return { name: a.name ?? "", online: a.online === "true", unclean: a.unclean === "true", standby: a.standby === "true", pending: a.pending === "true" };
+    return {
+      name: a.name ?? "",
+      online: a.online === "true",
+      unclean: a.unclean === "true",
+      standby: a.standby === "true",
+      pending: a.pending === "true",
+    };
   });
   const resBlock = /<resources>([\s\S]*?)<\/resources>/.exec(xml)?.[1] ?? "";
   const resources: CrmResource[] = [];
   let parent: string | undefined;
-  for (const m of resBlock.matchAll(/<(group|clone) [^>]*>|<\/(group|clone)>|<resource [^>]*?(\/>|>)([\s\S]*?)(<\/resource>|(?=<resource|<\/group|<\/clone|$))/g)) {
+  for (const m of resBlock.matchAll(
+    /<(group|clone) [^>]*>|<\/(group|clone)>|<resource [^>]*?(\/>|>)([\s\S]*?)(<\/resource>|(?=<resource|<\/group|<\/clone|$))/g,
+  )) {
     const tag = m[0];
     if (tag.startsWith("<group") || tag.startsWith("<clone")) {
       parent = attrs(tag).id;
@@ -90,7 +99,14 @@ export function parseCrmMon(xml: string): CrmStatus {
     const head = /<resource [^>]*>/.exec(tag)?.[0] ?? tag;
     const a = attrs(head);
     const on = [...(m[4] ?? "").matchAll(/<node [^>]*name="([^"]+)"/g)].map((x) => x[1] ?? "");
-    resources.push({ id: a.id ?? "", agent: a.resource_agent ?? "", role: a.role ?? "", failed: a.failed === "true", nodes: on, ...(parent ? { parent } : {}) });
+    resources.push({
+      id: a.id ?? "",
+      agent: a.resource_agent ?? "",
+      role: a.role ?? "",
+      failed: a.failed === "true",
+      nodes: on,
+      ...(parent ? { parent } : {}),
+    });
   }
   const failures = [...xml.matchAll(/<failure [^>]*>/g)].map((m) => {
     const a = attrs(m[0]);
@@ -120,13 +136,28 @@ export function parseCrmMon(xml: string): CrmStatus {
     }
   }
   const maintenance = attrs(/<cluster_options [^>]*>/.exec(xml)?.[0] ?? "")["maintenance-mode"] === "true";
-  return { ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}), quorum: dc.with_quorum === "true", nodes, resources, failures, failCounts, maintenance };
+  return {
+    ...(dc.present === "true" && dc.name ? { dc: dc.name } : {}),
+    quorum: dc.with_quorum === "true",
+    nodes,
+    resources,
+    failures,
+    failCounts,
+    maintenance,
+  };
 }
 
 /** Every resource is running (Started, or Promoted/Unpromoted for clones) and none failed. */
 export function allStarted(s: CrmStatus): boolean {
-  return s.resources.length > 0 && s.resources.every((r) => !r.failed && ["Started", "Promoted", "Unpromoted", "Master", "Slave"].includes(r.role) && r.nodes.length > 0);
+  return (
+    s.resources.length > 0 &&
+    s.resources.every(
+      (r) =>
+        !r.failed && ["Started", "Promoted", "Unpromoted", "Master", "Slave"].includes(r.role) && r.nodes.length > 0,
+    )
+  );
 }
 
 /** Where a resource runs (first node), e.g. the VIP holder. */
-export const runningOn = (s: CrmStatus, id: string): string | undefined => s.resources.find((r) => r.id === id)?.nodes[0];
+export const runningOn = (s: CrmStatus, id: string): string | undefined =>
+  s.resources.find((r) => r.id === id)?.nodes[0];

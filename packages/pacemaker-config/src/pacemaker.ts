@@ -15,7 +15,6 @@ import corosyncTpl from "./templates/corosync.conf.hbs";
 import ocfTpl from "./templates/ocf-oar-server.hbs";
 import sbdTpl from "./templates/sbd-default.hbs";
 
-
 export const OCF_AGENT_PATH = "/usr/lib/ocf/resource.d/oar-ha/oar-server";
 export const CIB_CRM_PATH = "/etc/oar-ha/cib.crm";
 export const CIB_XML_PATH = "/etc/oar-ha/cib.xml";
@@ -30,11 +29,19 @@ export function renderCorosyncConf(c: Cluster): string {
     token: c.corosync.token,
     consensus: corosyncConsensus(c),
     // knet uses the highest-priority link that is up; the main network is preferred.
-    links: secondary ? [{ number: 0, priority: 2 }, { number: 1, priority: 1 }] : [],
+    links: secondary
+      ? [
+          { number: 0, priority: 2 },
+          { number: 1, priority: 1 },
+        ]
+      : [],
     nodes: c.nodes.map((n, i) => ({
       name: n.name,
       nodeid: i + 1,
-      rings: [{ number: 0, address: n.address }, ...(secondary && n.secondary ? [{ number: 1, address: n.secondary.address }] : [])],
+      rings: [
+        { number: 0, address: n.address },
+        ...(secondary && n.secondary ? [{ number: 1, address: n.secondary.address }] : []),
+      ],
     })),
     twoNode,
     // ffsplit: in an even split the witness gives its vote to exactly one side.
@@ -56,9 +63,31 @@ export function renderPacemakerFiles(c: Cluster, secrets: Secrets): RenderedFile
     out.push(
       { host: n.name, path: "/etc/corosync/corosync.conf", mode: "0644", owner: "root:root", content: corosync },
       // corosync reads the key as raw bytes: no marker possible in this file.
-      { host: n.name, path: "/etc/corosync/authkey", mode: "0400", owner: "root:root", content: secrets.corosyncAuthkey, encoding: "base64", sensitive: true },
-      { host: n.name, path: CIB_CRM_PATH, mode: cibMode, owner: "root:root", content: crm, ...(sensitive ? { sensitive } : {}) },
-      { host: n.name, path: CIB_XML_PATH, mode: cibMode, owner: "root:root", content: xml, ...(sensitive ? { sensitive } : {}) },
+      {
+        host: n.name,
+        path: "/etc/corosync/authkey",
+        mode: "0400",
+        owner: "root:root",
+        content: secrets.corosyncAuthkey,
+        encoding: "base64",
+        sensitive: true,
+      },
+      {
+        host: n.name,
+        path: CIB_CRM_PATH,
+        mode: cibMode,
+        owner: "root:root",
+        content: crm,
+        ...(sensitive ? { sensitive } : {}),
+      },
+      {
+        host: n.name,
+        path: CIB_XML_PATH,
+        mode: cibMode,
+        owner: "root:root",
+        content: xml,
+        ...(sensitive ? { sensitive } : {}),
+      },
     );
     if (c.fencing.kind === "sbd") {
       out.push({
@@ -66,11 +95,22 @@ export function renderPacemakerFiles(c: Cluster, secrets: Secrets): RenderedFile
         path: "/etc/default/sbd",
         mode: "0644",
         owner: "root:root",
-        content: renderTemplate(sbdTpl, { marker: marker("#"), cluster: c.cluster, devices: c.fencing.devices.join(";"), watchdog: c.fencing.watchdog }),
+        content: renderTemplate(sbdTpl, {
+          marker: marker("#"),
+          cluster: c.cluster,
+          devices: c.fencing.devices.join(";"),
+          watchdog: c.fencing.watchdog,
+        }),
       });
     }
   }
-  const ocf = renderTemplate(ocfTpl, { marker: marker("#"), ctl: OAR_SERVER_CTL, closeBrace: "}", timeouts: OAR_SERVER_TIMEOUTS });
-  for (const n of oarServers(c)) out.push({ host: n.name, path: OCF_AGENT_PATH, mode: "0755", owner: "root:root", content: ocf });
+  const ocf = renderTemplate(ocfTpl, {
+    marker: marker("#"),
+    ctl: OAR_SERVER_CTL,
+    closeBrace: "}",
+    timeouts: OAR_SERVER_TIMEOUTS,
+  });
+  for (const n of oarServers(c))
+    out.push({ host: n.name, path: OCF_AGENT_PATH, mode: "0755", owner: "root:root", content: ocf });
   return out;
 }

@@ -10,7 +10,10 @@ it("reads nodes, DC, quorum and where every resource runs", () => {
   const s = parseCrmMon(xml);
   expect(s.quorum).toBe(true);
   expect(s.dc).toMatch(/^srv-[ab]$/);
-  expect(s.nodes.map((n) => [n.name, n.online])).toEqual([["srv-a", true], ["srv-b", true]]);
+  expect(s.nodes.map((n) => [n.name, n.online])).toEqual([
+    ["srv-a", true],
+    ["srv-b", true],
+  ]);
   expect(s.resources.map((r) => r.id)).toEqual(["fs-oar-ha", "vip-oar-ha", "db", "oar-server", "fence-lab"]);
   expect(s.resources.find((r) => r.id === "db")?.parent).toBe("g-oar-ha");
   expect(runningOn(s, "vip-oar-ha")).toBe("srv-a");
@@ -34,7 +37,17 @@ it("a node whose Pacemaker has not joined (online, pending) is read as pending",
 it("reads failed actions and fail counts: a failed start bans the resource from that node", () => {
   // The fixture: db's start on srv-b timed out after 2 min (fail-count INFINITY, threshold 3).
   const s = parseCrmMon(xml);
-  expect(s.failures).toEqual([{ resource: "db", node: "srv-b", task: "start", status: "Timed Out", result: "error", reason: "Resource agent did not complete within 2m", when: "2026-11-25 11:01:28Z" }]);
+  expect(s.failures).toEqual([
+    {
+      resource: "db",
+      node: "srv-b",
+      task: "start",
+      status: "Timed Out",
+      result: "error",
+      reason: "Resource agent did not complete within 2m",
+      when: "2026-11-25 11:01:28Z",
+    },
+  ]);
   expect(s.failures).toHaveLength(1);
   expect(s.failCounts).toEqual([{ resource: "db", node: "srv-b", count: 1_000_000, threshold: 3, banned: true }]);
 });

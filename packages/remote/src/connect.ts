@@ -16,7 +16,13 @@ function jump(spec: string | undefined, knownHostsFile: string, identityFile: st
   if (!spec) return undefined;
   const m = /^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/.exec(spec);
   if (!m) throw new OarHaError("OARHA102", `ssh.jumpHost "${spec}" is not [user@]host[:port]`);
-  return { address: m[2] ?? "", port: Number(m[3] ?? 22), user: m[1] ?? "root", knownHostsFile, ...(identityFile ? { identityFile } : {}) };
+  return {
+    address: m[2] ?? "",
+    port: Number(m[3] ?? 22),
+    user: m[1] ?? "root",
+    knownHostsFile,
+    ...(identityFile ? { identityFile } : {}),
+  };
 }
 
 /** A transport to a host of the cluster (a server or another host), as the cluster file says. */
@@ -26,30 +32,60 @@ export async function connectHost(c: Cluster, name: string, o: ConnectOptions = 
   const knownHostsFile = expand(c.ssh.knownHosts);
   const identityFile = c.ssh.identityFile ? expand(c.ssh.identityFile) : undefined;
   const kind = h.ssh.transport ?? c.ssh.transport;
-  const base = { host: h.name, address: h.address, port: h.ssh.port, user: h.ssh.user, knownHostsFile, ...(identityFile ? { identityFile } : {}), ...(o.trustOnFirstUse ? { trustOnFirstUse: true } : {}) };
+  const base = {
+    host: h.name,
+    address: h.address,
+    port: h.ssh.port,
+    user: h.ssh.user,
+    knownHostsFile,
+    ...(identityFile ? { identityFile } : {}),
+    ...(o.trustOnFirstUse ? { trustOnFirstUse: true } : {}),
+  };
   if (kind === "openssh") return new OpenSshTransport({ ...base, ...(c.ssh.jumpHost ? { jump: c.ssh.jumpHost } : {}) });
   if (kind === "openssh-gssapi") {
     // No key file: the ticket only (opensshArgv leaves -i out for GSSAPI targets).
-    return new OpenSshTransport({ ...base, gssapi: { serverName: h.ssh.gssapiName ?? h.name }, ...(c.ssh.jumpHost ? { jump: c.ssh.jumpHost } : {}) });
+    return new OpenSshTransport({
+      ...base,
+      gssapi: { serverName: h.ssh.gssapiName ?? h.name },
+      ...(c.ssh.jumpHost ? { jump: c.ssh.jumpHost } : {}),
+    });
   }
   const j = jump(c.ssh.jumpHost, knownHostsFile, identityFile);
-  return Ssh2Transport.open({ ...base, ...(o.onNewHostKey ? { onNewHostKey: o.onNewHostKey } : {}), ...(o.passphrase ? { passphrase: o.passphrase } : {}), ...(j ? { jump: j } : {}) });
+  return Ssh2Transport.open({
+    ...base,
+    ...(o.onNewHostKey ? { onNewHostKey: o.onNewHostKey } : {}),
+    ...(o.passphrase ? { passphrase: o.passphrase } : {}),
+    ...(j ? { jump: j } : {}),
+  });
 }
 
 /** Transports to every host, opened in parallel; any failure closes the others and names the host. */
-export async function connectAll(c: Cluster, names: readonly string[], o: ConnectOptions = {}): Promise<Map<string, Transport>> {
+export async function connectAll(
+  c: Cluster,
+  names: readonly string[],
+  o: ConnectOptions = {},
+): Promise<Map<string, Transport>> {
   const results = await Promise.allSettled(names.map((n) => connectHost(c, n, o)));
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-  const ok = results.filter((r): r is PromiseFulfilledResult<Transport> => r.status === "fulfilled").map((r) => r.value);
+  const ok = results
+    .filter((r): r is PromiseFulfilledResult<Transport> => r.status === "fulfilled")
+    .map((r) => r.value);
   if (failed.length) {
     await Promise.all(ok.map((t) => t.close()));
-    throw new OarHaError("OARHA110", `cannot reach ${failed.length} host(s); nothing was changed:\n${failed.map((f) => `  ${String((f.reason as Error).message)}`).join("\n")}`);
+    throw new OarHaError(
+      "OARHA110",
+      `cannot reach ${failed.length} host(s); nothing was changed:\n${failed.map((f) => `  ${String((f.reason as Error).message)}`).join("\n")}`,
+    );
   }
   return new Map(ok.map((t) => [t.host, t]));
 }
 
 /** Transports to the hosts that answer; the others are named with why (for read-only commands). */
-export async function connectSome(c: Cluster, names: readonly string[], o: ConnectOptions = {}): Promise<{ transports: Map<string, Transport>; unreachable: { host: string; error: string }[] }> {
+export async function connectSome(
+  c: Cluster,
+  names: readonly string[],
+  o: ConnectOptions = {},
+): Promise<{ transports: Map<string, Transport>; unreachable: { host: string; error: string }[] }> {
   const results = await Promise.allSettled(names.map((n) => connectHost(c, n, o)));
   const transports = new Map<string, Transport>();
   const unreachable: { host: string; error: string }[] = [];

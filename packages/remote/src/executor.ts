@@ -26,14 +26,28 @@ export interface Phase {
 export type ApplyEvent =
   | { type: "phase"; title: string }
   /** `running`: the check found work and the step acts now (its end follows as changed or failed). */
-  | { type: "step"; id: string; host?: string; title: string; status: "running" | "unchanged" | "changed" | "would-change" | "failed"; ms: number; error?: string };
+  | {
+      type: "step";
+      id: string;
+      host?: string;
+      title: string;
+      status: "running" | "unchanged" | "changed" | "would-change" | "failed";
+      ms: number;
+      error?: string;
+    };
 
 export interface RunResult {
   readonly changed: readonly string[];
   readonly unchanged: readonly string[];
 }
 
-async function runStep(s: Step, dryRun: boolean, emit: (e: ApplyEvent) => void, changed: string[], unchanged: string[]): Promise<void> {
+async function runStep(
+  s: Step,
+  dryRun: boolean,
+  emit: (e: ApplyEvent) => void,
+  changed: string[],
+  unchanged: string[],
+): Promise<void> {
   const t0 = Date.now();
   const base = { type: "step" as const, id: s.id, title: s.title, ...(s.host ? { host: s.host } : {}) };
   try {
@@ -57,7 +71,10 @@ async function runStep(s: Step, dryRun: boolean, emit: (e: ApplyEvent) => void, 
   }
 }
 
-export async function runPhases(phases: readonly Phase[], o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {}): Promise<RunResult> {
+export async function runPhases(
+  phases: readonly Phase[],
+  o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {},
+): Promise<RunResult> {
   const emit = o.emit ?? (() => undefined);
   const changed: string[] = [];
   const unchanged: string[] = [];

@@ -22,7 +22,12 @@ type FileFacts = HostFacts["files"];
 
 /** Shell: one line per existing file of `paths`: path, mode, owner, content in base64. */
 const fileFactsScript = (paths: readonly string[]): string =>
-  paths.map((p) => `if [ -f ${shq(p)} ]; then echo ${shq(p)} "$(stat -c '%a %U:%G' ${shq(p)})" "$(base64 -w0 < ${shq(p)})"; fi`).join("\n") || "true";
+  paths
+    .map(
+      (p) =>
+        `if [ -f ${shq(p)} ]; then echo ${shq(p)} "$(stat -c '%a %U:%G' ${shq(p)})" "$(base64 -w0 < ${shq(p)})"; fi`,
+    )
+    .join("\n") || "true";
 
 function parseFileFacts(out: string): FileFacts {
   const files: Record<string, { content: string; mode: string; owner: string }> = {};
@@ -41,16 +46,22 @@ export async function fileFacts(t: Transport, paths: readonly string[]): Promise
 }
 
 /** Gathers facts in one round trip (one shell script, sections separated by a marker). */
-export async function gatherFacts(t: Transport, paths: readonly string[], packages: readonly string[]): Promise<HostFacts> {
+export async function gatherFacts(
+  t: Transport,
+  paths: readonly string[],
+  packages: readonly string[],
+): Promise<HostFacts> {
   const files = fileFactsScript(paths);
   const script = [
     "uname -n",
     `echo '${SEP}'`,
-    ". /etc/os-release 2>/dev/null; echo \"$ID $VERSION_ID\"",
+    '. /etc/os-release 2>/dev/null; echo "$ID $VERSION_ID"',
     `echo '${SEP}'`,
     "if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi",
     `echo '${SEP}'`,
-    packages.length ? `dpkg-query -W -f='\${Package} \${Version} \${Status}\\n' ${packages.map(shq).join(" ")} 2>/dev/null | grep ' install ok installed$' || true` : "true",
+    packages.length
+      ? `dpkg-query -W -f='\${Package} \${Version} \${Status}\\n' ${packages.map(shq).join(" ")} 2>/dev/null | grep ' install ok installed$' || true`
+      : "true",
     `echo '${SEP}'`,
     files,
     `echo '${SEP}'`,
@@ -72,7 +83,10 @@ export async function gatherFacts(t: Transport, paths: readonly string[], packag
     init: init.trim() === "systemd" ? "systemd" : "sysv",
     packages: packagesOut,
     files: parseFileFacts(fileLines),
-    addresses: addrs.split("\n").filter(Boolean).map((a) => a.split("/")[0] ?? a),
+    addresses: addrs
+      .split("\n")
+      .filter(Boolean)
+      .map((a) => a.split("/")[0] ?? a),
     clockSkewMs: await clockSkew(t),
   };
 }

@@ -2,7 +2,19 @@
  * @oar-ha/remote: everything that touches a host. One Transport interface (ssh2, the system
  * OpenSSH client, local), strict known_hosts, host facts, a pure planner and an executor.
  */
-export { shq, run, answers, firstAnswering, putScript, getScript, CommandError, type Transport, type ExecOptions, type ExecResult, type PutOptions } from "./transport.js";
+export {
+  shq,
+  run,
+  answers,
+  firstAnswering,
+  putScript,
+  getScript,
+  CommandError,
+  type Transport,
+  type ExecOptions,
+  type ExecResult,
+  type PutOptions,
+} from "./transport.js";
 export { LocalTransport, type Argv } from "./local.js";
 export { Ssh2Transport, asRoot, type SshTarget } from "./ssh2-transport.js";
 export { OpenSshTransport, opensshArgv, sshNeverStarted, type OpenSshTarget } from "./openssh-transport.js";
@@ -14,15 +26,61 @@ export { runPhases, type Step, type Phase, type ApplyEvent, type RunResult } fro
 export { applyDeploy, planDeploy, deployPhases, type DeployInput, type DeployResult } from "./deploy/apply.js";
 export { allHosts, packagesFor, BACKUP_DIR, MANAGED_LIST, STATE_DIR, type DeployContext } from "./deploy/context.js";
 export { waitHealthy, crmStatus, DB_MARKER } from "./deploy/steps.js";
-export { managerState, waitState, holderOf, describeProblems, groupSuffix, type ManagerState, type GroupState, type NodeState } from "./deploy/manager-state.js";
+export {
+  managerState,
+  waitState,
+  holderOf,
+  describeProblems,
+  groupSuffix,
+  type ManagerState,
+  type GroupState,
+  type NodeState,
+} from "./deploy/manager-state.js";
 export { pgCreateSql, mysqlCreateSql, oarSchemaFiles, repairOarMysqlSql, OAR_SQL_DIR } from "./deploy/oar-database.js";
 export { activeOarServer } from "./deploy/oar-nodes.js";
-export { clusterStatus, driftChecks, failureChecks, switchover, uninstall, verdictOf, type ClusterStatus, type Check, type Verdict } from "./deploy/operate.js";
+export {
+  clusterStatus,
+  driftChecks,
+  failureChecks,
+  switchover,
+  uninstall,
+  verdictOf,
+  type ClusterStatus,
+  type Check,
+  type Verdict,
+} from "./deploy/operate.js";
 export { logSources, readSource, follower, type LogSource } from "./logs.js";
 export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
-export { drbdStates, drbdState, parseDrbdState, drbdProblems, backingProblems, drbdVars, sizeBytes, onlineVerify, parseDrbdKernelLog, drbdStorage, type DrbdKernelFacts, type DrbdState, type VerifyResult } from "./deploy/drbd.js";
+export {
+  drbdStates,
+  drbdState,
+  parseDrbdState,
+  drbdProblems,
+  backingProblems,
+  drbdVars,
+  sizeBytes,
+  onlineVerify,
+  parseDrbdKernelLog,
+  drbdStorage,
+  type DrbdKernelFacts,
+  type DrbdState,
+  type VerifyResult,
+} from "./deploy/drbd.js";
 export { hostScript, keyValues } from "./host-script.js";
-export { splitBrainReport, splitBrainRecover, splitBrainVerdict, type SplitBrainReport, type SplitBrainSide, type SplitBrainRecovery } from "./deploy/split-brain.js";
-export { parseMonitorState, monitorCheck, monitorProbes, type MonitorState, type MonitorProbe } from "./deploy/hb-monitor.js";
+export {
+  splitBrainReport,
+  splitBrainRecover,
+  splitBrainVerdict,
+  type SplitBrainReport,
+  type SplitBrainSide,
+  type SplitBrainRecovery,
+} from "./deploy/split-brain.js";
+export {
+  parseMonitorState,
+  monitorCheck,
+  monitorProbes,
+  type MonitorState,
+  type MonitorProbe,
+} from "./deploy/hb-monitor.js";
 export { cleanup, inMaintenance, refuseInMaintenance, setMaintenance, standby, unstandby } from "./deploy/day2.js";
 export { collectReport, parseReportStream, type HostReport, type ReportPart } from "./deploy/report.js";

@@ -44,7 +44,8 @@ export function knownKeys(text: string, names: readonly string[], port: number):
 }
 
 /** OpenSSH's fingerprint: SHA256:base64-without-padding of the key blob. */
-export const fingerprint = (blob: Buffer): string => `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+export const fingerprint = (blob: Buffer): string =>
+  `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 
 /** The key type written inside a key blob (string length + name). */
 export function blobType(blob: Buffer): string {
@@ -60,20 +61,34 @@ export type HostKeyVerdict =
  * The decision, pure: a known matching key passes; a known host presenting another key
  * always fails (changed key); an unknown host passes only with trust-on-first-use.
  */
-export function verifyHostKey(text: string, names: readonly string[], port: number, presented: Buffer, trustOnFirstUse: boolean): HostKeyVerdict {
+export function verifyHostKey(
+  text: string,
+  names: readonly string[],
+  port: number,
+  presented: Buffer,
+  trustOnFirstUse: boolean,
+): HostKeyVerdict {
   const known = knownKeys(text, names, port);
   const fp = fingerprint(presented);
-  if (known.some((k) => k.revoked && k.blob.equals(presented))) return { ok: false, reason: `the host key of ${names[0] ?? "?"} (${fp}) is revoked in known_hosts` };
+  if (known.some((k) => k.revoked && k.blob.equals(presented)))
+    return { ok: false, reason: `the host key of ${names[0] ?? "?"} (${fp}) is revoked in known_hosts` };
   if (known.some((k) => !k.revoked && k.blob.equals(presented))) return { ok: true, how: "known" };
   if (known.some((k) => !k.revoked)) {
-    const expected = known.filter((k) => !k.revoked).map((k) => `${k.type} ${fingerprint(k.blob)}`).join(", ");
+    const expected = known
+      .filter((k) => !k.revoked)
+      .map((k) => `${k.type} ${fingerprint(k.blob)}`)
+      .join(", ");
     return {
       ok: false,
       reason: `HOST KEY CHANGED for ${names.join("/")}: known_hosts has ${expected}, the host presented ${blobType(presented)} ${fp}. This can be an attack or a reinstalled host; nothing was changed.\n  fix: check the new fingerprint on the host's console (ssh-keygen -lf /etc/ssh/ssh_host_${blobType(presented).replace("ssh-", "")}_key.pub), then remove the old line (ssh-keygen -R ${names[0] ?? ""})`,
     };
   }
   if (trustOnFirstUse) {
-    return { ok: true, how: "trusted-new", line: `${names.map((n) => nameFor(n, port)).join(",")} ${blobType(presented)} ${presented.toString("base64")}` };
+    return {
+      ok: true,
+      how: "trusted-new",
+      line: `${names.map((n) => nameFor(n, port)).join(",")} ${blobType(presented)} ${presented.toString("base64")}`,
+    };
   }
   return {
     ok: false,

@@ -1,5 +1,12 @@
 import { spawn } from "node:child_process";
-import { getScript, putScript, type ExecOptions, type ExecResult, type PutOptions, type Transport } from "./transport.js";
+import {
+  getScript,
+  putScript,
+  type ExecOptions,
+  type ExecResult,
+  type PutOptions,
+  type Transport,
+} from "./transport.js";
 
 /** How a command becomes a process on this machine. */
 export type Argv = (command: string) => string[];
@@ -33,7 +40,15 @@ export class LocalTransport implements Transport {
       child.stdin.end(o.stdin ?? "");
       child.on("close", (code, signal) => {
         clearTimeout(timer);
-        resolve({ host: this.host, command, code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ...(timedOut ? { timedOut } : {}) });
+        resolve({
+          host: this.host,
+          command,
+          code,
+          signal,
+          stdout: Buffer.concat(out).toString(),
+          stderr: Buffer.concat(err).toString(),
+          ...(timedOut ? { timedOut } : {}),
+        });
       });
       child.on("error", (e) => {
         clearTimeout(timer);

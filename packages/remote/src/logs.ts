@@ -39,13 +39,24 @@ export async function logSources(c: Cluster, t: ReadonlyMap<string, Transport>):
   for (const w of oarServers(c)) {
     const own = t.get(w.name);
     if (await answers(own)) {
-      out.push({ writer: w.name, host: w.name, files: await existing(own!, [`${log}.1`, log]), offsetMinutes: await zoneOf(own!) });
+      out.push({
+        writer: w.name,
+        host: w.name,
+        files: await existing(own!, [`${log}.1`, log]),
+        offsetMinutes: await zoneOf(own!),
+      });
       continue;
     }
     const peer = logSyncPair(c).length ? peerOf(c, w.name) : undefined;
     const pt = peer ? t.get(peer.name) : undefined;
     if (!peer || !(await answers(pt))) {
-      out.push({ writer: w.name, host: w.name, files: [], offsetMinutes: 0, note: `${w.name} does not answer${peer ? `, nor does ${peer.name} (its replica)` : ""}: its lines are missing` });
+      out.push({
+        writer: w.name,
+        host: w.name,
+        files: [],
+        offsetMinutes: 0,
+        note: `${w.name} does not answer${peer ? `, nor does ${peer.name} (its replica)` : ""}: its lines are missing`,
+      });
       continue;
     }
     const replica = replicaPath(w.name);
@@ -66,7 +77,10 @@ export async function logSources(c: Cluster, t: ReadonlyMap<string, Transport>):
  * Reads a source's files whole (`oar-ha logs`). `followFrom` is where the newest file's
  * complete lines end: `--follow` goes on from there, so nothing is shown twice or skipped.
  */
-export async function readSource(s: LogSource, t: ReadonlyMap<string, Transport>): Promise<{ input: MergeInput; followFrom: number }> {
+export async function readSource(
+  s: LogSource,
+  t: ReadonlyMap<string, Transport>,
+): Promise<{ input: MergeInput; followFrom: number }> {
   const tr = t.get(s.host);
   const lines: string[] = [];
   let followFrom = 0;
@@ -90,7 +104,9 @@ export function follower(s: LogSource, t: ReadonlyMap<string, Transport>, from: 
   return async () => {
     const tr = t.get(s.host);
     if (!file || !tr) return [];
-    const r = await tr.exec(`f=${shq(file)}; n=$(stat -c %s "$f" 2>/dev/null || echo 0); echo "$n"; if [ "$n" -gt ${offset} ]; then tail -c +${offset + 1} "$f" | head -c $(( n - ${offset} )) | base64 -w0; elif [ "$n" -lt ${offset} ]; then head -c "$n" "$f" | base64 -w0; fi`);
+    const r = await tr.exec(
+      `f=${shq(file)}; n=$(stat -c %s "$f" 2>/dev/null || echo 0); echo "$n"; if [ "$n" -gt ${offset} ]; then tail -c +${offset + 1} "$f" | head -c $(( n - ${offset} )) | base64 -w0; elif [ "$n" -lt ${offset} ]; then head -c "$n" "$f" | base64 -w0; fi`,
+    );
     if (r.code !== 0) return [];
     const [size = "0", b64 = ""] = r.stdout.split("\n");
     const n = Number(size);
@@ -101,5 +117,3 @@ export function follower(s: LogSource, t: ReadonlyMap<string, Transport>, from: 
     return end ? text.slice(0, end - 1).split("\n") : [];
   };
 }
-
-

@@ -9,11 +9,16 @@ import { shq, type ExecOptions, type ExecResult } from "./transport.js";
  * alone is not: ssh says it too when a running session breaks, and the command may have run.
  */
 export const sshNeverStarted = (r: ExecResult): boolean =>
-  r.code === 255 && r.stdout === "" && /^(ssh: connect to host .*: Connection refused|kex_exchange_identification: .*)\s*$/m.test(r.stderr);
+  r.code === 255 &&
+  r.stdout === "" &&
+  /^(ssh: connect to host .*: Connection refused|kex_exchange_identification: .*)\s*$/m.test(r.stderr);
 
 const RETRIES = [250, 500, 1000, 2000, 4000];
 
-export interface OpenSshTarget extends Pick<SshTarget, "host" | "address" | "port" | "user" | "knownHostsFile" | "identityFile" | "trustOnFirstUse"> {
+export interface OpenSshTarget extends Pick<
+  SshTarget,
+  "host" | "address" | "port" | "user" | "knownHostsFile" | "identityFile" | "trustOnFirstUse"
+> {
   /** Log in with Kerberos (GSSAPI) only: no key file, the user's ticket, for host/<this name>. */
   readonly gssapi?: { readonly serverName: string };
   /** ProxyJump, as ssh -J takes it. */
@@ -24,17 +29,37 @@ export interface OpenSshTarget extends Pick<SshTarget, "host" | "address" | "por
 export function opensshArgv(t: OpenSshTarget, command: string): string[] {
   const remote = `${t.user === "root" ? "" : "sudo -n -- "}/bin/sh -c ${shq(command)}`;
   return [
-    "ssh", "-T",
-    "-o", "BatchMode=yes",
-    "-o", `StrictHostKeyChecking=${t.trustOnFirstUse ? "accept-new" : "yes"}`,
-    "-o", `UserKnownHostsFile=${t.knownHostsFile}`,
-    "-o", "ConnectTimeout=10",
-    "-o", "ServerAliveInterval=5",
-    "-p", String(t.port),
+    "ssh",
+    "-T",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `StrictHostKeyChecking=${t.trustOnFirstUse ? "accept-new" : "yes"}`,
+    "-o",
+    `UserKnownHostsFile=${t.knownHostsFile}`,
+    "-o",
+    "ConnectTimeout=10",
+    "-o",
+    "ServerAliveInterval=5",
+    "-p",
+    String(t.port),
     ...(t.identityFile && !t.gssapi ? ["-i", t.identityFile, "-o", "IdentitiesOnly=yes"] : []),
     // The ticket only: no key, no agent, no password; the admin's TGT is not forwarded to the host.
     ...(t.gssapi
-      ? ["-o", "GSSAPIAuthentication=yes", "-o", "PreferredAuthentications=gssapi-with-mic", "-o", `GSSAPIServerIdentity=${t.gssapi.serverName}`, "-o", "GSSAPIDelegateCredentials=no", "-o", "PubkeyAuthentication=no", "-o", "IdentityAgent=none"]
+      ? [
+          "-o",
+          "GSSAPIAuthentication=yes",
+          "-o",
+          "PreferredAuthentications=gssapi-with-mic",
+          "-o",
+          `GSSAPIServerIdentity=${t.gssapi.serverName}`,
+          "-o",
+          "GSSAPIDelegateCredentials=no",
+          "-o",
+          "PubkeyAuthentication=no",
+          "-o",
+          "IdentityAgent=none",
+        ]
       : []),
     ...(t.jump ? ["-J", t.jump] : []),
     `${t.user}@${t.address}`,

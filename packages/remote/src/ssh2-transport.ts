@@ -1,7 +1,15 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { verifyHostKey } from "./known-hosts.js";
-import { getScript, putScript, shq, type ExecOptions, type ExecResult, type PutOptions, type Transport } from "./transport.js";
+import {
+  getScript,
+  putScript,
+  shq,
+  type ExecOptions,
+  type ExecResult,
+  type PutOptions,
+  type Transport,
+} from "./transport.js";
 
 export interface SshTarget {
   /** Host name as in the cluster file. */
@@ -25,7 +33,10 @@ export function asRoot(user: string, command: string): string {
   return user === "root" ? command : `sudo -n -- /bin/sh -c ${shq(command)}`;
 }
 
-async function connect(t: Omit<SshTarget, "jump" | "host"> & { host?: string }, sock?: NodeJS.ReadableStream): Promise<Client> {
+async function connect(
+  t: Omit<SshTarget, "jump" | "host"> & { host?: string },
+  sock?: NodeJS.ReadableStream,
+): Promise<Client> {
   const known = existsSync(t.knownHostsFile) ? readFileSync(t.knownHostsFile, "utf8") : "";
   const names = [...new Set([t.host ?? t.address, t.address].filter(Boolean))];
   let rejection: string | undefined;
@@ -60,7 +71,9 @@ async function connect(t: Omit<SshTarget, "jump" | "host"> & { host?: string }, 
   return new Promise((resolve, reject) => {
     const c = new Client();
     c.once("ready", () => resolve(c));
-    c.once("error", (e: Error) => reject(new Error(`${t.host ?? t.address} (${t.user}@${t.address}:${t.port}): ${rejection ?? e.message}`)));
+    c.once("error", (e: Error) =>
+      reject(new Error(`${t.host ?? t.address} (${t.user}@${t.address}:${t.port}): ${rejection ?? e.message}`)),
+    );
     c.connect(cfg);
   });
 }
@@ -108,7 +121,15 @@ export class Ssh2Transport implements Transport {
    */
   exec(command: string, o: ExecOptions = {}): Promise<ExecResult> {
     const wrapped = asRoot(this.target.user, command);
-    const failed = (why: string, timedOut = false): ExecResult => ({ host: this.host, command, code: 255, signal: null, stdout: "", stderr: why, ...(timedOut ? { timedOut } : {}) });
+    const failed = (why: string, timedOut = false): ExecResult => ({
+      host: this.host,
+      command,
+      code: 255,
+      signal: null,
+      stdout: "",
+      stderr: why,
+      ...(timedOut ? { timedOut } : {}),
+    });
     if (this.lost) return Promise.resolve(failed(`${this.host}: ${this.lost}`));
     return new Promise((resolve) => {
       let done = false;
@@ -133,7 +154,15 @@ export class Ssh2Transport implements Transport {
             /* not supported by every server */
           }
           stream.close();
-          finish({ host: this.host, command, code: null, signal: "KILL", stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errb).toString(), timedOut: true });
+          finish({
+            host: this.host,
+            command,
+            code: null,
+            signal: "KILL",
+            stdout: Buffer.concat(out).toString(),
+            stderr: Buffer.concat(errb).toString(),
+            timedOut: true,
+          });
         } else {
           // Not even a channel: the peer is gone. Drop the connection; later calls fail at once.
           this.lost ??= "no answer to a channel request";
@@ -151,7 +180,14 @@ export class Ssh2Transport implements Transport {
           s.on("data", (b: Buffer) => out.push(b));
           s.stderr.on("data", (b: Buffer) => errb.push(b));
           s.on("close", (code: number | null, signal: string | null) =>
-            finish({ host: this.host, command, code, signal: signal ?? null, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errb).toString() }),
+            finish({
+              host: this.host,
+              command,
+              code,
+              signal: signal ?? null,
+              stdout: Buffer.concat(out).toString(),
+              stderr: Buffer.concat(errb).toString(),
+            }),
           );
           s.end(o.stdin ?? "");
         });
@@ -188,6 +224,9 @@ export class Ssh2Transport implements Transport {
         });
         c.end();
       });
-    return Promise.all([one(this.client, this.open), ...(this.jumpClient ? [one(this.jumpClient, this.jumpOpen)] : [])]).then(() => undefined);
+    return Promise.all([
+      one(this.client, this.open),
+      ...(this.jumpClient ? [one(this.jumpClient, this.jumpOpen)] : []),
+    ]).then(() => undefined);
   }
 }

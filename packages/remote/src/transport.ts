@@ -49,8 +49,14 @@ export { shq };
 export class CommandError extends Error {
   readonly result: ExecResult;
   constructor(result: ExecResult) {
-    const why = result.timedOut ? "timed out" : result.signal ? `killed by ${result.signal}` : `exit ${String(result.code)}`;
-    super(`${result.host}: \`${result.command.length > 200 ? `${result.command.slice(0, 200)}…` : result.command}\` failed (${why}): ${result.stderr.trim().slice(-800) || result.stdout.trim().slice(-800)}`);
+    const why = result.timedOut
+      ? "timed out"
+      : result.signal
+        ? `killed by ${result.signal}`
+        : `exit ${String(result.code)}`;
+    super(
+      `${result.host}: \`${result.command.length > 200 ? `${result.command.slice(0, 200)}…` : result.command}\` failed (${why}): ${result.stderr.trim().slice(-800) || result.stdout.trim().slice(-800)}`,
+    );
     this.name = "CommandError";
     this.result = result;
   }
@@ -78,7 +84,11 @@ export async function answers(t: Transport | undefined, timeoutMs = 10_000): Pro
 }
 
 /** The first of `names` whose transport answers, in order; undefined when none does. */
-export async function firstAnswering(names: readonly string[], t: ReadonlyMap<string, Transport>, timeoutMs = 10_000): Promise<Transport | undefined> {
+export async function firstAnswering(
+  names: readonly string[],
+  t: ReadonlyMap<string, Transport>,
+  timeoutMs = 10_000,
+): Promise<Transport | undefined> {
   for (const n of names) {
     const tr = t.get(n);
     if (tr && (await answers(tr, timeoutMs))) return tr;
@@ -107,4 +117,5 @@ export function putScript(path: string, o: PutOptions): string {
 }
 
 /** get() as a command: the file base64-encoded, or exit 3 when missing. */
-export const getScript = (path: string): string => `if [ -e ${shq(path)} ]; then base64 -w0 < ${shq(path)}; else exit 3; fi`;
+export const getScript = (path: string): string =>
+  `if [ -e ${shq(path)} ]; then base64 -w0 < ${shq(path)}; else exit 3; fi`;

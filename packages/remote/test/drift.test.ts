@@ -16,7 +16,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // The user and primary group, as stat prints them.
 const owner = `${userInfo().username}:${execFileSync("id", ["-gn"], { encoding: "utf8" }).trim()}`;
 
-const file = (name: string, content: string, mode = "0644"): RenderedFile => ({ host: "h1", path: join(dir, name), mode, owner, content });
+const file = (name: string, content: string, mode = "0644"): RenderedFile => ({
+  host: "h1",
+  path: join(dir, name),
+  mode,
+  owner,
+  content,
+});
 const files = [file("a.conf", "a = 1\n"), file("b.conf", "b = 2\n"), file("c.conf", "c = 3\n", "0600")];
 const t = new Map([["h1", new LocalTransport("h1")]]);
 
@@ -26,7 +32,9 @@ describe("managed files compared with what apply writes", () => {
       writeFileSync(f.path, f.content);
       chmodSync(f.path, Number.parseInt(f.mode, 8));
     }
-    expect(await driftChecks(files, t)).toEqual([{ name: "managed files on h1", ok: true, detail: "3 file(s) as apply writes them" }]);
+    expect(await driftChecks(files, t)).toEqual([
+      { name: "managed files on h1", ok: true, detail: "3 file(s) as apply writes them" },
+    ]);
   });
 
   it("a deleted, an edited and a loosened file are each named, with the fix; degraded", async () => {
@@ -35,11 +43,18 @@ describe("managed files compared with what apply writes", () => {
     chmodSync(files[2]!.path, 0o644);
     const [c] = await driftChecks(files, t);
     expect([c?.ok, c?.degraded]).toEqual([false, true]);
-    expect(c?.detail).toBe(`missing ${files[0]!.path}; changed ${files[1]!.path}; ${files[2]!.path} mode/owner 0644 ${owner} -> 0600 ${owner}. fix: oar-ha plan shows the difference, oar-ha apply writes them back`);
+    expect(c?.detail).toBe(
+      `missing ${files[0]!.path}; changed ${files[1]!.path}; ${files[2]!.path} mode/owner 0644 ${owner} -> 0600 ${owner}. fix: oar-ha plan shows the difference, oar-ha apply writes them back`,
+    );
   });
 
   it("a host that cannot be asked is said so", async () => {
     const [c] = await driftChecks([{ ...files[0]!, host: "h2" }], t);
-    expect(c).toEqual({ name: "managed files on h2", ok: false, degraded: true, detail: "could not be read (is h2 reachable?)" });
+    expect(c).toEqual({
+      name: "managed files on h2",
+      ok: false,
+      degraded: true,
+      detail: "could not be read (is h2 reachable?)",
+    });
   });
 });

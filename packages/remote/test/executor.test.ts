@@ -32,7 +32,10 @@ describe("runPhases", () => {
   it("acts only where the check says so, in phase order", async () => {
     const x = host();
     x.state.add("b");
-    const phases: Phase[] = [{ title: "one", parallel: false, steps: [x.step("a"), x.step("b")] }, { title: "two", parallel: true, steps: [x.step("c", "h1"), x.step("d", "h2")] }];
+    const phases: Phase[] = [
+      { title: "one", parallel: false, steps: [x.step("a"), x.step("b")] },
+      { title: "two", parallel: true, steps: [x.step("c", "h1"), x.step("d", "h2")] },
+    ];
     const events: ApplyEvent[] = [];
     const r = await runPhases(phases, { emit: (e) => events.push(e) });
     expect(r.changed).toEqual(["a", "c", "d"]);
@@ -59,7 +62,10 @@ describe("runPhases", () => {
   it("in a parallel phase, one host's failure does not stop another host's steps, and the phase fails", async () => {
     const x = host();
     x.failNext("a1");
-    const phases: Phase[] = [{ title: "p", parallel: true, steps: [x.step("a1", "h1"), x.step("a2", "h1"), x.step("b1", "h2")] }, { title: "after", parallel: false, steps: [x.step("z")] }];
+    const phases: Phase[] = [
+      { title: "p", parallel: true, steps: [x.step("a1", "h1"), x.step("a2", "h1"), x.step("b1", "h2")] },
+      { title: "after", parallel: false, steps: [x.step("z")] },
+    ];
     await expect(runPhases(phases)).rejects.toThrow("a1 failed");
     // h1 stopped at its failed step; h2 went on; the next phase never started.
     expect(x.acted.sort()).toEqual(["a1", "b1"]);

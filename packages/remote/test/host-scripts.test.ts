@@ -14,7 +14,9 @@ const repo = join(import.meta.dirname, "../../..");
 const scripts = readdirSync(join(repo, "packages")).flatMap((pkg) => {
   const dir = join(repo, "packages", pkg, "src", "scripts");
   try {
-    return readdirSync(dir).filter((f) => f.endsWith(".sh") || f.endsWith(".pl")).map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(".sh") || f.endsWith(".pl"))
+      .map((f) => join(dir, f));
   } catch {
     return [];
   }
@@ -24,13 +26,18 @@ function check(path: string, text: string): string[] {
   if (path.endsWith(".pl")) {
     // perl -c compiles without running; warnings count as problems.
     const c = spawnSync("perl", ["-c", "-W", path], { encoding: "utf8" });
-    return c.status !== 0 || !/syntax OK\s*$/.test(c.stderr) || c.stderr.trim().split("\n").length > 1 ? [`perl -c: ${c.stderr.trim()}`] : [];
+    return c.status !== 0 || !/syntax OK\s*$/.test(c.stderr) || c.stderr.trim().split("\n").length > 1
+      ? [`perl -c: ${c.stderr.trim()}`]
+      : [];
   }
   const shell = text.startsWith("#!/bin/bash") ? "bash" : "sh";
   const syntax = spawnSync(shell, ["-n", path], { encoding: "utf8" });
   const lint = spawnSync("shellcheck", ["-s", shell, "-S", "warning", path], { encoding: "utf8" });
   if (lint.error) throw new Error("shellcheck could not run (Debian package shellcheck; scripts/setup.sh installs it)");
-  return [...(syntax.status !== 0 ? [`${shell} -n: ${syntax.stderr.trim()}`] : []), ...(lint.status !== 0 ? [`shellcheck: ${lint.stdout.trim()}`] : [])];
+  return [
+    ...(syntax.status !== 0 ? [`${shell} -n: ${syntax.stderr.trim()}`] : []),
+    ...(lint.status !== 0 ? [`shellcheck: ${lint.stdout.trim()}`] : []),
+  ];
 }
 
 /*
@@ -55,21 +62,35 @@ describe("host-side scripts", () => {
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("exist where the packages keep them", () => {
-    expect(scripts.map((p) => p.slice(repo.length + 1))).toEqual(expect.arrayContaining(["packages/remote/src/scripts/drbd-probe.sh", "packages/lab/src/scripts/vm-image.sh", "packages/drill/src/scripts/drill-agent.pl"]));
+    expect(scripts.map((p) => p.slice(repo.length + 1))).toEqual(
+      expect.arrayContaining([
+        "packages/remote/src/scripts/drbd-probe.sh",
+        "packages/lab/src/scripts/vm-image.sh",
+        "packages/drill/src/scripts/drill-agent.pl",
+      ]),
+    );
   });
 
-  it.each(scripts.map((p) => [p.slice(repo.length + 1), p]))("%s passes sh -n and shellcheck (perl -c for Perl)", (_, path) => {
-    expect(check(path, spawnSync("cat", [path], { encoding: "utf8" }).stdout)).toEqual([]);
-  });
+  it.each(scripts.map((p) => [p.slice(repo.length + 1), p]))(
+    "%s passes sh -n and shellcheck (perl -c for Perl)",
+    (_, path) => {
+      expect(check(path, spawnSync("cat", [path], { encoding: "utf8" }).stdout)).toEqual([]);
+    },
+  );
 
   it("rendered scripts (OCF agent, OAR server control, Heartbeat resources, log-sync init) are in the golden trees", () => {
     const names = new Set(rendered.map((p) => p.split("/").slice(-1)[0]));
-    expect([...names].sort()).toEqual(expect.arrayContaining(["oar-ha-db", "oar-ha-log-sync", "oar-ha-oar-server", "oar-server", "oar-server-ctl"]));
+    expect([...names].sort()).toEqual(
+      expect.arrayContaining(["oar-ha-db", "oar-ha-log-sync", "oar-ha-oar-server", "oar-server", "oar-server-ctl"]),
+    );
   });
 
-  it.each(rendered.map((p) => [p.slice(goldenRoot.length + 1), p]))("rendered %s passes sh -n and shellcheck", (_, path) => {
-    expect(check(path, readFileSync(path, "utf8"))).toEqual([]);
-  });
+  it.each(rendered.map((p) => [p.slice(goldenRoot.length + 1), p]))(
+    "rendered %s passes sh -n and shellcheck",
+    (_, path) => {
+      expect(check(path, readFileSync(path, "utf8"))).toEqual([]);
+    },
+  );
 
   it("a broken script fails both (negative control)", () => {
     const bad = join(tmp, "bad.sh");
@@ -77,7 +98,7 @@ describe("host-side scripts", () => {
     const problems = check(bad, "#!/bin/sh");
     expect(problems.some((p) => p.startsWith("sh -n:"))).toBe(true);
     const unsafe = join(tmp, "unsafe.sh");
-    writeFileSync(unsafe, '#!/bin/sh\nd=$1\nrm -rf $d/*\n');
+    writeFileSync(unsafe, "#!/bin/sh\nd=$1\nrm -rf $d/*\n");
     expect(check(unsafe, "#!/bin/sh").some((p) => p.startsWith("shellcheck:"))).toBe(true);
     const perl = join(tmp, "bad.pl");
     writeFileSync(perl, "#!/usr/bin/perl\nuse strict;\nmy $x = ;\n");

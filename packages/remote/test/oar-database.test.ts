@@ -16,7 +16,9 @@ const schema = (engine: "postgresql" | "mariadb") => oarSchemaFiles(engine).map(
 
 describe("repairOarMysqlSql (pure)", () => {
   it("quotes the reserved column and turns a quote-ending \\\\' into an escaped backslash and quote", () => {
-    expect(repairOarMysqlSql("CREATE TABLE t (\nforce ENUM('YES','NO'),\ngranted_with_force INT)")).toBe("CREATE TABLE t (\n`force` ENUM('YES','NO'),\ngranted_with_force INT)");
+    expect(repairOarMysqlSql("CREATE TABLE t (\nforce ENUM('YES','NO'),\ngranted_with_force INT)")).toBe(
+      "CREATE TABLE t (\n`force` ENUM('YES','NO'),\ngranted_with_force INT)",
+    );
     expect(repairOarMysqlSql("'IN(\\\\'Waiting\\\\')'")).toBe("'IN(\\\\\\'Waiting\\\\\\')'");
     // Already correct escapes (three backslashes) stay as they are.
     expect(repairOarMysqlSql("'drain=\\\\\\'NO\\\\\\''")).toBe("'drain=\\\\\\'NO\\\\\\''");
@@ -37,7 +39,12 @@ describe("the OAR database on real servers", () => {
       expect(count(`select count(*) from ${c.database.name}.queues`)).toBe("3");
       expect(count(`select count(*) from ${c.database.name}.\`schema\``)).toBe("1");
       // Rule 8 keeps its Perl text: the quotes around the job states survive, escaped.
-      const rule8 = sql("", ["-N", "--raw", "-e", `select rule from ${c.database.name}.admission_rules where priority = 8`]).stdout;
+      const rule8 = sql("", [
+        "-N",
+        "--raw",
+        "-e",
+        `select rule from ${c.database.name}.admission_rules where priority = 8`,
+      ]).stdout;
       expect(rule8).toContain("state IN(\\'Waiting\\',\\'Hold\\'");
     });
   }, 120_000);
@@ -63,8 +70,16 @@ describe("the OAR database on real servers", () => {
  * passwords. Here the "VIP" is 127.0.0.1 of a throw-away server that takes password logins.
  */
 describe("the OAR accounts' login check on real servers", () => {
-  const onLoopback = (c: Cluster, port: number): Cluster => ({ ...c, database: { ...c.database, port }, vips: { ...c.vips, oar: { ...c.vips.oar, address: "127.0.0.1/8" } } });
-  const other = (s: Secrets, rw: boolean, ro: boolean): Secrets => ({ ...s, ...(rw ? { dbPassword: "NotTheOneTheDbHas1" } : {}), ...(ro ? { dbReadOnlyPassword: "NotTheOneTheDbHas2" } : {}) });
+  const onLoopback = (c: Cluster, port: number): Cluster => ({
+    ...c,
+    database: { ...c.database, port },
+    vips: { ...c.vips, oar: { ...c.vips.oar, address: "127.0.0.1/8" } },
+  });
+  const other = (s: Secrets, rw: boolean, ro: boolean): Secrets => ({
+    ...s,
+    ...(rw ? { dbPassword: "NotTheOneTheDbHas1" } : {}),
+    ...(ro ? { dbReadOnlyPassword: "NotTheOneTheDbHas2" } : {}),
+  });
   const check = (c: Cluster, s: Secrets) => {
     const r = run("sh", ["-c", dbLoginScript(c)], { input: dbLoginStdin(s), timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(0);
@@ -74,13 +89,19 @@ describe("the OAR accounts' login check on real servers", () => {
   for (const engine of ["postgresql", "mariadb"] as const) {
     it(`${engine}: the right passwords log in; a wrong one is named, for that account only; no password on a command line`, async () => {
       const port = engine === "postgresql" ? 54335 : 54336;
-      const c = onLoopback(exampleCluster((x) => ({ ...x, database: { engine } })), port);
+      const c = onLoopback(
+        exampleCluster((x) => ({ ...x, database: { engine } })),
+        port,
+      );
       const s = fixedSecrets();
       const script = dbLoginScript(c);
       expect(script).not.toContain(s.dbPassword);
       expect(script).not.toContain(s.dbReadOnlyPassword);
       const body = (sql: (input: string, args?: readonly string[]) => { code: number | null; stderr: string }) => {
-        const made = engine === "postgresql" ? sql(pgCreateSql(c, s, schema(engine)), ["-q", "-d", "postgres"]) : sql(mysqlCreateSql(c, s, schema(engine)));
+        const made =
+          engine === "postgresql"
+            ? sql(pgCreateSql(c, s, schema(engine)), ["-q", "-d", "postgres"])
+            : sql(mysqlCreateSql(c, s, schema(engine)));
         expect(made.code, made.stderr).toBe(0);
         const ok = check(c, s);
         expect(ok.out).toBe(`${c.database.user}\t\n${c.database.readOnlyUser}\t\n`);
@@ -102,7 +123,13 @@ describe("the OAR accounts' login check on real servers", () => {
   });
 
   it("the message names the accounts, the file and the way out", () => {
-    const m = secretsMismatch([{ user: "oar", answer: 'FATAL:  password authentication failed for user "oar"' }, { user: "oar_ro", answer: "x" }], "/etc/oar-ha/other.secrets.yaml");
+    const m = secretsMismatch(
+      [
+        { user: "oar", answer: 'FATAL:  password authentication failed for user "oar"' },
+        { user: "oar_ro", answer: "x" },
+      ],
+      "/etc/oar-ha/other.secrets.yaml",
+    );
     expect(m.message).toContain("refuses oar and oar_ro");
     expect(m.message).toContain("/etc/oar-ha/other.secrets.yaml");
     expect(m.fix).toContain("--secrets");

@@ -18,7 +18,14 @@ const facts = (files: HostFacts["files"]): HostFacts => ({
   addresses: ["10.0.0.1"],
   clockSkewMs: 0,
 });
-const file = (over: Partial<RenderedFile> = {}): RenderedFile => ({ host: "srv-a", path: "/etc/x.conf", mode: "0644", owner: "root:root", content: "a=1\n", ...over });
+const file = (over: Partial<RenderedFile> = {}): RenderedFile => ({
+  host: "srv-a",
+  path: "/etc/x.conf",
+  mode: "0644",
+  owner: "root:root",
+  content: "a=1\n",
+  ...over,
+});
 
 describe("planFile", () => {
   it("creates a missing file, with a diff from /dev/null", () => {
@@ -41,7 +48,9 @@ describe("planFile", () => {
   });
 
   it("does nothing when bytes, mode and owner match", () => {
-    expect(planFile(file(), facts({ "/etc/x.conf": { content: b64("a=1\n"), mode: "0644", owner: "root:root" } })).action).toBe("none");
+    expect(
+      planFile(file(), facts({ "/etc/x.conf": { content: b64("a=1\n"), mode: "0644", owner: "root:root" } })).action,
+    ).toBe("none");
   });
 
   it("never shows a secret's content, created or changed", () => {
@@ -49,7 +58,10 @@ describe("planFile", () => {
     const created = planFile(secret, facts({}));
     expect(created.diff).not.toContain("hunter2");
     expect(created.diff).toContain("content hidden");
-    const changed = planFile(secret, facts({ "/etc/k": { content: b64("old-secret\n"), mode: "0600", owner: "root:root" } }));
+    const changed = planFile(
+      secret,
+      facts({ "/etc/k": { content: b64("old-secret\n"), mode: "0600", owner: "root:root" } }),
+    );
     expect(changed.action).toBe("update");
     expect(changed.diff).not.toMatch(/hunter2|old-secret/);
   });
@@ -64,7 +76,10 @@ describe("planFile", () => {
     expect(merged).toContain('LOG_LEVEL="2"');
     expect(merged).toMatch(/^DB_TYPE="mysql"$/m);
     expect(merged).not.toMatch(/^DB_TYPE="Pg"$/m);
-    const again = planFile(want, facts({ "/etc/oar/oar.conf": { content: c.content, mode: "0644", owner: "root:root" } }));
+    const again = planFile(
+      want,
+      facts({ "/etc/oar/oar.conf": { content: c.content, mode: "0644", owner: "root:root" } }),
+    );
     expect(again.action).toBe("none");
   });
 

@@ -14,7 +14,8 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-const keygen = (file: string) => spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { stdio: "ignore" });
+const keygen = (file: string) =>
+  spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file], { stdio: "ignore" });
 
 export async function startSshd(port: number): Promise<Sshd> {
   const dir = mkdtempSync(join(tmpdir(), "oar-ha-sshd-"));
@@ -24,7 +25,18 @@ export async function startSshd(port: number): Promise<Sshd> {
   mkdirSync("/run/sshd", { recursive: true });
   writeFileSync(
     join(dir, "sshd_config"),
-    [`Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`, "PermitRootLogin prohibit-password", "PasswordAuthentication no", "UsePAM no", "StrictModes no", ""].join("\n"),
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${dir}/host_key`,
+      `PidFile ${dir}/sshd.pid`,
+      `AuthorizedKeysFile ${dir}/authorized_keys`,
+      "PermitRootLogin prohibit-password",
+      "PasswordAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "",
+    ].join("\n"),
   );
   const hostKeyPub = readFileSync(join(dir, "host_key.pub"), "utf8").trim();
   const knownHosts = join(dir, "known_hosts");

@@ -18,7 +18,9 @@ describe("what Pacemaker remembers of failures", () => {
     expect(checks[0]?.detail).toBe(
       "may no longer run on srv-b: a start failed there (migration-threshold 3); the cluster cannot move it there. fix: find the cause (crm_mon -1 --show-detail; /var/log/pacemaker/pacemaker.log on that server), then crm_resource --cleanup --resource db --node srv-b",
     );
-    expect(checks[1]?.detail).toContain("start of db on srv-b: Timed Out (Resource agent did not complete within 2m) at 2026-11-25 11:01:28Z");
+    expect(checks[1]?.detail).toContain(
+      "start of db on srv-b: Timed Out (Resource agent did not complete within 2m) at 2026-11-25 11:01:28Z",
+    );
   });
 
   it("fail counts under the threshold only list the failed action", () => {
@@ -29,7 +31,9 @@ describe("what Pacemaker remembers of failures", () => {
   it("a stopped fence device degrades: nothing could fence a failed server", () => {
     const stopped = clean.replace(/(<resource id="fence-lab"[^>]*role=")Started/, "$1Stopped");
     expect(stopped).not.toBe(clean);
-    expect(failureChecks(parseCrmMon(stopped)).map((c) => [c.name, c.degraded])).toEqual([["fence device fence-lab", true]]);
+    expect(failureChecks(parseCrmMon(stopped)).map((c) => [c.name, c.degraded])).toEqual([
+      ["fence device fence-lab", true],
+    ]);
   });
 
   it("no failure, no check", () => {

@@ -2,7 +2,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalTransport, OpenSshTransport, Ssh2Transport, opensshArgv, sshNeverStarted, type Transport } from "../src/index.js";
+import {
+  LocalTransport,
+  OpenSshTransport,
+  Ssh2Transport,
+  opensshArgv,
+  sshNeverStarted,
+  type Transport,
+} from "../src/index.js";
 import { connect, createServer, type Socket } from "node:net";
 import { startSshd, type Sshd } from "./sshd-fixture.js";
 
@@ -14,7 +21,15 @@ afterAll(async () => {
   await sshd.stop();
 });
 
-const target = (extra: object = {}) => ({ host: "loop", address: "127.0.0.1", port: sshd.port, user: "root", knownHostsFile: sshd.knownHosts, identityFile: sshd.clientKey, ...extra });
+const target = (extra: object = {}) => ({
+  host: "loop",
+  address: "127.0.0.1",
+  port: sshd.port,
+  user: "root",
+  knownHostsFile: sshd.knownHosts,
+  identityFile: sshd.clientKey,
+  ...extra,
+});
 
 const kinds: [string, () => Promise<Transport>][] = [
   ["ssh2", () => Ssh2Transport.open(target())],
@@ -52,17 +67,26 @@ describe.each(kinds)("%s transport", (_name, open) => {
 describe("host key checking (ssh2)", () => {
   it("aborts on a changed key, naming both fingerprints", async () => {
     const bad = join(sshd.dir, "known_hosts.changed");
-    writeFileSync(bad, `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`);
+    writeFileSync(
+      bad,
+      `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`,
+    );
     await expect(Ssh2Transport.open(target({ knownHostsFile: bad }))).rejects.toThrow(/HOST KEY CHANGED.*SHA256:/s);
-    await expect(Ssh2Transport.open(target({ knownHostsFile: bad, trustOnFirstUse: true }))).rejects.toThrow(/HOST KEY CHANGED/);
+    await expect(Ssh2Transport.open(target({ knownHostsFile: bad, trustOnFirstUse: true }))).rejects.toThrow(
+      /HOST KEY CHANGED/,
+    );
   });
 
   it("refuses an unknown host unless trust-on-first-use is asked, then records it", async () => {
     const empty = join(sshd.dir, "known_hosts.empty");
     writeFileSync(empty, "");
-    await expect(Ssh2Transport.open(target({ knownHostsFile: empty }))).rejects.toThrow(/unknown host key.*--trust-new-hosts/s);
+    await expect(Ssh2Transport.open(target({ knownHostsFile: empty }))).rejects.toThrow(
+      /unknown host key.*--trust-new-hosts/s,
+    );
     const seen: string[] = [];
-    const t = await Ssh2Transport.open(target({ knownHostsFile: empty, trustOnFirstUse: true, onNewHostKey: (_h: string, l: string) => seen.push(l) }));
+    const t = await Ssh2Transport.open(
+      target({ knownHostsFile: empty, trustOnFirstUse: true, onNewHostKey: (_h: string, l: string) => seen.push(l) }),
+    );
     await t.close();
     expect(seen).toHaveLength(1);
     expect(readFileSync(empty, "utf8")).toContain(sshd.hostKeyPub.split(" ")[1]);
@@ -71,7 +95,9 @@ describe("host key checking (ssh2)", () => {
   });
 
   it("refuses a wrong key with a message naming the host", async () => {
-    await expect(Ssh2Transport.open(target({ identityFile: join(sshd.dir, "host_key") }))).rejects.toThrow(/loop \(root@127\.0\.0\.1/);
+    await expect(Ssh2Transport.open(target({ identityFile: join(sshd.dir, "host_key") }))).rejects.toThrow(
+      /loop \(root@127\.0\.0\.1/,
+    );
   });
 });
 
@@ -83,7 +109,8 @@ describe("secrets never reach a command line", () => {
     // Hold the put open while we sample every command line on the machine.
     const slow = t.exec(`sleep 1; cat > ${path}`, { stdin: secret });
     await new Promise((r) => setTimeout(r, 300));
-    const cmdlines = (await new LocalTransport("me").exec("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '")).stdout;
+    const cmdlines = (await new LocalTransport("me").exec("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '"))
+      .stdout;
     await slow;
     expect(cmdlines).not.toContain(secret);
     expect(readFileSync(path, "utf8")).toBe(secret);
@@ -92,7 +119,8 @@ describe("secrets never reach a command line", () => {
 });
 
 describe("openssh with Kerberos only (openssh-gssapi)", () => {
-  const gss = (extra: object = {}) => new OpenSshTransport(target({ gssapi: { serverName: "srv-a.example.org" }, ...extra }));
+  const gss = (extra: object = {}) =>
+    new OpenSshTransport(target({ gssapi: { serverName: "srv-a.example.org" }, ...extra }));
 
   it("offers the ticket for host/<gssapiName> and nothing else: ssh -G takes the options", () => {
     const argv = opensshArgv(target({ gssapi: { serverName: "srv-a.example.org" } }), "true");
@@ -100,7 +128,15 @@ describe("openssh with Kerberos only (openssh-gssapi)", () => {
     const opts = argv.slice(1, argv.indexOf("root@127.0.0.1"));
     const g = spawnSync("ssh", ["-G", ...opts.filter((o) => o !== "-T"), "root@127.0.0.1"], { encoding: "utf8" });
     expect(g.status, g.stderr).toBe(0);
-    for (const l of ["gssapiauthentication yes", "gssapiserveridentity srv-a.example.org", "gssapidelegatecredentials no", "pubkeyauthentication false", "preferredauthentications gssapi-with-mic", "identityagent none"]) expect(g.stdout).toContain(l);
+    for (const l of [
+      "gssapiauthentication yes",
+      "gssapiserveridentity srv-a.example.org",
+      "gssapidelegatecredentials no",
+      "pubkeyauthentication false",
+      "preferredauthentications gssapi-with-mic",
+      "identityagent none",
+    ])
+      expect(g.stdout).toContain(l);
   });
 
   it("never falls back to the key file: a host without Kerberos refuses the login", async () => {
@@ -113,14 +149,30 @@ describe("openssh with Kerberos only (openssh-gssapi)", () => {
 });
 
 describe("openssh: ssh's own failures are retried, the command's never", () => {
-  const r = (code: number, stderr: string, stdout = "") => ({ host: "h", command: "c", code, signal: null, stdout, stderr });
+  const r = (code: number, stderr: string, stdout = "") => ({
+    host: "h",
+    command: "c",
+    code,
+    signal: null,
+    stdout,
+    stderr,
+  });
   it("retries a refused or shed connection (nothing ran), not a command that failed", () => {
     expect(sshNeverStarted(r(255, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n"))).toBe(true);
-    expect(sshNeverStarted(r(255, "kex_exchange_identification: Connection closed by remote host\nConnection closed by 10.0.0.1 port 22\n"))).toBe(true);
+    expect(
+      sshNeverStarted(
+        r(
+          255,
+          "kex_exchange_identification: Connection closed by remote host\nConnection closed by 10.0.0.1 port 22\n",
+        ),
+      ),
+    ).toBe(true);
     expect(sshNeverStarted(r(255, "root@10.0.0.1: Permission denied (publickey).\n"))).toBe(false);
     expect(sshNeverStarted(r(255, "Connection to 10.0.0.1 closed by remote host.\n"))).toBe(false);
     expect(sshNeverStarted(r(255, "Connection reset by 10.0.0.1 port 22\n"))).toBe(false);
-    expect(sshNeverStarted(r(255, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n", "partial"))).toBe(false);
+    expect(sshNeverStarted(r(255, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n", "partial"))).toBe(
+      false,
+    );
     expect(sshNeverStarted(r(1, "ssh: connect to host 10.0.0.1 port 22: Connection refused\n"))).toBe(false);
   });
 
@@ -164,7 +216,9 @@ describe("ssh2 transport when the peer vanishes (a crashed VM: no reset, no answ
       c.on("error", () => up.destroy());
       up.on("error", () => c.destroy());
     });
-    const port = await new Promise<number>((done) => proxy.listen(0, "127.0.0.1", () => done((proxy.address() as { port: number }).port)));
+    const port = await new Promise<number>((done) =>
+      proxy.listen(0, "127.0.0.1", () => done((proxy.address() as { port: number }).port)),
+    );
     const known = join(sshd.dir, "known_hosts_frozen");
     writeFileSync(known, `[127.0.0.1]:${port} ${sshd.hostKeyPub.split(" ").slice(0, 2).join(" ")}\n`);
     const t = await Ssh2Transport.open(target({ port, knownHostsFile: known }));
@@ -192,4 +246,3 @@ describe("ssh2 transport when the peer vanishes (a crashed VM: no reset, no answ
     proxy.close();
   });
 });
-

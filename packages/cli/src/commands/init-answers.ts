@@ -43,7 +43,8 @@ function pairs(flag: string, s: string): { name: string; value: string; extra?: 
 
 function vip(flag: string, s: string) {
   const [address, hostname] = s.split("=");
-  if (!address || !hostname) return usage(flag, `"${s}" is not ADDRESS/PREFIX=HOSTNAME, e.g. 10.0.0.100/24=oar.example.org`);
+  if (!address || !hostname)
+    return usage(flag, `"${s}" is not ADDRESS/PREFIX=HOSTNAME, e.g. 10.0.0.100/24=oar.example.org`);
   return { address, hostname };
 }
 
@@ -61,7 +62,10 @@ function storage(s: string): Record<string, unknown> {
     case "shared-bind":
       return { kind: "shared", device: a, filesystem: "none" };
     default:
-      return usage("storage", `"${s}": use drbd-lvm:VG:SIZE, drbd-loop:SIZE, drbd-partition:DEVICE, shared:DEVICE or shared-bind:DIR`);
+      return usage(
+        "storage",
+        `"${s}": use drbd-lvm:VG:SIZE, drbd-loop:SIZE, drbd-partition:DEVICE, shared:DEVICE or shared-bind:DIR`,
+      );
   }
 }
 
@@ -69,10 +73,17 @@ function fencing(s: string, user: string | undefined, acceptRisk: boolean): Reco
   const [kind = "", rest = ""] = s.split(/:(.*)/s);
   switch (kind) {
     case "none":
-      if (!acceptRisk) return usage("fencing", "none: without fencing a server that only seems dead keeps writing while its peer takes over (a split brain, the database corrupted); add --accept-risk to say you know, or name a device: ipmi:NODE=BMC,..., sbd:DEVICE");
+      if (!acceptRisk)
+        return usage(
+          "fencing",
+          "none: without fencing a server that only seems dead keeps writing while its peer takes over (a split brain, the database corrupted); add --accept-risk to say you know, or name a device: ipmi:NODE=BMC,..., sbd:DEVICE",
+        );
       return { kind: "none", acceptRisk: true };
     case "ipmi":
-      return { kind: "ipmi", devices: pairs("fencing", rest).map((p) => ({ node: p.name, address: p.value, user: user ?? "admin" })) };
+      return {
+        kind: "ipmi",
+        devices: pairs("fencing", rest).map((p) => ({ node: p.name, address: p.value, user: user ?? "admin" })),
+      };
     case "sbd":
       return { kind: "sbd", devices: rest.split(",") };
     case "lab":
@@ -87,7 +98,10 @@ function hostRoles(name: string, address: string, extra: string | undefined): st
   const roles = (extra ?? "frontend").split("+");
   for (const r of roles)
     if (!(HOST_ROLES as readonly string[]).includes(r))
-      return usage("hosts", `${name}=${address}:${extra ?? ""}: ${r.includes(":") ? "roles are joined with +" : `no role "${r}"`}; roles are ${HOST_ROLES.join(", ")}, joined with +, e.g. ${name}=${address}:frontend+witness`);
+      return usage(
+        "hosts",
+        `${name}=${address}:${extra ?? ""}: ${r.includes(":") ? "roles are joined with +" : `no role "${r}"`}; roles are ${HOST_ROLES.join(", ")}, joined with +, e.g. ${name}=${address}:frontend+witness`,
+      );
   return roles;
 }
 
@@ -97,10 +111,13 @@ function hostRoles(name: string, address: string, extra: string | undefined): st
  */
 export function answerProblem(key: keyof Answers, value: string): string | undefined {
   try {
-    if (key === "nodes") for (const p of pairs("nodes", value)) if (p.extra !== undefined) usage("nodes", `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS`);
+    if (key === "nodes")
+      for (const p of pairs("nodes", value))
+        if (p.extra !== undefined) usage("nodes", `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS`);
     if (key === "oarVip" || key === "dbVip") {
       const v = vip(key === "oarVip" ? "oar-vip" : "db-vip", value);
-      if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v.address)) usage(key === "oarVip" ? "oar-vip" : "db-vip", `"${v.address}" needs its prefix length, e.g. 10.0.0.100/24`);
+      if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v.address))
+        usage(key === "oarVip" ? "oar-vip" : "db-vip", `"${v.address}" needs its prefix length, e.g. 10.0.0.100/24`);
     }
     if (key === "storage") storage(value);
     if (key === "fencing") fencing(value, undefined, true);
@@ -114,11 +131,23 @@ export function answerProblem(key: keyof Answers, value: string): string | undef
 /** Answers -> cluster file object (not yet validated: the caller runs the full rules on it). */
 export function clusterFromAnswers(a: Answers, ipmiUser?: string): Record<string, unknown> {
   const nodes = pairs("nodes", a.nodes).map((p, i) => ({
-    name: p.extra === undefined ? p.name : usage("nodes", `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS (the servers' roles come from --topology)`),
+    name:
+      p.extra === undefined
+        ? p.name
+        : usage(
+            "nodes",
+            `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS (the servers' roles come from --topology)`,
+          ),
     address: p.value,
     roles: a.topology === "two-node" ? ["oar", "db"] : [i < 2 ? "oar" : "db"],
   }));
-  const hosts = a.hosts ? pairs("hosts", a.hosts).map((p) => ({ name: p.name, address: p.value, roles: hostRoles(p.name, p.value, p.extra) })) : [];
+  const hosts = a.hosts
+    ? pairs("hosts", a.hosts).map((p) => ({
+        name: p.name,
+        address: p.value,
+        roles: hostRoles(p.name, p.value, p.extra),
+      }))
+    : [];
   return {
     cluster: a.name,
     topology: a.topology,

@@ -6,7 +6,10 @@ import { clusterFromAnswers, clusterYaml, type Answers } from "./init-answers.js
 import { ask } from "./init-prompts.js";
 
 export default defineCommand({
-  meta: { name: "init", description: "Write a new cluster file (prompts for what flags do not give) and its secrets file" },
+  meta: {
+    name: "init",
+    description: "Write a new cluster file (prompts for what flags do not give) and its secrets file",
+  },
   args: {
     out: { type: "string", description: "Cluster file to write", default: "oar-ha.yaml" },
     name: { type: "string", description: "Cluster name, e.g. oar-prod" },
@@ -16,18 +19,30 @@ export default defineCommand({
     nodes: { type: "string", description: "Servers: srv-a=10.0.0.11,srv-b=10.0.0.12 (four-node: 2 OAR then 2 DB)" },
     "oar-vip": { type: "string", description: "OAR VIP: 10.0.0.100/24=oar.example.org" },
     "db-vip": { type: "string", description: "DB VIP (four-node): 10.0.0.101/24=oardb.example.org" },
-    storage: { type: "string", description: "drbd-lvm:VG:SIZE | drbd-loop:SIZE | drbd-partition:DEV | shared:DEV | shared-bind:DIR" },
+    storage: {
+      type: "string",
+      description: "drbd-lvm:VG:SIZE | drbd-loop:SIZE | drbd-partition:DEV | shared:DEV | shared-bind:DIR",
+    },
     fencing: { type: "string", description: "ipmi:srv-a=BMC,srv-b=BMC | sbd:DEV | lab:ADDRESS | none" },
     "ipmi-user": { type: "string", description: "BMC user for ipmi fencing (passwords go in the secrets file)" },
-    hosts: { type: "string", description: "Other hosts NAME=ADDRESS[:ROLE+ROLE] (roles: frontend (default), api, compute, witness), e.g. front=10.0.0.20,node1=10.0.0.31:compute" },
-    "accept-risk": { type: "boolean", description: "With --fencing none: you know a server that only seems dead may corrupt the database (no fencing)" },
+    hosts: {
+      type: "string",
+      description:
+        "Other hosts NAME=ADDRESS[:ROLE+ROLE] (roles: frontend (default), api, compute, witness), e.g. front=10.0.0.20,node1=10.0.0.31:compute",
+    },
+    "accept-risk": {
+      type: "boolean",
+      description: "With --fencing none: you know a server that only seems dead may corrupt the database (no fencing)",
+    },
     yes: { type: "boolean", description: "Never prompt: fail when an answer is missing" },
     force: { type: "boolean", description: "Overwrite an existing cluster file" },
   },
   async run({ args }) {
     const out = args.out;
     if ((await exists(out)) && !args.force) {
-      process.stderr.write(`error OARHA902 ${out} already exists: nothing written\n  fix: add --force to overwrite it, or choose another --out\n`);
+      process.stderr.write(
+        `error OARHA902 ${out} already exists: nothing written\n  fix: add --force to overwrite it, or choose another --out\n`,
+      );
       return EXIT.refused;
     }
     const given: Partial<Answers> = {
@@ -58,7 +73,9 @@ export default defineCommand({
     const secretsFile = defaultSecretsPath(out);
     const s = await loadSecrets(secretsFile, true);
     printIssues(r.issues);
-    process.stderr.write(`wrote ${out}${s.created ? ` and ${secretsFile} (mode 0600, never commit it)` : ` (kept the existing ${secretsFile})`}\n`);
+    process.stderr.write(
+      `wrote ${out}${s.created ? ` and ${secretsFile} (mode 0600, never commit it)` : ` (kept the existing ${secretsFile})`}\n`,
+    );
     process.stderr.write(`next: oar-ha validate ${out} && oar-ha render ${out} --out oar-ha-render\n`);
     return EXIT.ok;
   },

@@ -2,12 +2,40 @@ import { spawnSync } from "node:child_process";
 import { defineCommand } from "citty";
 import { OarHaError, shq } from "@oar-ha/core";
 import {
-  DEFAULT_ROOT, addLoss, crash, dropTraffic, execIn, heal, killProcess, labDown, labHost, labStatus, labUp, loadLab, plugCable, powerOn, pullCable,
+  DEFAULT_ROOT,
+  addLoss,
+  crash,
+  dropTraffic,
+  execIn,
+  heal,
+  killProcess,
+  labDown,
+  labHost,
+  labStatus,
+  labUp,
+  loadLab,
+  plugCable,
+  powerOn,
+  pullCable,
   type LabOptions,
 } from "@oar-ha/lab";
 import { EXIT, json } from "../io/output.js";
 
-const ACTIONS = ["up", "down", "status", "exec", "ssh", "crash", "power-on", "power-state", "cable", "drop", "loss", "heal", "kill"] as const;
+const ACTIONS = [
+  "up",
+  "down",
+  "status",
+  "exec",
+  "ssh",
+  "crash",
+  "power-on",
+  "power-state",
+  "cable",
+  "drop",
+  "loss",
+  "heal",
+  "kill",
+] as const;
 
 const text = async (stream: NodeJS.ReadableStream): Promise<string> => {
   const chunks: Buffer[] = [];
@@ -26,7 +54,11 @@ export default defineCommand({
   },
   args: {
     action: { type: "positional", description: ACTIONS.join(" | "), required: true },
-    host: { type: "positional", description: "Lab host (exec, ssh, crash, power-on, power-state, cable, drop, loss, heal, kill)", required: false },
+    host: {
+      type: "positional",
+      description: "Lab host (exec, ssh, crash, power-on, power-state, cable, drop, loss, heal, kill)",
+      required: false,
+    },
     arg: { type: "positional", description: "cable: up|down; kill: process name; loss: percent", required: false },
     root: { type: "string", description: "Lab directory", default: DEFAULT_ROOT },
     servers: { type: "string", description: "up: 2 or 4 HA servers", default: "2" },
@@ -34,9 +66,20 @@ export default defineCommand({
     "secondary-subnet": { type: "string", description: "up: servers' second link (/24)", default: "10.78.0.0/24" },
     db: { type: "string", description: "up: postgresql | mysql | mariadb", default: "postgresql" },
     manager: { type: "string", description: "up: pacemaker | heartbeat", default: "pacemaker" },
-    witness: { type: "boolean", description: "up (pacemaker): the admin host is a corosync-qnetd quorum witness (default; --no-witness for none)", default: true },
-    kerberos: { type: "boolean", description: "up: a real MIT KDC on the admin host (realm LAB), host/oar.lab exported once, a kerberos section in the cluster file" },
-    drbd: { type: "string", description: "up: real DRBD: the DB servers are qemu VMs, the database on DRBD over partition | lvm | loop" },
+    witness: {
+      type: "boolean",
+      description: "up (pacemaker): the admin host is a corosync-qnetd quorum witness (default; --no-witness for none)",
+      default: true,
+    },
+    kerberos: {
+      type: "boolean",
+      description:
+        "up: a real MIT KDC on the admin host (realm LAB), host/oar.lab exported once, a kerberos section in the cluster file",
+    },
+    drbd: {
+      type: "string",
+      description: "up: real DRBD: the DB servers are qemu VMs, the database on DRBD over partition | lvm | loop",
+    },
     "skip-install": { type: "boolean", description: "up: never run apt-get (fail if a package is missing)" },
     "keep-data": { type: "boolean", description: "down: keep host disks, keys and the cluster file" },
     link: { type: "string", description: "cable: 0 (main) or 1 (second link)", default: "0" },
@@ -44,8 +87,16 @@ export default defineCommand({
     peer: { type: "string", description: "drop: peer address" },
     proto: { type: "string", description: "drop: tcp | udp (default both)" },
     json: { type: "boolean", description: "status: machine-readable output" },
-    wait: { type: "boolean", description: "power-on: wait until the host's sshd answers (default; --no-wait returns once it runs, as virsh start does)", default: true },
-    stdin: { type: "boolean", description: "exec: hand this command's standard input to the host's command (a password for kinit, a file)" },
+    wait: {
+      type: "boolean",
+      description:
+        "power-on: wait until the host's sshd answers (default; --no-wait returns once it runs, as virsh start does)",
+      default: true,
+    },
+    stdin: {
+      type: "boolean",
+      description: "exec: hand this command's standard input to the host's command (a password for kinit, a file)",
+    },
   },
   async run({ args, rawArgs }) {
     const root = args.root;
@@ -66,9 +117,15 @@ export default defineCommand({
           kerberos: args.kerberos === true,
           ...(args.drbd !== undefined ? { drbd: args.drbd as NonNullable<LabOptions["drbd"]> } : {}),
         };
-        if (!["postgresql", "mysql", "mariadb"].includes(String(o.database))) usage("--db must be postgresql, mysql or mariadb");
+        if (!["postgresql", "mysql", "mariadb"].includes(String(o.database)))
+          usage("--db must be postgresql, mysql or mariadb");
         if (!["pacemaker", "heartbeat"].includes(String(o.manager))) usage("--manager must be pacemaker or heartbeat");
-        const r = await labUp({ ...o, cli: [process.execPath, process.argv[1] ?? "oar-ha"], log, installPackages: args["skip-install"] !== true });
+        const r = await labUp({
+          ...o,
+          cli: [process.execPath, process.argv[1] ?? "oar-ha"],
+          log,
+          installPackages: args["skip-install"] !== true,
+        });
         process.stderr.write(
           `lab up in ${r.seconds.toFixed(1)} s: ${r.spec.hosts.map((h) => `${h.name} ${h.address}`).join(", ")}\n` +
             `cluster file: ${r.paths.clusterFile} (secrets: ${r.paths.secretsFile})\n` +
@@ -83,7 +140,11 @@ export default defineCommand({
       case "status": {
         const st = labStatus(root);
         if (args.json) json(st);
-        else for (const h of st.hosts) process.stdout.write(`${h.name.padEnd(8)} ${h.role.padEnd(9)} ${h.address.padEnd(15)} ${h.running ? "running" : "off"}\n`);
+        else
+          for (const h of st.hosts)
+            process.stdout.write(
+              `${h.name.padEnd(8)} ${h.role.padEnd(9)} ${h.address.padEnd(15)} ${h.running ? "running" : "off"}\n`,
+            );
         return st.hosts.every((h) => h.running) ? EXIT.ok : EXIT.invalid;
       }
       case "exec": {
@@ -92,7 +153,11 @@ export default defineCommand({
         if (cmd.length === 0) usage("lab exec HOST -- COMMAND [ARGS...]");
         const s = loadLab(root);
         const input = args.stdin ? await text(process.stdin) : undefined;
-        const r = await execIn(s, labHost(s, host()), cmd.map(shq).join(" "), { check: false, timeoutMs: 3_600_000, ...(input === undefined ? {} : { input }) });
+        const r = await execIn(s, labHost(s, host()), cmd.map(shq).join(" "), {
+          check: false,
+          timeoutMs: 3_600_000,
+          ...(input === undefined ? {} : { input }),
+        });
         process.stdout.write(r.stdout);
         process.stderr.write(r.stderr);
         return r.code ?? 1;

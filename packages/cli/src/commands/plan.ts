@@ -8,7 +8,10 @@ export default defineCommand({
   meta: { name: "plan", description: "Show what apply would change on each host, as diffs (changes nothing)" },
   args: {
     ...clusterArgs,
-    "trust-new-hosts": { type: "boolean", description: "Accept (and record) host keys not yet in known_hosts, printing their fingerprints" },
+    "trust-new-hosts": {
+      type: "boolean",
+      description: "Accept (and record) host keys not yet in known_hosts, printing their fingerprints",
+    },
     ...jsonArg,
   },
   async run({ args }) {
@@ -19,7 +22,9 @@ export default defineCommand({
       if (args.json) json(todo.map(({ content: _c, ...rest }) => rest));
       else {
         for (const c of todo) process.stdout.write(`--- ${c.host}: ${c.action} ${c.path}\n${c.diff}\n`);
-        process.stderr.write(`${todo.length} file change(s) on ${new Set(todo.map((c) => c.host)).size} host(s); services, storage and cluster steps are checked by apply\n`);
+        process.stderr.write(
+          `${todo.length} file change(s) on ${new Set(todo.map((c) => c.host)).size} host(s); services, storage and cluster steps are checked by apply\n`,
+        );
       }
       return EXIT.ok;
     } finally {

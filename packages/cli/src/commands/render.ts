@@ -11,7 +11,9 @@ import { renderCluster } from "../render-cluster.js";
 const MANIFEST = "oar-ha-render.json";
 
 const sha256 = (f: RenderedFile): string =>
-  createHash("sha256").update(f.encoding === "base64" ? Buffer.from(f.content, "base64") : Buffer.from(f.content, "utf8")).digest("hex");
+  createHash("sha256")
+    .update(f.encoding === "base64" ? Buffer.from(f.content, "base64") : Buffer.from(f.content, "utf8"))
+    .digest("hex");
 
 /** Metadata only: a manifest never carries file content (some files hold secrets). */
 function manifest(files: readonly RenderedFile[], services: unknown) {
@@ -30,13 +32,19 @@ function manifest(files: readonly RenderedFile[], services: unknown) {
 }
 
 export default defineCommand({
-  meta: { name: "render", description: "Write every host's configuration files into a local directory tree (no host is touched)" },
+  meta: {
+    name: "render",
+    description: "Write every host's configuration files into a local directory tree (no host is touched)",
+  },
   args: {
     file: { type: "positional", description: "Cluster file", default: "oar-ha.yaml", required: false },
     out: { type: "string", description: "Output directory: one sub-directory per host", default: "oar-ha-render" },
     secrets: { type: "string", description: "Secrets file (created once, mode 0600, when missing)" },
     force: { type: "boolean", description: "Replace an earlier render in --out" },
-    json: { type: "boolean", description: "Print the manifest (hosts, paths, modes, digests; never content) on stdout" },
+    json: {
+      type: "boolean",
+      description: "Print the manifest (hosts, paths, modes, digests; never content) on stdout",
+    },
   },
   async run({ args }) {
     const r = await loadAll(args.file, args.secrets, true);
@@ -51,16 +59,23 @@ export default defineCommand({
       const entries = await readdir(out);
       if (entries.length > 0) {
         if (!entries.includes(MANIFEST)) {
-          process.stderr.write(`error OARHA902 ${out} exists, is not empty and is not an oar-ha render: nothing written\n  fix: choose another --out directory\n`);
+          process.stderr.write(
+            `error OARHA902 ${out} exists, is not empty and is not an oar-ha render: nothing written\n  fix: choose another --out directory\n`,
+          );
           return EXIT.refused;
         }
         if (!args.force) {
-          process.stderr.write(`error OARHA902 ${out} holds an earlier render: nothing written\n  fix: add --force to replace it, or choose another --out\n`);
+          process.stderr.write(
+            `error OARHA902 ${out} holds an earlier render: nothing written\n  fix: add --force to replace it, or choose another --out\n`,
+          );
           return EXIT.refused;
         }
         // Only what an earlier render wrote: its manifest names the host directories.
-        const old = JSON.parse(await readText(join(out, MANIFEST), "render manifest")) as { files?: { host: string }[] };
-        for (const host of new Set((old.files ?? []).map((f) => f.host))) await rm(join(out, host), { recursive: true, force: true });
+        const old = JSON.parse(await readText(join(out, MANIFEST), "render manifest")) as {
+          files?: { host: string }[];
+        };
+        for (const host of new Set((old.files ?? []).map((f) => f.host)))
+          await rm(join(out, host), { recursive: true, force: true });
       }
     }
     const { files, services } = renderCluster(r.cluster, r.secrets);
@@ -76,7 +91,9 @@ export default defineCommand({
     if (args.json) json(m);
     else {
       const hosts = new Set(files.map((f) => f.host));
-      process.stderr.write(`wrote ${files.length} files for ${hosts.size} hosts under ${out}/ (${summary(warnings)})\n`);
+      process.stderr.write(
+        `wrote ${files.length} files for ${hosts.size} hosts under ${out}/ (${summary(warnings)})\n`,
+      );
     }
     return EXIT.ok;
   },

@@ -28,10 +28,16 @@ function show(r: SplitBrainReport): string {
 }
 
 export default defineCommand({
-  meta: { name: "split-brain", description: "Show a DRBD split brain side by side; with --keep SERVER, resolve it keeping that side's data" },
+  meta: {
+    name: "split-brain",
+    description: "Show a DRBD split brain side by side; with --keep SERVER, resolve it keeping that side's data",
+  },
   args: {
     ...clusterArgs,
-    keep: { type: "string", description: "The DB server whose data survives; the other one's changes since the split are discarded" },
+    keep: {
+      type: "string",
+      description: "The DB server whose data survives; the other one's changes since the split are discarded",
+    },
     yes: { type: "boolean", description: "Do not ask for confirmation (required without a terminal)" },
     "trust-new-hosts": { type: "boolean", description: "Accept host keys not yet in known_hosts" },
     ...jsonArg,
@@ -50,12 +56,23 @@ export default defineCommand({
         else process.stdout.write(show(r));
         return r.split ? EXIT.invalid : EXIT.ok;
       }
-      if (!r.split) throw new OarHaError("OARHA405", `no split brain to resolve: ${r.reason}\n  fix: nothing to do; oar-ha status shows the cluster`);
+      if (!r.split)
+        throw new OarHaError(
+          "OARHA405",
+          `no split brain to resolve: ${r.reason}\n  fix: nothing to do; oar-ha status shows the cluster`,
+        );
       const other = r.sides.find((x) => x.host !== args.keep)?.host ?? "the other server";
       process.stderr.write(show(r));
       if (!args.yes) {
-        if (!process.stdin.isTTY) throw new OarHaError("OARHA901", `split-brain --keep discards ${other}'s changes since the split: confirm with --yes\n  fix: oar-ha split-brain ${args.file} --keep ${args.keep} --yes`);
-        const ok = await p.confirm({ message: `Keep ${args.keep}'s data and DISCARD every change made on ${other} since the split?`, initialValue: false });
+        if (!process.stdin.isTTY)
+          throw new OarHaError(
+            "OARHA901",
+            `split-brain --keep discards ${other}'s changes since the split: confirm with --yes\n  fix: oar-ha split-brain ${args.file} --keep ${args.keep} --yes`,
+          );
+        const ok = await p.confirm({
+          message: `Keep ${args.keep}'s data and DISCARD every change made on ${other} since the split?`,
+          initialValue: false,
+        });
         if (p.isCancel(ok) || !ok) return EXIT.usage;
       }
       const done = await splitBrainRecover(s.cluster, s.transports, args.keep, { log: say });

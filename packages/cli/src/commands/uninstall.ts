@@ -6,13 +6,17 @@ import { openSession } from "../io/session.js";
 import { clusterArgs } from "../io/args.js";
 
 export default defineCommand({
-  meta: { name: "uninstall", description: "Stop the cluster and restore every file apply replaced; the data stays on the cluster storage" },
+  meta: {
+    name: "uninstall",
+    description: "Stop the cluster and restore every file apply replaced; the data stays on the cluster storage",
+  },
   args: {
     ...clusterArgs,
     yes: { type: "boolean", description: "Do not ask for confirmation" },
   },
   async run({ args }) {
-    if (!args.yes) throw new OarHaError("OARHA901", "uninstall stops the OAR server and the database: add --yes to confirm");
+    if (!args.yes)
+      throw new OarHaError("OARHA901", "uninstall stops the OAR server and the database: add --yes to confirm");
     const s = await openSession(args.file, args.secrets, false);
     try {
       const done = await uninstall(s.cluster, s.transports, { log: (m) => process.stderr.write(`${m}\n`) });

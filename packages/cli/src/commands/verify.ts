@@ -5,7 +5,10 @@ import { openSession } from "../io/session.js";
 import { clusterArgs, jsonArg } from "../io/args.js";
 
 export default defineCommand({
-  meta: { name: "verify", description: "DRBD online verify: every block compared between the servers (exit 1 when any differs)" },
+  meta: {
+    name: "verify",
+    description: "DRBD online verify: every block compared between the servers (exit 1 when any differs)",
+  },
   args: {
     ...clusterArgs,
     ...jsonArg,
@@ -15,7 +18,10 @@ export default defineCommand({
     try {
       const r = await onlineVerify(s.cluster, s.transports, { log: (m) => process.stderr.write(`${m}\n`) });
       if (args.json) json(r);
-      else if (r.outOfSyncKiB === 0) process.stdout.write(`DRBD online verify from ${r.host}: 0 KiB out of sync (${r.seconds.toFixed(0)} s): both servers hold the same bytes\n`);
+      else if (r.outOfSyncKiB === 0)
+        process.stdout.write(
+          `DRBD online verify from ${r.host}: 0 KiB out of sync (${r.seconds.toFixed(0)} s): both servers hold the same bytes\n`,
+        );
       else
         process.stdout.write(
           `DRBD online verify from ${r.host}: ${r.outOfSyncKiB} KiB OUT OF SYNC (${r.seconds.toFixed(0)} s)\n` +

@@ -15,24 +15,41 @@ const MIN_INTERVAL = 2;
 const loopback = (h: string) => h === "127.0.0.1" || h === "::1" || h === "localhost";
 
 export default defineCommand({
-  meta: { name: "web", description: "A live status page of the cluster in a browser (read only; 127.0.0.1 unless --listen, which needs a token)" },
+  meta: {
+    name: "web",
+    description:
+      "A live status page of the cluster in a browser (read only; 127.0.0.1 unless --listen, which needs a token)",
+  },
   args: {
     ...clusterArgs,
-    listen: { type: "string", description: "ADDRESS:PORT to serve on (default 127.0.0.1:8421; port 0 picks a free one)", default: "127.0.0.1:8421" },
-    interval: { type: "string", description: `Seconds between two looks at the cluster (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL})`, default: String(DEFAULT_INTERVAL) },
+    listen: {
+      type: "string",
+      description: "ADDRESS:PORT to serve on (default 127.0.0.1:8421; port 0 picks a free one)",
+      default: "127.0.0.1:8421",
+    },
+    interval: {
+      type: "string",
+      description: `Seconds between two looks at the cluster (default ${DEFAULT_INTERVAL}, at least ${MIN_INTERVAL})`,
+      default: String(DEFAULT_INTERVAL),
+    },
   },
   async run({ args }) {
     const m = /^(.+):(\d+)$/.exec(args.listen);
     if (!m) throw new OarHaError("OARHA901", `--listen ${args.listen}: say ADDRESS:PORT, e.g. 127.0.0.1:8421`);
     const host = m[1]!.replace(/^\[(.*)\]$/, "$1");
     const interval = Number(args.interval);
-    if (!Number.isFinite(interval) || interval < MIN_INTERVAL) throw new OarHaError("OARHA901", `--interval ${args.interval}: at least ${MIN_INTERVAL} s (each look runs commands on every server)`);
+    if (!Number.isFinite(interval) || interval < MIN_INTERVAL)
+      throw new OarHaError(
+        "OARHA901",
+        `--interval ${args.interval}: at least ${MIN_INTERVAL} s (each look runs commands on every server)`,
+      );
     // Off loopback a token is required: made once, kept 0600 next to the cluster file, never printed.
     let token: string | undefined;
     let tokenFile: string | undefined;
     if (!loopback(host)) {
       tokenFile = `${args.file.replace(/\.ya?ml$/, "")}.web-token`;
-      if (!existsSync(tokenFile)) writeFileSync(tokenFile, `${randomBytes(24).toString("base64url")}\n`, { mode: 0o600 });
+      if (!existsSync(tokenFile))
+        writeFileSync(tokenFile, `${randomBytes(24).toString("base64url")}\n`, { mode: 0o600 });
       token = readFileSync(tokenFile, "utf8").trim();
     }
     const s = await openSession(args.file, args.secrets, false, { partial: true });
@@ -77,12 +94,21 @@ export default defineCommand({
           }),
         );
         const st = await clusterStatus(s.cluster, live, { files: s.files, unreachable });
-        return { cluster: s.cluster.cluster, verdict: st.verdict, checks: st.checks, groups: st.manager.groups, ...(st.vipHolder ? { vipHolder: st.vipHolder } : {}), ...(st.drbd ? { drbd: st.drbd } : {}) };
+        return {
+          cluster: s.cluster.cluster,
+          verdict: st.verdict,
+          checks: st.checks,
+          groups: st.manager.groups,
+          ...(st.vipHolder ? { vipHolder: st.vipHolder } : {}),
+          ...(st.drbd ? { drbd: st.drbd } : {}),
+        };
       },
     });
     process.stderr.write(
       `oar-ha web: ${server.url} (a look every ${interval} s; Ctrl-C ends)\n` +
-        (tokenFile ? `  not loopback: every request needs the token in ${tokenFile} (open ${server.url}?token=<its content> once; a cookie keeps it)\n` : ""),
+        (tokenFile
+          ? `  not loopback: every request needs the token in ${tokenFile} (open ${server.url}?token=<its content> once; a cookie keeps it)\n`
+          : ""),
     );
     await new Promise<void>((resolve) => {
       const end = () => resolve();

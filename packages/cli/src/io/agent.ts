@@ -9,7 +9,9 @@ import { dirname, join } from "node:path";
 export function findLogSyncAgent(): Uint8Array | undefined {
   const candidates: (string | URL)[] = [new URL("./oar-ha-log-sync.js", import.meta.url)];
   try {
-    candidates.push(join(dirname(createRequire(import.meta.url).resolve("@oar-ha/log-sync/package.json")), "dist/cli.js"));
+    candidates.push(
+      join(dirname(createRequire(import.meta.url).resolve("@oar-ha/log-sync/package.json")), "dist/cli.js"),
+    );
   } catch {
     // bundled: no node_modules, the copy next to the program is the one
   }

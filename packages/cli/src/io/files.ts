@@ -1,7 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
-import { OarHaError, catalogue, completeSecrets, parseSecrets, serializeSecrets, type Issue, type Secrets } from "@oar-ha/core";
+import {
+  OarHaError,
+  catalogue,
+  completeSecrets,
+  parseSecrets,
+  serializeSecrets,
+  type Issue,
+  type Secrets,
+} from "@oar-ha/core";
 
 export async function readText(file: string, what: string): Promise<string> {
   try {
@@ -11,7 +19,9 @@ export async function readText(file: string, what: string): Promise<string> {
     throw new OarHaError(
       catalogue.FileUnreadable.code,
       `cannot read the ${what} ${file}: ${code === "ENOENT" ? "no such file" : String(code)}` +
-        (code === "ENOENT" && what === "cluster file" ? "\n  fix: pass the file's path, or create one with `oar-ha init`" : ""),
+        (code === "ENOENT" && what === "cluster file"
+          ? "\n  fix: pass the file's path, or create one with `oar-ha init`"
+          : ""),
       [],
       { cause: e },
     );

@@ -17,5 +17,11 @@ export async function loadAll(file: string, secretsFile: string | undefined, cre
   const s = await loadSecrets(sf, createSecrets);
   const issues: Issue[] = [...r.issues, ...s.issues];
   if (s.secrets) issues.push(...secretsRules(r.cluster, s.secrets).map((i) => ({ ...i, file: sf })));
-  return { cluster: r.cluster, issues, secretsFile: sf, secretsCreated: s.created, ...(s.secrets ? { secrets: s.secrets } : {}) };
+  return {
+    cluster: r.cluster,
+    issues,
+    secretsFile: sf,
+    secretsCreated: s.created,
+    ...(s.secrets ? { secrets: s.secrets } : {}),
+  };
 }

@@ -21,7 +21,12 @@ const AGAIN_S = 60;
 
 const label = (e: { host?: string; title: string }) => `${e.host ? `${e.host}: ` : ""}${e.title}`;
 
-export function progressPrinter(o: ProgressOptions): { emit: (e: ApplyEvent) => void; say: (line: string) => void; tick: () => void; stop: () => void } {
+export function progressPrinter(o: ProgressOptions): {
+  emit: (e: ApplyEvent) => void;
+  say: (line: string) => void;
+  tick: () => void;
+  stop: () => void;
+} {
   const now = o.now ?? Date.now;
   const running = new Map<string, { label: string; t0: number; said: number }>();
   let live = false;
@@ -69,7 +74,9 @@ export function progressPrinter(o: ProgressOptions): { emit: (e: ApplyEvent) => 
       running.delete(e.id);
       if (e.status === "unchanged") return;
       clearLive();
-      o.write(`  ${e.status === "failed" ? "FAILED" : e.status.padEnd(12)} ${label(e)} (${(e.ms / 1000).toFixed(1)} s)${e.error ? `\n    ${e.error}` : ""}\n`);
+      o.write(
+        `  ${e.status === "failed" ? "FAILED" : e.status.padEnd(12)} ${label(e)} (${(e.ms / 1000).toFixed(1)} s)${e.error ? `\n    ${e.error}` : ""}\n`,
+      );
     },
     stop: () => {
       clearInterval(timer);

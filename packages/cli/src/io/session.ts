@@ -29,7 +29,12 @@ export interface SessionOptions {
 }
 
 /** Cluster + secrets + rendered files + a transport to every host (strict host keys). */
-export async function openSession(file: string, secretsFile: string | undefined, trustNewHosts: boolean, o: SessionOptions = {}): Promise<Session> {
+export async function openSession(
+  file: string,
+  secretsFile: string | undefined,
+  trustNewHosts: boolean,
+  o: SessionOptions = {},
+): Promise<Session> {
   const r = await loadAll(file, secretsFile, true);
   if (!r.cluster || !r.secrets || hasErrors(r.issues)) {
     printIssues(r.issues);
@@ -39,7 +44,10 @@ export async function openSession(file: string, secretsFile: string | undefined,
   const names = o.hosts ? o.hosts(r.cluster) : allHosts(r.cluster);
   const co = {
     trustOnFirstUse: trustNewHosts,
-    onNewHostKey: (h: string, line: string) => process.stderr.write(`trusted new host key for ${h}: ${line.split(" ").slice(1, 2).join("")} (recorded in known_hosts)\n`),
+    onNewHostKey: (h: string, line: string) =>
+      process.stderr.write(
+        `trusted new host key for ${h}: ${line.split(" ").slice(1, 2).join("")} (recorded in known_hosts)\n`,
+      ),
   };
   let unreachable: { host: string; error: string }[] = [];
   let transports: Map<string, Transport>;
@@ -65,7 +73,11 @@ export function journal(file: string, command: string): { path: string; write: (
   const dir = join(dirname(file), ".oar-ha");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${command}-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
-  return { path, write: (e) => appendFileSync(path, JSON.stringify({ time: new Date().toISOString(), ...e }) + "\n", { mode: 0o600 }) };
+  return {
+    path,
+    write: (e) =>
+      appendFileSync(path, JSON.stringify({ time: new Date().toISOString(), ...e }) + "\n", { mode: 0o600 }),
+  };
 }
 
 export { formatIssue };

@@ -64,7 +64,8 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
   const lastHolder = new Map<string, string>();
   let stopped = false;
 
-  const send = (res: ServerResponse, event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const send = (res: ServerResponse, event: string, data: unknown) =>
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
   const pollOnce = async () => {
     const t0 = Date.now();
@@ -72,9 +73,19 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
     try {
       s = { ...(await o.poll()), polledAt: new Date().toISOString(), pollSeconds: (Date.now() - t0) / 1000 };
     } catch (e) {
-      s = { cluster: o.cluster, verdict: "unknown", checks: [], groups: latest?.groups ?? [], polledAt: new Date().toISOString(), pollSeconds: (Date.now() - t0) / 1000, error: (e as Error).message.split("\n")[0] ?? "" };
+      s = {
+        cluster: o.cluster,
+        verdict: "unknown",
+        checks: [],
+        groups: latest?.groups ?? [],
+        polledAt: new Date().toISOString(),
+        pollSeconds: (Date.now() - t0) / 1000,
+        error: (e as Error).message.split("\n")[0] ?? "",
+      };
     }
-    const events = s.error ? [{ time: s.polledAt, level: "bad" as const, text: `status could not be read: ${s.error}` }] : changes(latest?.error ? undefined : latest, s, new Date(s.polledAt), lastHolder);
+    const events = s.error
+      ? [{ time: s.polledAt, level: "bad" as const, text: `status could not be read: ${s.error}` }]
+      : changes(latest?.error ? undefined : latest, s, new Date(s.polledAt), lastHolder);
     if (!s.error) for (const g of s.groups) if (g.holder) lastHolder.set(g.id, g.holder);
     latest = s;
     timeline.push(...events);
@@ -89,17 +100,23 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
   const loop = (async () => {
     while (!stopped) {
       await pollOnce();
-      for (let waited = 0; waited < o.intervalMs && !stopped; waited += 200) await new Promise((r) => setTimeout(r, 200));
+      for (let waited = 0; waited < o.intervalMs && !stopped; waited += 200)
+        await new Promise((r) => setTimeout(r, 200));
     }
   })();
 
   const authorised = (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
     if (!o.token) return true;
-    const given = url.searchParams.get("token") ?? /(?:^|;\s*)oarha_token=([^;]+)/.exec(req.headers.cookie ?? "")?.[1] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    const given =
+      url.searchParams.get("token") ??
+      /(?:^|;\s*)oarha_token=([^;]+)/.exec(req.headers.cookie ?? "")?.[1] ??
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ??
+      "";
     const a = Buffer.from(given);
     const b = Buffer.from(o.token);
     const ok = a.length === b.length && timingSafeEqual(a, b);
-    if (ok && url.searchParams.has("token")) res.setHeader("Set-Cookie", `oarha_token=${o.token}; HttpOnly; SameSite=Strict; Path=/`);
+    if (ok && url.searchParams.has("token"))
+      res.setHeader("Set-Cookie", `oarha_token=${o.token}; HttpOnly; SameSite=Strict; Path=/`);
     return ok;
   };
 
@@ -112,13 +129,22 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
       return;
     }
     if (!authorised(req, res, url)) {
-      res.writeHead(401, { "Content-Type": "text/plain" }).end("token required: open the address oar-ha web printed, with ?token= from its token file\n");
+      res
+        .writeHead(401, { "Content-Type": "text/plain" })
+        .end("token required: open the address oar-ha web printed, with ?token= from its token file\n");
       return;
     }
     if (url.pathname === "/") {
-      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'" }).end(PAGE);
+      res
+        .writeHead(200, {
+          "Content-Type": "text/html; charset=utf-8",
+          "Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+        })
+        .end(PAGE);
     } else if (url.pathname === "/status.json") {
-      res.writeHead(latest ? 200 : 503, { "Content-Type": "application/json" }).end(JSON.stringify(latest ? { ...latest, timeline } : { error: "first poll not done yet" }));
+      res
+        .writeHead(latest ? 200 : 503, { "Content-Type": "application/json" })
+        .end(JSON.stringify(latest ? { ...latest, timeline } : { error: "first poll not done yet" }));
     } else if (url.pathname === "/reports.json") {
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(reports(o.reportsDir)));
     } else if (url.pathname.startsWith("/reports/")) {
@@ -128,7 +154,9 @@ export async function serveStatus(o: WebOptions): Promise<WebServer> {
         res.writeHead(404, { "Content-Type": "text/plain" }).end("no such report\n");
         return;
       }
-      res.writeHead(200, { "Content-Type": name.endsWith(".svg") ? "image/svg+xml" : "text/plain; charset=utf-8" }).end(readFileSync(join(o.reportsDir, name)));
+      res
+        .writeHead(200, { "Content-Type": name.endsWith(".svg") ? "image/svg+xml" : "text/plain; charset=utf-8" })
+        .end(readFileSync(join(o.reportsDir, name)));
     } else if (url.pathname === "/events") {
       res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive" });
       res.write(`retry: 2000\n\n`);

@@ -17,7 +17,11 @@ export interface CatalogueEntry {
   readonly exit: ExitCode;
 }
 
-function entry<C extends `OARHA${number}`>(code: C, title: string, exit: ExitCode = EXIT.invalid): CatalogueEntry & { readonly code: C } {
+function entry<C extends `OARHA${number}`>(
+  code: C,
+  title: string,
+  exit: ExitCode = EXIT.invalid,
+): CatalogueEntry & { readonly code: C } {
   return { code, title, exit };
 }
 
@@ -29,8 +33,16 @@ export const catalogue = {
   MissingField: entry("OARHA105", "A required field is missing"),
   HostUnreachable: entry("OARHA110", "A host does not answer over SSH (or refused the login or its host key)", EXIT.io),
   HostCommandFailed: entry("OARHA111", "A command on a host failed; the message has its output", EXIT.io),
-  HostLacks: entry("OARHA112", "A host lacks a file or key that oar-ha needs there (a package not installed, a key not made)", EXIT.io),
-  PreflightProblems: entry("OARHA113", "apply's preflight found the hosts not as the cluster file needs them (a device in use, no room, a tool missing): nothing was changed", EXIT.refused),
+  HostLacks: entry(
+    "OARHA112",
+    "A host lacks a file or key that oar-ha needs there (a package not installed, a key not made)",
+    EXIT.io,
+  ),
+  PreflightProblems: entry(
+    "OARHA113",
+    "apply's preflight found the hosts not as the cluster file needs them (a device in use, no room, a tool missing): nothing was changed",
+    EXIT.refused,
+  ),
 
   AddressInvalid: entry("OARHA201", "Not an IPv4 address"),
   VipCidrInvalid: entry("OARHA202", "A VIP is not an address/prefix"),
@@ -56,17 +68,36 @@ export const catalogue = {
   MountPointUnsafe: entry("OARHA404", "The mount point is a system directory"),
   DrbdNotReady: entry("OARHA405", "DRBD or the cluster is not in a state where the command may act", EXIT.refused),
   ToolMissing: entry("OARHA406", "A tool the command needs is not installed on a server", EXIT.refused),
-  DrbdDidNotSettle: entry("OARHA407", "DRBD did not reach the state the command waits for in time (connected, in sync, verified)", EXIT.unhealthy),
+  DrbdDidNotSettle: entry(
+    "OARHA407",
+    "DRBD did not reach the state the command waits for in time (connected, in sync, verified)",
+    EXIT.unhealthy,
+  ),
 
   CorosyncConsensus: entry("OARHA501", "corosync consensus is shorter than 1.2 x token"),
   TwoNodeWithFour: entry("OARHA502", "two_node set with more than two servers"),
   HeartbeatTiming: entry("OARHA503", "Heartbeat timing rules broken"),
-  HeartbeatNoMonitoring: entry("OARHA504", "Heartbeat haresources mode does not monitor services, and oar-ha's service monitor is turned off"),
+  HeartbeatNoMonitoring: entry(
+    "OARHA504",
+    "Heartbeat haresources mode does not monitor services, and oar-ha's service monitor is turned off",
+  ),
   ManagerFieldIgnored: entry("OARHA505", "Settings for the other cluster manager are ignored"),
-  ManagerRefused: entry("OARHA506", "The cluster is not in a state where the command may act (maintenance on, not healthy, a server not a member, nowhere to move the services)", EXIT.refused),
-  ManagerLacks: entry("OARHA507", "The cluster manager has no such operation (Heartbeat 3: no unstandby; no maintenance mode nor failure history when oar-ha's service monitor is off)", EXIT.refused),
+  ManagerRefused: entry(
+    "OARHA506",
+    "The cluster is not in a state where the command may act (maintenance on, not healthy, a server not a member, nowhere to move the services)",
+    EXIT.refused,
+  ),
+  ManagerLacks: entry(
+    "OARHA507",
+    "The cluster manager has no such operation (Heartbeat 3: no unstandby; no maintenance mode nor failure history when oar-ha's service monitor is off)",
+    EXIT.refused,
+  ),
   HeartbeatMonitorWindow: entry("OARHA508", "The Heartbeat service monitor's window is too short for its restarts"),
-  ClusterDidNotSettle: entry("OARHA509", "The cluster did not become healthy in time after the command acted (members, quorum, services where they should run)", EXIT.unhealthy),
+  ClusterDidNotSettle: entry(
+    "OARHA509",
+    "The cluster did not become healthy in time after the command acted (members, quorum, services where they should run)",
+    EXIT.unhealthy,
+  ),
 
   FencingNone: entry("OARHA601", "No fencing without an explicit risk flag"),
   FencingCoverage: entry("OARHA602", "Fencing does not cover every server"),
@@ -91,9 +122,16 @@ export const catalogue = {
 
   CliUsage: entry("OARHA901", "Wrong command-line usage", EXIT.usage),
   OutputExists: entry("OARHA902", "The output would overwrite files", EXIT.refused),
-  DrillCannotRun: entry("OARHA910", "A drill could not set up or inject its fault (no frontend, the workload fails on a healthy cluster, an injection failed)"),
+  DrillCannotRun: entry(
+    "OARHA910",
+    "A drill could not set up or inject its fault (no frontend, the workload fails on a healthy cluster, an injection failed)",
+  ),
   BenchFailed: entry("OARHA911", "A benchmark step failed on a host"),
-  LabCannotRun: entry("OARHA920", "The lab cannot run here (not root, no namespaces or taps, a subnet taken, packages missing, another lab running)", EXIT.refused),
+  LabCannotRun: entry(
+    "OARHA920",
+    "The lab cannot run here (not root, no namespaces or taps, a subnet taken, packages missing, another lab running)",
+    EXIT.refused,
+  ),
   LabHostFailed: entry("OARHA921", "A lab host or VM did not start, does not run, or refused a fault", EXIT.io),
   LabMissing: entry("OARHA922", "No lab under this root", EXIT.io),
 } as const satisfies Record<string, CatalogueEntry>;

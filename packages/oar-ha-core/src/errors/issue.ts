@@ -15,7 +15,13 @@ export interface Issue {
   readonly column?: number;
 }
 
-export function issue(key: CatalogueKey, path: string, message: string, fix: string, severity: Severity = "error"): Issue {
+export function issue(
+  key: CatalogueKey,
+  path: string,
+  message: string,
+  fix: string,
+  severity: Severity = "error",
+): Issue {
   return { code: catalogue[key].code, severity, path, message, fix };
 }
 

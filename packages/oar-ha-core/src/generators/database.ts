@@ -21,7 +21,9 @@ export const pgKeytab = (c: Cluster): string => `${pgConfigDir(c)}/krb5.keytab`;
 
 /** Kerberos (gss) logins to PostgreSQL through the DB VIP: asked for in the kerberos section. */
 const pgGss = (c: Cluster): { realm: string; keyfile: string } | undefined =>
-  c.kerberos?.services.some((s) => s.service === "postgres") ? { realm: c.kerberos.realm, keyfile: pgKeytab(c) } : undefined;
+  c.kerberos?.services.some((s) => s.service === "postgres")
+    ? { realm: c.kerberos.realm, keyfile: pgKeytab(c) }
+    : undefined;
 
 export const mysqlConfPath = (c: Cluster): string =>
   c.database.engine === "mariadb" ? "/etc/mysql/mariadb.conf.d/90-oar-ha.cnf" : "/etc/mysql/mysql.conf.d/90-oar-ha.cnf";
@@ -37,7 +39,10 @@ export function dbClients(c: Cluster): Client[] {
     ...oarServers(c).map((n) => ({ address: n.address, comment: `OAR server ${n.name}` })),
     ...hostsWithRole(c, "frontend").map((h) => ({ address: h.address, comment: `frontend ${h.name}` })),
     ...hostsWithRole(c, "api").map((h) => ({ address: h.address, comment: `API host ${h.name}` })),
-    { address: splitCidr(c.vips.oar.address).address, comment: `VIP ${c.vips.oar.hostname} (connections from the active server)` },
+    {
+      address: splitCidr(c.vips.oar.address).address,
+      comment: `VIP ${c.vips.oar.hostname} (connections from the active server)`,
+    },
   ];
   const db = dbVip(c);
   if (db !== c.vips.oar) list.push({ address: splitCidr(db.address).address, comment: `VIP ${db.hostname}` });
@@ -84,9 +89,23 @@ function postgresFiles(c: Cluster, host: string): RenderedFile[] {
       path: `${dir}/pg_hba.conf`,
       mode: "0640",
       owner: "postgres:postgres",
-      content: renderTemplate(pgHbaTpl, { marker: marker("#"), database: c.database.name, users, usersPad: pad(users, 16), clients, gss: pgGss(c), allPad: pad("all", 16) }),
+      content: renderTemplate(pgHbaTpl, {
+        marker: marker("#"),
+        database: c.database.name,
+        users,
+        usersPad: pad(users, 16),
+        clients,
+        gss: pgGss(c),
+        allPad: pad("all", 16),
+      }),
     },
-    { host, path: `${dir}/start.conf`, mode: "0644", owner: "postgres:postgres", content: renderTemplate(pgStartTpl, { marker: marker("#") }) },
+    {
+      host,
+      path: `${dir}/start.conf`,
+      mode: "0644",
+      owner: "postgres:postgres",
+      content: renderTemplate(pgStartTpl, { marker: marker("#") }),
+    },
   ];
 }
 
@@ -122,7 +141,9 @@ function mysqlFiles(c: Cluster, s: Secrets, host: string): RenderedFile[] {
 }
 
 export function renderDatabaseFiles(c: Cluster, s: Secrets): RenderedFile[] {
-  return dbServers(c).flatMap((n) => (c.database.engine === "postgresql" ? postgresFiles(c, n.name) : mysqlFiles(c, s, n.name)));
+  return dbServers(c).flatMap((n) =>
+    c.database.engine === "postgresql" ? postgresFiles(c, n.name) : mysqlFiles(c, s, n.name),
+  );
 }
 
 /** The DB and OAR server must never start at boot: only the cluster manager starts them. */
@@ -133,7 +154,14 @@ export function bootPolicy(c: Cluster): ServicePolicy[] {
     ...dbServers(c).map((n) => ({ host: n.name, service: db, boot: "disabled" as const, reason })),
     // Pacemaker's drbd agent brings the resource up; Heartbeat's drbddisk only promotes, so
     // there DRBD's own service keeps the passive connected (Secondary) from boot on.
-    ...(c.storage.kind === "drbd" && c.manager === "pacemaker" ? dbServers(c).map((n) => ({ host: n.name, service: "drbd", boot: "disabled" as const, reason: "brought up by Pacemaker's drbd agent (promotable clone)" })) : []),
+    ...(c.storage.kind === "drbd" && c.manager === "pacemaker"
+      ? dbServers(c).map((n) => ({
+          host: n.name,
+          service: "drbd",
+          boot: "disabled" as const,
+          reason: "brought up by Pacemaker's drbd agent (promotable clone)",
+        }))
+      : []),
     ...oarServers(c).map((n) => ({ host: n.name, service: "oar-server", boot: "disabled" as const, reason })),
   ];
 }

@@ -50,7 +50,13 @@ function oarConf(c: Cluster, s: Secrets, host: ServerNode | OtherHost, withDb: b
     owner: "oar:root",
     sensitive: withDb,
     merge: "shell-keys",
-    content: renderTemplate(oarConfTpl, { marker: marker("#"), path: OAR_CONF, host: host.name, keys: oarConfKeys(c, s, withDb), unset: [...c.oar.unset].sort() }),
+    content: renderTemplate(oarConfTpl, {
+      marker: marker("#"),
+      path: OAR_CONF,
+      host: host.name,
+      keys: oarConfKeys(c, s, withDb),
+      unset: [...c.oar.unset].sort(),
+    }),
   };
 }
 

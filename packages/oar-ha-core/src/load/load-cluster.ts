@@ -39,7 +39,21 @@ export function loadCluster(text: string, file = "oar-ha.yaml"): LoadResult {
   try {
     data = doc.toJS() ?? {};
   } catch (e) {
-    return { issues: [{ ...issue("YamlSyntax", "", (e as Error).message, "correct the YAML (anchors must be defined before their aliases)"), file, line: 1, column: 1 }] };
+    return {
+      issues: [
+        {
+          ...issue(
+            "YamlSyntax",
+            "",
+            (e as Error).message,
+            "correct the YAML (anchors must be defined before their aliases)",
+          ),
+          file,
+          line: 1,
+          column: 1,
+        },
+      ],
+    };
   }
   const parsed = clusterSchema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
@@ -68,28 +82,61 @@ function fromZod(zi: z.core.$ZodIssue): Issue[] {
   switch (zi.code) {
     case "unrecognized_keys":
       return zi.keys.map((k) =>
-        issue("UnknownField", path ? `${path}.${k}` : k, `unknown field "${k}"`, "remove it or correct its spelling (see `oar-ha validate --schema`)"),
+        issue(
+          "UnknownField",
+          path ? `${path}.${k}` : k,
+          `unknown field "${k}"`,
+          "remove it or correct its spelling (see `oar-ha validate --schema`)",
+        ),
       );
     case "invalid_type":
       if (zi.input === undefined) {
-        return [issue("MissingField", path, `required field is missing (expected ${zi.expected})`, `add \`${path.split(".").pop() ?? path}\``)];
+        return [
+          issue(
+            "MissingField",
+            path,
+            `required field is missing (expected ${zi.expected})`,
+            `add \`${path.split(".").pop() ?? path}\``,
+          ),
+        ];
       }
-      return [issue("SchemaInvalid", path, `expected ${zi.expected}, got ${typeof zi.input}`, `write a ${zi.expected} here`)];
+      return [
+        issue("SchemaInvalid", path, `expected ${zi.expected}, got ${typeof zi.input}`, `write a ${zi.expected} here`),
+      ];
     case "invalid_value":
       return [
-        issue("SchemaInvalid", path, `invalid value ${JSON.stringify(zi.input)}`, `use one of: ${zi.values.map((v) => JSON.stringify(v)).join(", ")}`),
+        issue(
+          "SchemaInvalid",
+          path,
+          `invalid value ${JSON.stringify(zi.input)}`,
+          `use one of: ${zi.values.map((v) => JSON.stringify(v)).join(", ")}`,
+        ),
       ];
     case "invalid_union": {
       const note = "note" in zi && typeof zi.note === "string" ? zi.note : "";
       if (note.includes("discriminator") || zi.errors.length === 0) {
         const at = path.endsWith("kind") ? path : path ? `${path}.kind` : "kind";
-        return [issue("SchemaInvalid", at, "missing or unknown `kind`", "set `kind` to one of the documented kinds (see `oar-ha validate --schema`)")];
+        return [
+          issue(
+            "SchemaInvalid",
+            at,
+            "missing or unknown `kind`",
+            "set `kind` to one of the documented kinds (see `oar-ha validate --schema`)",
+          ),
+        ];
       }
       return [issue("SchemaInvalid", path, zi.message, "see the schema for the allowed shapes")];
     }
     case "too_small":
     case "too_big":
-      return [issue("SchemaInvalid", path, zi.message.replace(/^Too (small|big): /, ""), "change the value to fit the allowed range")];
+      return [
+        issue(
+          "SchemaInvalid",
+          path,
+          zi.message.replace(/^Too (small|big): /, ""),
+          "change the value to fit the allowed range",
+        ),
+      ];
     case "invalid_format":
       return [issue("SchemaInvalid", path, zi.message, "correct the value's format")];
     default:

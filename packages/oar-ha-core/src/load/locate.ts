@@ -1,4 +1,4 @@
-import type { LineCounter} from "yaml";
+import type { LineCounter } from "yaml";
 import { isMap, isSeq, type Document, type Node } from "yaml";
 
 /** "nodes[1].address" -> ["nodes", 1, "address"] */

@@ -37,5 +37,7 @@ export interface ServicePolicy {
 
 /** Stable order: by host, then path. Generators' outputs are concatenated then sorted. */
 export function sortFiles(files: readonly RenderedFile[]): RenderedFile[] {
-  return [...files].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...files].sort((a, b) =>
+    a.host < b.host ? -1 : a.host > b.host ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
 }

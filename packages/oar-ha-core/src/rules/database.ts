@@ -40,22 +40,58 @@ export function databaseRules(c: Cluster): Issue[] {
   for (const [key, value] of Object.entries(c.database.settings)) {
     const ok = durable[family][key.replace(/-/g, "_")];
     if (ok && !ok(String(value).toLowerCase())) {
-      out.push(issue("DbDurability", `database.settings.${key}`, `${key} = ${String(value)} lets a crash lose committed transactions`, `remove database.settings.${key}; oar-ha keeps it durable`));
+      out.push(
+        issue(
+          "DbDurability",
+          `database.settings.${key}`,
+          `${key} = ${String(value)} lets a crash lose committed transactions`,
+          `remove database.settings.${key}; oar-ha keeps it durable`,
+        ),
+      );
     }
   }
   if (c.oar.version === "3" && c.database.engine !== "postgresql") {
-    out.push(issue("OarVersionEngine", "database.engine", `OAR 3 supports PostgreSQL only, not ${c.database.engine}`, "use `engine: postgresql`, or `oar.version: \"2.5\"`"));
+    out.push(
+      issue(
+        "OarVersionEngine",
+        "database.engine",
+        `OAR 3 supports PostgreSQL only, not ${c.database.engine}`,
+        'use `engine: postgresql`, or `oar.version: "2.5"`',
+      ),
+    );
   }
   if (!c.oar.detachJobFromServer) {
-    out.push(issue("OarDetach", "oar.detachJobFromServer", "with DETACH_JOB_FROM_SERVER=0 every running job dies when the OAR server fails over", "remove `oar.detachJobFromServer: false`", "warning"));
+    out.push(
+      issue(
+        "OarDetach",
+        "oar.detachJobFromServer",
+        "with DETACH_JOB_FROM_SERVER=0 every running job dies when the OAR server fails over",
+        "remove `oar.detachJobFromServer: false`",
+        "warning",
+      ),
+    );
   }
   for (const key of Object.keys(c.oar.settings)) {
     if (managedOarKeys.includes(key)) {
-      out.push(issue("OarReservedKey", `oar.settings.${key}`, `${key} is derived by oar-ha from the cluster file`, `remove oar.settings.${key}; set the matching cluster field instead (vips, database, oar)`));
+      out.push(
+        issue(
+          "OarReservedKey",
+          `oar.settings.${key}`,
+          `${key} is derived by oar-ha from the cluster file`,
+          `remove oar.settings.${key}; set the matching cluster field instead (vips, database, oar)`,
+        ),
+      );
     }
   }
   if (c.database.user === c.database.readOnlyUser) {
-    out.push(issue("DbUsersEqual", "database.readOnlyUser", `the read-only user equals the read-write user "${c.database.user}"`, "use another name, e.g. oar_ro"));
+    out.push(
+      issue(
+        "DbUsersEqual",
+        "database.readOnlyUser",
+        `the read-only user equals the read-write user "${c.database.user}"`,
+        "use another name, e.g. oar_ro",
+      ),
+    );
   }
   return out;
 }
@@ -66,7 +102,8 @@ export function portRules(c: Cluster): Issue[] {
     [c.oar.serverPort, "oar.serverPort", "the OAR server"],
   ];
   if (c.storage.kind === "drbd") tcp.push([c.storage.port, "storage.port", "DRBD replication"]);
-  if (c.oar.version === "3") tcp.push([6670, "oar.serverPort", "OAR 3 (ZeroMQ 6670)"], [6671, "oar.serverPort", "OAR 3 (ZeroMQ 6671)"]);
+  if (c.oar.version === "3")
+    tcp.push([6670, "oar.serverPort", "OAR 3 (ZeroMQ 6670)"], [6671, "oar.serverPort", "OAR 3 (ZeroMQ 6671)"]);
   const sshPorts = new Set(c.nodes.map((n) => n.ssh.port));
   for (const p of sshPorts) tcp.push([p, "nodes", "SSH"]);
   const out: Issue[] = [];
@@ -74,11 +111,20 @@ export function portRules(c: Cluster): Issue[] {
   for (const [port, path, what] of tcp) {
     const prev = seen.get(port);
     if (prev !== undefined && prev !== what) {
-      out.push(issue("DuplicatePort", path, `TCP port ${port} is used by ${prev} and ${what}`, `give ${what} another port`));
+      out.push(
+        issue("DuplicatePort", path, `TCP port ${port} is used by ${prev} and ${what}`, `give ${what} another port`),
+      );
     } else seen.set(port, what);
   }
   if (c.manager === "heartbeat" && [5404, 5405].includes(c.heartbeat.udpport)) {
-    out.push(issue("DuplicatePort", "heartbeat.udpport", `UDP port ${c.heartbeat.udpport} is corosync's`, "keep Heartbeat on 694"));
+    out.push(
+      issue(
+        "DuplicatePort",
+        "heartbeat.udpport",
+        `UDP port ${c.heartbeat.udpport} is corosync's`,
+        "keep Heartbeat on 694",
+      ),
+    );
   }
   return out;
 }

@@ -21,21 +21,50 @@ export function addressRules(c: Cluster): Issue[] {
   const out: Issue[] = [];
   for (const h of allHosts(c)) {
     if (!isV4(h.address)) {
-      out.push(issue("AddressInvalid", `${h.path}.address`, `"${h.address}" is not an IPv4 address`, "write a dotted-quad address such as 10.0.0.11"));
+      out.push(
+        issue(
+          "AddressInvalid",
+          `${h.path}.address`,
+          `"${h.address}" is not an IPv4 address`,
+          "write a dotted-quad address such as 10.0.0.11",
+        ),
+      );
     }
   }
   c.nodes.forEach((n, i) => {
     if (n.secondary && !isV4(n.secondary.address)) {
-      out.push(issue("AddressInvalid", `nodes[${i}].secondary.address`, `"${n.secondary.address}" is not an IPv4 address`, "write a dotted-quad address such as 192.168.10.11"));
+      out.push(
+        issue(
+          "AddressInvalid",
+          `nodes[${i}].secondary.address`,
+          `"${n.secondary.address}" is not an IPv4 address`,
+          "write a dotted-quad address such as 192.168.10.11",
+        ),
+      );
     }
   });
   if (c.fencing.kind === "ipmi") {
     c.fencing.devices.forEach((d, i) => {
-      if (!isV4(d.address)) out.push(issue("AddressInvalid", `fencing.devices[${i}].address`, `"${d.address}" is not an IPv4 address`, "write the BMC's IPv4 address"));
+      if (!isV4(d.address))
+        out.push(
+          issue(
+            "AddressInvalid",
+            `fencing.devices[${i}].address`,
+            `"${d.address}" is not an IPv4 address`,
+            "write the BMC's IPv4 address",
+          ),
+        );
     });
   }
   if (c.fencing.kind === "lab" && !isV4(c.fencing.hypervisor)) {
-    out.push(issue("AddressInvalid", "fencing.hypervisor", `"${c.fencing.hypervisor}" is not an IPv4 address`, "write the lab fence host's IPv4 address"));
+    out.push(
+      issue(
+        "AddressInvalid",
+        "fencing.hypervisor",
+        `"${c.fencing.hypervisor}" is not an IPv4 address`,
+        "write the lab fence host's IPv4 address",
+      ),
+    );
   }
   return out;
 }
@@ -57,28 +86,55 @@ export function vipRules(c: Cluster): Issue[] {
     const path = `vips.${id}.address`;
     const cidr = parseCidr(v.address);
     if (!cidr) {
-      out.push(issue("VipCidrInvalid", path, `"${v.address}" is not an IPv4 address with a prefix length between 8 and 30`, "write it as address/prefix, e.g. 10.0.0.100/24"));
+      out.push(
+        issue(
+          "VipCidrInvalid",
+          path,
+          `"${v.address}" is not an IPv4 address with a prefix length between 8 and 30`,
+          "write it as address/prefix, e.g. 10.0.0.100/24",
+        ),
+      );
       continue;
     }
     const [addr, prefix] = cidr;
     const net = ipaddr.IPv4.networkAddressFromCIDR(v.address).toString();
     const bcast = ipaddr.IPv4.broadcastAddressFromCIDR(v.address).toString();
     if (addr.toString() === net || addr.toString() === bcast) {
-      out.push(issue("VipIsNetworkOrBroadcast", path, `${addr.toString()} is the ${addr.toString() === net ? "network" : "broadcast"} address of /${prefix}`, "pick a free host address inside the subnet"));
+      out.push(
+        issue(
+          "VipIsNetworkOrBroadcast",
+          path,
+          `${addr.toString()} is the ${addr.toString() === net ? "network" : "broadcast"} address of /${prefix}`,
+          "pick a free host address inside the subnet",
+        ),
+      );
     }
     // The VIP must sit on the servers that carry it, so it must be in their main subnet.
-    const carriers = c.topology === "two-node" ? c.nodes : c.nodes.filter((n) => n.roles.includes(id === "db" ? "db" : "oar"));
+    const carriers =
+      c.topology === "two-node" ? c.nodes : c.nodes.filter((n) => n.roles.includes(id === "db" ? "db" : "oar"));
     c.nodes.forEach((n, i) => {
       if (!carriers.includes(n) || !isV4(n.address)) return;
       if (!ipaddr.IPv4.parse(n.address).match(addr, prefix)) {
         out.push(
-          issue("VipOutsideSubnet", path, `${v.address} is not in the subnet of server ${n.name} (${n.address}), nodes[${i}]`, `choose a VIP in ${n.address}/${prefix}'s network, or fix the prefix length`),
+          issue(
+            "VipOutsideSubnet",
+            path,
+            `${v.address} is not in the subnet of server ${n.name} (${n.address}), nodes[${i}]`,
+            `choose a VIP in ${n.address}/${prefix}'s network, or fix the prefix length`,
+          ),
         );
       }
     });
     for (const h of allHosts(c)) {
       if (h.address === addr.toString()) {
-        out.push(issue("VipIsHostAddress", path, `${addr.toString()} is already the address of ${h.name} (${h.path})`, "give the VIP its own unused address"));
+        out.push(
+          issue(
+            "VipIsHostAddress",
+            path,
+            `${addr.toString()} is already the address of ${h.name} (${h.path})`,
+            "give the VIP its own unused address",
+          ),
+        );
       }
     }
   }
@@ -91,13 +147,24 @@ export function duplicateRules(c: Cluster): Issue[] {
   const seenName = new Map<string, string>();
   const addr = (a: string, path: string, what: string) => {
     const prev = seenAddr.get(a);
-    if (prev) out.push(issue("DuplicateAddress", path, `${a} is used by ${prev} and ${what}`, "give every host, link and VIP its own address"));
+    if (prev)
+      out.push(
+        issue(
+          "DuplicateAddress",
+          path,
+          `${a} is used by ${prev} and ${what}`,
+          "give every host, link and VIP its own address",
+        ),
+      );
     else seenAddr.set(a, what);
   };
   const name = (n: string, path: string, what: string) => {
     const key = n.toLowerCase();
     const prev = seenName.get(key);
-    if (prev) out.push(issue("DuplicateName", path, `"${n}" is used by ${prev} and ${what}`, "give every host and VIP its own name"));
+    if (prev)
+      out.push(
+        issue("DuplicateName", path, `"${n}" is used by ${prev} and ${what}`, "give every host and VIP its own name"),
+      );
     else seenName.set(key, what);
   };
   c.nodes.forEach((n, i) => {
@@ -127,11 +194,25 @@ export function secondaryLinkRules(c: Cluster): Issue[] {
     if (!n.secondary || !isV4(n.secondary.address) || !isV4(n.address) || !(prefix >= 8 && prefix <= 30)) return;
     if (ipaddr.IPv4.parse(n.secondary.address).match(ipaddr.IPv4.parse(n.address), prefix)) {
       out.push(
-        issue("SecondaryLinkSameSubnet", `nodes[${i}].secondary.address`, `${n.secondary.address} is on the same /${prefix} network as the main address ${n.address}`, "put the secondary link on a separate network (its own switch or a direct cable)", "warning"),
+        issue(
+          "SecondaryLinkSameSubnet",
+          `nodes[${i}].secondary.address`,
+          `${n.secondary.address} is on the same /${prefix} network as the main address ${n.address}`,
+          "put the secondary link on a separate network (its own switch or a direct cable)",
+          "warning",
+        ),
       );
     }
     if (n.secondary.interface === n.interface) {
-      out.push(issue("SecondaryLinkSameSubnet", `nodes[${i}].secondary.interface`, `the secondary link uses the main interface ${n.interface}`, "use a second physical interface", "warning"));
+      out.push(
+        issue(
+          "SecondaryLinkSameSubnet",
+          `nodes[${i}].secondary.interface`,
+          `the secondary link uses the main interface ${n.interface}`,
+          "use a second physical interface",
+          "warning",
+        ),
+      );
     }
   });
   return out;

@@ -42,10 +42,14 @@ const ssh = z
     transport: z
       .enum(["ssh2", "openssh", "openssh-gssapi"])
       .optional()
-      .describe("ssh2 (built in), the system OpenSSH client (ssh_config, ProxyJump) or OpenSSH with Kerberos only (openssh-gssapi: your ticket, no key file); default: ssh.transport."),
+      .describe(
+        "ssh2 (built in), the system OpenSSH client (ssh_config, ProxyJump) or OpenSSH with Kerberos only (openssh-gssapi: your ticket, no key file); default: ssh.transport.",
+      ),
     gssapiName: fqdn
       .optional()
-      .describe("openssh-gssapi: the name in the host's own principal host/<name>@REALM that ssh asks a ticket for (oar-ha connects to the address); default: the host's name."),
+      .describe(
+        "openssh-gssapi: the name in the host's own principal host/<name>@REALM that ssh asks a ticket for (oar-ha connects to the address); default: the host's name.",
+      ),
   })
   .describe("How oar-ha reaches the host.");
 
@@ -61,7 +65,9 @@ export const sshAccess = z
     transport: z
       .enum(["ssh2", "openssh", "openssh-gssapi"])
       .default("ssh2")
-      .describe("Default transport for every host. openssh-gssapi logs in with the Kerberos ticket of the user running oar-ha (kinit first; the hosts' sshd must accept GSSAPI and root's .k5login list that principal)."),
+      .describe(
+        "Default transport for every host. openssh-gssapi logs in with the Kerberos ticket of the user running oar-ha (kinit first; the hosts' sshd must accept GSSAPI and root's .k5login list that principal).",
+      ),
   })
   .describe("How oar-ha logs in to the hosts.");
 
@@ -81,7 +87,9 @@ export const serverNode = z
     roles: z
       .array(z.enum(["oar", "db"]))
       .min(1)
-      .describe("Services this server can run: `oar` (OAR server), `db` (database). Two-node: both; four-node: one each."),
+      .describe(
+        "Services this server can run: `oar` (OAR server), `db` (database). Two-node: both; four-node: one each.",
+      ),
     ssh: ssh.prefault({}),
   })
   .describe("An HA server managed by the cluster manager.");
@@ -112,13 +120,21 @@ const backing = z.discriminatedUnion("kind", [
   }),
   z.strictObject({
     kind: z.literal("lvm"),
-    volumeGroup: z.string().regex(/^[a-zA-Z0-9+_.-]+$/, "must be an LVM volume group name").describe("Existing volume group."),
-    name: z.string().regex(/^[a-zA-Z0-9+_.-]+$/, "must be an LVM logical volume name").default("oar-ha"),
+    volumeGroup: z
+      .string()
+      .regex(/^[a-zA-Z0-9+_.-]+$/, "must be an LVM volume group name")
+      .describe("Existing volume group."),
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9+_.-]+$/, "must be an LVM logical volume name")
+      .default("oar-ha"),
     size: size,
   }),
   z.strictObject({
     kind: z.literal("loop"),
-    file: absPath.default("/var/lib/oar-ha/drbd-backing.img").describe("Image file, re-attached to a loop device at boot."),
+    file: absPath
+      .default("/var/lib/oar-ha/drbd-backing.img")
+      .describe("Image file, re-attached to a loop device at boot."),
     size: size,
   }),
 ]);
@@ -134,16 +150,25 @@ const mountShape = {
 const drbdStorage = z.strictObject({
   kind: z.literal("drbd"),
   ...mountShape,
-  resource: z.string().regex(/^[a-z0-9_-]{1,32}$/i, "must be a DRBD resource name (letters, digits, '-', '_')").default("oar-db"),
+  resource: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/i, "must be a DRBD resource name (letters, digits, '-', '_')")
+    .default("oar-db"),
   device: devicePath.default("/dev/drbd0"),
   minor: z.number().int().min(0).max(255).default(0).describe("DRBD minor number (the N of /dev/drbdN)."),
   port: port.default(7788).describe("TCP port of the replication link."),
-  protocol: z.enum(["A", "B", "C"]).default("C").describe("Replication protocol. Only C loses nothing when a server dies."),
+  protocol: z
+    .enum(["A", "B", "C"])
+    .default("C")
+    .describe("Replication protocol. Only C loses nothing when a server dies."),
   acknowledgeDataLoss: z
     .boolean()
     .default(false)
     .describe("Must be true to use protocol A or B: committed transactions can be lost on failover."),
-  version: z.enum(["8.4", "9"]).default("8.4").describe("DRBD kernel module generation (Debian 12's kernel ships 8.4)."),
+  version: z
+    .enum(["8.4", "9"])
+    .default("8.4")
+    .describe("DRBD kernel module generation (Debian 12's kernel ships 8.4)."),
   batteryBackedCache: z
     .boolean()
     .default(false)
@@ -157,7 +182,9 @@ const sharedStorage = z.strictObject({
   device: z
     .string()
     .regex(/^\/[^\0\s]+$/, "must be an absolute path")
-    .describe("Block device visible on every DB server (a SAN LUN), or a directory for fstype `none` (bind mount, the lab)."),
+    .describe(
+      "Block device visible on every DB server (a SAN LUN), or a directory for fstype `none` (bind mount, the lab).",
+    ),
 });
 
 export const storage = z
@@ -204,7 +231,9 @@ export const corosync = z
       .min(500)
       .max(60000)
       .default(1000)
-      .describe("Token timeout in ms: how long a silent server takes to be declared dead. 1000 on a dedicated LAN; raise to 3000 on busy or virtualised hosts that flap."),
+      .describe(
+        "Token timeout in ms: how long a silent server takes to be declared dead. 1000 on a dedicated LAN; raise to 3000 on busy or virtualised hosts that flap.",
+      ),
     consensus: z.number().int().optional().describe("Consensus timeout in ms; default 1.2 x token."),
     twoNode: z.boolean().optional().describe("votequorum two_node; default: true with two servers and no witness."),
   })
@@ -214,7 +243,10 @@ export const pacemaker = z
   .strictObject({
     resourceStickiness: z.number().int().min(0).default(1),
     migrationThreshold: z.number().int().min(1).max(100).default(3),
-    failureTimeout: z.string().regex(/^[0-9]+(s|min|h)$/).default("10min"),
+    failureTimeout: z
+      .string()
+      .regex(/^[0-9]+(s|min|h)$/)
+      .default("10min"),
     monitor: z
       .strictObject({
         vip: z.number().int().min(1).default(5),
@@ -230,9 +262,19 @@ export const pacemaker = z
       .min(10)
       .max(600)
       .optional()
-      .describe("Timeout (s) of every monitor; by default each agent's own (20-60 s). Raise it on slow or emulated servers, where a monitor that times out makes Pacemaker restart a healthy service."),
-    dcDeadtime: z.string().regex(/^[0-9]+s$/).default("20s"),
-    fenceDelay: z.number().int().min(0).default(10).describe("Two servers: pcmk_delay_max and priority-fencing-delay (s)."),
+      .describe(
+        "Timeout (s) of every monitor; by default each agent's own (20-60 s). Raise it on slow or emulated servers, where a monitor that times out makes Pacemaker restart a healthy service.",
+      ),
+    dcDeadtime: z
+      .string()
+      .regex(/^[0-9]+s$/)
+      .default("20s"),
+    fenceDelay: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe("Two servers: pcmk_delay_max and priority-fencing-delay (s)."),
   })
   .describe("Pacemaker policy (Pacemaker manager only).");
 
@@ -244,28 +286,84 @@ export const heartbeat = z
     initdead: z.number().positive().default(60),
     udpport: port.default(694),
     autoFailback: z.boolean().default(false),
-    fenceDelay: z.number().int().min(0).max(120).default(10).describe("Two servers: in a partition, the server that holds no resources waits this many seconds before it fences its peer, so the one running the services survives (Pacemaker's priority-fencing-delay)."),
+    fenceDelay: z
+      .number()
+      .int()
+      .min(0)
+      .max(120)
+      .default(10)
+      .describe(
+        "Two servers: in a partition, the server that holds no resources waits this many seconds before it fences its peer, so the one running the services survives (Pacemaker's priority-fencing-delay).",
+      ),
     monitor: z
       .strictObject({
-        enabled: z.boolean().default(true).describe("Run oar-ha's service monitor on the servers (Heartbeat's haresources mode watches servers, not services). Off: a crashed database or OAR server stays down until an admin acts."),
-        interval: z.number().int().min(1).max(300).default(5).describe("Seconds between two checks of the services on the server that holds the group."),
-        timeout: z.number().int().min(2).max(600).default(20).describe("Seconds a check may take: a database or OAR server that does not answer within it has failed (a hung server, not only a dead one)."),
-        maxRestarts: z.number().int().min(0).max(20).default(2).describe("Restarts in place within `window`; the next failure hands the whole group to the peer (the default, 2, moves on the third failure, as Pacemaker's migration-threshold 3)."),
-        window: z.number().int().min(60).max(86400).default(600).describe("Seconds over which failures are counted (Pacemaker's failure-timeout: 10 min)."),
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Run oar-ha's service monitor on the servers (Heartbeat's haresources mode watches servers, not services). Off: a crashed database or OAR server stays down until an admin acts.",
+          ),
+        interval: z
+          .number()
+          .int()
+          .min(1)
+          .max(300)
+          .default(5)
+          .describe("Seconds between two checks of the services on the server that holds the group."),
+        timeout: z
+          .number()
+          .int()
+          .min(2)
+          .max(600)
+          .default(20)
+          .describe(
+            "Seconds a check may take: a database or OAR server that does not answer within it has failed (a hung server, not only a dead one).",
+          ),
+        maxRestarts: z
+          .number()
+          .int()
+          .min(0)
+          .max(20)
+          .default(2)
+          .describe(
+            "Restarts in place within `window`; the next failure hands the whole group to the peer (the default, 2, moves on the third failure, as Pacemaker's migration-threshold 3).",
+          ),
+        window: z
+          .number()
+          .int()
+          .min(60)
+          .max(86400)
+          .default(600)
+          .describe("Seconds over which failures are counted (Pacemaker's failure-timeout: 10 min)."),
       })
       .prefault({})
-      .describe("oar-ha's service monitor for Heartbeat: restarts a failed database or OAR server in place, then moves the group."),
+      .describe(
+        "oar-ha's service monitor for Heartbeat: restarts a failed database or OAR server in place, then moves the group.",
+      ),
   })
   .describe("Heartbeat 3 timing in seconds, and oar-ha's service monitor (Heartbeat manager only).");
 
 export const database = z
   .strictObject({
     engine: z.enum(["postgresql", "mysql", "mariadb"]).describe("Database engine of the OAR database."),
-    name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("oar"),
-    user: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/).default("oar"),
-    readOnlyUser: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/).default("oar_ro"),
+    name: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+      .default("oar"),
+    user: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,31}$/)
+      .default("oar"),
+    readOnlyUser: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,31}$/)
+      .default("oar_ro"),
     port: port.optional().describe("Default 5432 (PostgreSQL) or 3306 (MySQL/MariaDB)."),
-    version: z.string().regex(/^[0-9]+(\.[0-9]+)?$/).optional().describe("PostgreSQL major version; default 15 (Debian 12)."),
+    version: z
+      .string()
+      .regex(/^[0-9]+(\.[0-9]+)?$/)
+      .optional()
+      .describe("PostgreSQL major version; default 15 (Debian 12)."),
     settings: z
       .record(z.string().regex(/^[a-z_][a-z0-9_.-]*$/), z.union([z.string(), z.number(), z.boolean()]))
       .default({})
@@ -279,10 +377,7 @@ export const oar = z
     serverPort: port.default(6666),
     logFile: absPath.default("/var/log/oar.log"),
     logLevel: z.number().int().min(0).max(3).default(2),
-    detachJobFromServer: z
-      .boolean()
-      .default(true)
-      .describe("Running jobs survive a failover only when true."),
+    detachJobFromServer: z.boolean().default(true).describe("Running jobs survive a failover only when true."),
     settings: z
       .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an oar.conf key in upper case"), z.string())
       .default({})
@@ -290,15 +385,34 @@ export const oar = z
     unset: z
       .array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "must be an oar.conf key in upper case"))
       .default([])
-      .describe("oar.conf keys to comment out on every host (e.g. JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD to run without cpusets/cgroups)."),
+      .describe(
+        "oar.conf keys to comment out on every host (e.g. JOB_RESOURCE_MANAGER_PROPERTY_DB_FIELD to run without cpusets/cgroups).",
+      ),
   })
   .describe("OAR settings.");
 
 export const logSync = z
   .strictObject({
-    enabled: z.boolean().default(true).describe("Each OAR server ships its oar.log to the other, where `oar-ha logs` merges both (needs nodejs on the OAR servers; apply installs it)."),
-    replicaMaxMiB: z.number().int().min(1).max(4096).default(64).describe("The replica of the peer's log is rotated by its receiver at this size."),
-    replicaKeep: z.number().int().min(1).max(100).default(5).describe("Rotated replicas kept (uncompressed) next to the replica."),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Each OAR server ships its oar.log to the other, where `oar-ha logs` merges both (needs nodejs on the OAR servers; apply installs it).",
+      ),
+    replicaMaxMiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(64)
+      .describe("The replica of the peer's log is rotated by its receiver at this size."),
+    replicaKeep: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(5)
+      .describe("Rotated replicas kept (uncompressed) next to the replica."),
   })
   .describe("log-sync: one continuous oar.log across the two OAR servers (two OAR servers only).");
 
@@ -313,21 +427,39 @@ export const kerberos = z
     services: z
       .array(
         z.strictObject({
-          service: z.enum(["host", "HTTP", "postgres"]).describe("host: ssh -K to the VIP name; HTTP: the OAR API behind Apache; postgres: PostgreSQL gss auth."),
-          vip: z.enum(["oar", "db"]).describe("Whose VIP name the principal is for (db: the DB VIP; in a two-node cluster the OAR VIP carries both)."),
+          service: z
+            .enum(["host", "HTTP", "postgres"])
+            .describe("host: ssh -K to the VIP name; HTTP: the OAR API behind Apache; postgres: PostgreSQL gss auth."),
+          vip: z
+            .enum(["oar", "db"])
+            .describe(
+              "Whose VIP name the principal is for (db: the DB VIP; in a two-node cluster the OAR VIP carries both).",
+            ),
         }),
       )
       .min(1)
       .describe("Principals service/<VIP name>@REALM that both servers of the pair hold."),
     keytab: absPath
       .optional()
-      .describe("A keytab the admin exported once on this machine, holding those principals; oar-ha installs its entries on both servers and never re-keys."),
+      .describe(
+        "A keytab the admin exported once on this machine, holding those principals; oar-ha installs its entries on both servers and never re-keys.",
+      ),
     adminPrincipal: z
       .string()
-      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?(@[A-Za-z0-9.-]+)?$/, "must be a principal such as admin/admin@EXAMPLE.ORG")
+      .regex(
+        /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?(@[A-Za-z0-9.-]+)?$/,
+        "must be a principal such as admin/admin@EXAMPLE.ORG",
+      )
       .optional()
-      .describe("Instead of a keytab: oar-ha extracts the principals itself once (its password goes in the secrets file under kerberos.adminPassword)."),
-    reverseDns: z.boolean().default(false).describe("The VIP names have reverse DNS; when false, krb5.conf sets rdns = false and dns_canonicalize_hostname = false."),
+      .describe(
+        "Instead of a keytab: oar-ha extracts the principals itself once (its password goes in the secrets file under kerberos.adminPassword).",
+      ),
+    reverseDns: z
+      .boolean()
+      .default(false)
+      .describe(
+        "The VIP names have reverse DNS; when false, krb5.conf sets rdns = false and dns_canonicalize_hostname = false.",
+      ),
   })
   .describe("Kerberos around the cluster: VIP principals on both servers, GSSAPI for ssh, the API and PostgreSQL.");
 
@@ -337,7 +469,9 @@ export const clusterSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,31}$/, "must start with a letter: lower-case letters, digits, '-' (at most 32)")
       .describe("Cluster name (corosync cluster_name)."),
-    topology: z.enum(["two-node", "four-node"]).describe("two-node: OAR server and DB on each server; four-node: an OAR pair and a DB pair."),
+    topology: z
+      .enum(["two-node", "four-node"])
+      .describe("two-node: OAR server and DB on each server; four-node: an OAR pair and a DB pair."),
     manager: z.enum(["pacemaker", "heartbeat"]).default("pacemaker").describe("Cluster manager."),
     database,
     nodes: z.array(serverNode).min(1).describe("The HA servers."),

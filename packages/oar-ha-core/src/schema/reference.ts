@@ -30,10 +30,12 @@ function typeOf(n: Node): string {
   if (n.const !== undefined) return `\`${JSON.stringify(n.const)}\``;
   if (n.enum) return n.enum.map((e) => `\`${String(e)}\``).join(" | ");
   const variants = n.anyOf ?? n.oneOf;
-  if (variants?.every((v) => v.properties?.kind?.const !== undefined)) return `object, by \`kind\`: ${variants.map((v) => `\`${String(v.properties?.kind?.const)}\``).join(" | ")}`;
+  if (variants?.every((v) => v.properties?.kind?.const !== undefined))
+    return `object, by \`kind\`: ${variants.map((v) => `\`${String(v.properties?.kind?.const)}\``).join(" | ")}`;
   if (variants) return variants.map(typeOf).join(" or ");
   if (n.type === "array") return `list of ${n.items ? typeOf(n.items) : "any"}`;
-  if (n.type === "object" && n.additionalProperties && typeof n.additionalProperties === "object") return `map of ${typeOf(n.additionalProperties)}`;
+  if (n.type === "object" && n.additionalProperties && typeof n.additionalProperties === "object")
+    return `map of ${typeOf(n.additionalProperties)}`;
   return Array.isArray(n.type) ? n.type.join(" or ") : (n.type ?? "any");
 }
 
@@ -58,7 +60,8 @@ function rows(n: Node, path: string, out: string[]): void {
       `| \`${p.replace(/ \(kind: .*?\)/g, "")}\`${p.includes("(kind:") ? ` ${p.match(/\(kind: .*?\)/g)?.join(" ") ?? ""}` : ""} | ${cell(typeOf(child))} | ${required ? "yes" : ""} | ${child.default !== undefined ? `\`${JSON.stringify(child.default)}\`` : ""} | ${cell([(child.description ?? "").replace(/\.$/, ""), ...limits].filter(Boolean).join(". "))} |`,
     );
     const inner = child.type === "array" && child.items ? child.items : child;
-    if (inner.properties || inner.oneOf || inner.anyOf?.some((v) => v.properties)) rows(inner, child.type === "array" ? `${p}[]` : p, out);
+    if (inner.properties || inner.oneOf || inner.anyOf?.some((v) => v.properties))
+      rows(inner, child.type === "array" ? `${p}[]` : p, out);
   }
 }
 

@@ -1,4 +1,12 @@
-import { dbServers, hostsWithRole, witness, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import {
+  dbServers,
+  hostsWithRole,
+  witness,
+  type Cluster,
+  type RenderedFile,
+  type Secrets,
+  type ServicePolicy,
+} from "@oar-ha/core";
 import { gatherFacts } from "../facts.js";
 import { planFiles, type FileChange } from "../plan.js";
 import { runPhases, type ApplyEvent, type Phase, type RunResult } from "../executor.js";
@@ -13,9 +21,27 @@ import { logSyncAgentStep, logSyncRunStep, logSyncTrustStep } from "./log-sync.j
 import { logSyncPair } from "@oar-ha/log-sync";
 import { sshServers } from "@oar-ha/kerberos-config";
 import { kdcExtractStep } from "./kerberos-admin.js";
-import { kerberosFrontends, kerberosProblems, keytabSteps, sshdReloadStep, vipHostKeyStep, vipKnownHostsStep } from "./kerberos.js";
+import {
+  kerberosFrontends,
+  kerberosProblems,
+  keytabSteps,
+  sshdReloadStep,
+  vipHostKeyStep,
+  vipKnownHostsStep,
+} from "./kerberos.js";
 import { drbdBackingStep, drbdInitialSyncStep, drbdMetadataStep, drbdPreflight, drbdUpStep } from "./drbd.js";
-import { bootPolicyStep, cibStep, dbBootstrapStep, failuresClearedStep, heartbeatStartStep, fileStep, oarKeysStep, packageStep, pacemakerStartStep, waitHealthy } from "./steps.js";
+import {
+  bootPolicyStep,
+  cibStep,
+  dbBootstrapStep,
+  failuresClearedStep,
+  heartbeatStartStep,
+  fileStep,
+  oarKeysStep,
+  packageStep,
+  pacemakerStartStep,
+  waitHealthy,
+} from "./steps.js";
 
 export interface DeployInput {
   readonly cluster: Cluster;
@@ -45,7 +71,20 @@ async function context(i: DeployInput): Promise<DeployContext> {
       }),
     ),
   );
-  const ctx: DeployContext = { cluster: i.cluster, secrets: i.secrets, files: i.files, services: i.services, t: i.transports, facts, clusterRunning: false, log: i.log ?? (() => undefined), ...(i.secretsFile ? { secretsFile: i.secretsFile } : {}), ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}), ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}), ...(i.saveKerberosKeytab ? { saveKerberosKeytab: i.saveKerberosKeytab } : {}) };
+  const ctx: DeployContext = {
+    cluster: i.cluster,
+    secrets: i.secrets,
+    files: i.files,
+    services: i.services,
+    t: i.transports,
+    facts,
+    clusterRunning: false,
+    log: i.log ?? (() => undefined),
+    ...(i.secretsFile ? { secretsFile: i.secretsFile } : {}),
+    ...(i.logSyncAgent ? { logSyncAgent: i.logSyncAgent } : {}),
+    ...(i.kerberosKeytab ? { kerberosKeytab: i.kerberosKeytab } : {}),
+    ...(i.saveKerberosKeytab ? { saveKerberosKeytab: i.saveKerberosKeytab } : {}),
+  };
   return ctx;
 }
 
@@ -54,7 +93,6 @@ export async function planDeploy(i: DeployInput): Promise<FileChange[]> {
   const ctx = await context(i);
   return planFiles(i.files, ctx.facts);
 }
-
 
 /** DRBD under the database: backing store, metadata, resource up on both DB servers, initial sync. */
 function drbdPhases(ctx: DeployContext): Phase[] {
@@ -74,28 +112,59 @@ export function deployPhases(ctx: DeployContext): Phase[] {
   const phases: Phase[] = [
     { title: "packages", parallel: true, steps: hosts.map((h) => packageStep(ctx, h)) },
     // kerberos.adminPrincipal: the VIP principals from the KDC, once (kadmin comes with the packages).
-    ...(c.kerberos?.adminPrincipal ? [{ title: "Kerberos: the VIP principals from the KDC", parallel: false, steps: [kdcExtractStep(ctx)] }] : []),
-    { title: "configuration files", parallel: true, steps: ctx.files.filter((f) => !f.after?.length).map((f) => fileStep(ctx, f)) },
+    ...(c.kerberos?.adminPrincipal
+      ? [{ title: "Kerberos: the VIP principals from the KDC", parallel: false, steps: [kdcExtractStep(ctx)] }]
+      : []),
+    {
+      title: "configuration files",
+      parallel: true,
+      steps: ctx.files.filter((f) => !f.after?.length).map((f) => fileStep(ctx, f)),
+    },
     // Files that include others, once those are in place (never an include of something missing).
-    ...(ctx.files.some((f) => f.after?.length) ? [{ title: "configuration files that include others", parallel: true, steps: ctx.files.filter((f) => f.after?.length).map((f) => fileStep(ctx, f)) }] : []),
+    ...(ctx.files.some((f) => f.after?.length)
+      ? [
+          {
+            title: "configuration files that include others",
+            parallel: true,
+            steps: ctx.files.filter((f) => f.after?.length).map((f) => fileStep(ctx, f)),
+          },
+        ]
+      : []),
     // Before the services restart with their changed settings (PostgreSQL's krb_server_keyfile).
     ...(c.kerberos ? [{ title: "Kerberos keytabs", parallel: true, steps: keytabSteps(ctx) }] : []),
-    { title: "no boot-time start outside the cluster manager", parallel: true, steps: ctx.services.map((s) => bootPolicyStep(ctx, s.host, s.service)) },
+    {
+      title: "no boot-time start outside the cluster manager",
+      parallel: true,
+      steps: ctx.services.map((s) => bootPolicyStep(ctx, s.host, s.service)),
+    },
     { title: "oar SSH keys", parallel: false, steps: [oarKeysStep(ctx)] },
     ...(c.storage.kind === "drbd" ? drbdPhases(ctx) : []),
     { title: "OAR database", parallel: false, steps: [dbBootstrapStep(ctx)] },
   ];
   const w = witness(c);
-  if (c.manager === "pacemaker" && w) phases.push({ title: "quorum witness", parallel: false, steps: [qnetdStep(ctx, w.name), qdeviceCertStep(ctx)] });
+  if (c.manager === "pacemaker" && w)
+    phases.push({ title: "quorum witness", parallel: false, steps: [qnetdStep(ctx, w.name), qdeviceCertStep(ctx)] });
   if (c.manager === "pacemaker") {
     phases.push(
       { title: "cluster manager", parallel: true, steps: c.nodes.map((n) => pacemakerStartStep(ctx, n.name)) },
       { title: "cluster configuration", parallel: false, steps: [cibStep(ctx)] },
     );
   } else {
-    phases.push({ title: "cluster manager", parallel: true, steps: c.nodes.map((n) => heartbeatStartStep(ctx, n.name)) });
+    phases.push({
+      title: "cluster manager",
+      parallel: true,
+      steps: c.nodes.map((n) => heartbeatStartStep(ctx, n.name)),
+    });
   }
-  phases.push({ title: "services whose configuration changed", parallel: false, steps: [restartStep(ctx, "db"), restartStep(ctx, "oar-server"), ...(c.manager === "pacemaker" ? [failuresClearedStep(ctx)] : [])] });
+  phases.push({
+    title: "services whose configuration changed",
+    parallel: false,
+    steps: [
+      restartStep(ctx, "db"),
+      restartStep(ctx, "oar-server"),
+      ...(c.manager === "pacemaker" ? [failuresClearedStep(ctx)] : []),
+    ],
+  });
   const pair = logSyncPair(c).map((n) => n.name);
   if (pair.length) {
     phases.push(
@@ -110,7 +179,11 @@ export function deployPhases(ctx: DeployContext): Phase[] {
       phases.push(
         { title: "Kerberos: the VIP's host key", parallel: false, steps: [vipHostKeyStep(ctx)] },
         { title: "Kerberos: sshd", parallel: true, steps: ssh.map((h) => sshdReloadStep(ctx, h)) },
-        { title: "Kerberos: the VIP in the frontends' known_hosts", parallel: true, steps: kerberosFrontends(c).map((h) => vipKnownHostsStep(ctx, h)) },
+        {
+          title: "Kerberos: the VIP in the frontends' known_hosts",
+          parallel: true,
+          steps: kerberosFrontends(c).map((h) => vipKnownHostsStep(ctx, h)),
+        },
       );
     }
   }
@@ -125,7 +198,10 @@ export interface DeployResult extends RunResult {
  * Apply: facts, preflight (stops before any change), then the phases, then waits until the
  * cluster is healthy and OAR knows its nodes.
  */
-export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {}): Promise<DeployResult> {
+export async function applyDeploy(
+  i: DeployInput,
+  o: { dryRun?: boolean; emit?: (e: ApplyEvent) => void } = {},
+): Promise<DeployResult> {
   const t0 = Date.now();
   const ctx = await context(i);
   const atStart = await managerState(ctx.cluster, ctx.t);
@@ -138,9 +214,17 @@ export async function applyDeploy(i: DeployInput, o: { dryRun?: boolean; emit?: 
   const r2 = await runPhases(
     [
       { title: "OAR nodes", parallel: false, steps: [oarNodesStep(ctx)] },
-      { title: "oar-node services", parallel: true, steps: hostsWithRole(ctx.cluster, "compute").map((h) => oarNodeServiceStep(ctx, h.name)) },
+      {
+        title: "oar-node services",
+        parallel: true,
+        steps: hostsWithRole(ctx.cluster, "compute").map((h) => oarNodeServiceStep(ctx, h.name)),
+      },
     ],
     o,
   );
-  return { changed: [...r1.changed, ...r2.changed], unchanged: [...r1.unchanged, ...r2.unchanged], seconds: (Date.now() - t0) / 1000 };
+  return {
+    changed: [...r1.changed, ...r2.changed],
+    unchanged: [...r1.unchanged, ...r2.unchanged],
+    seconds: (Date.now() - t0) / 1000,
+  };
 }

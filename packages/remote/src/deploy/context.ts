@@ -1,6 +1,15 @@
 import { logSyncPair } from "@oar-ha/log-sync";
 import { kerberosServers, principalsFor } from "@oar-ha/kerberos-config";
-import { dbServers, hostsWithRole, oarServers, pgVersion, type Cluster, type RenderedFile, type Secrets, type ServicePolicy } from "@oar-ha/core";
+import {
+  dbServers,
+  hostsWithRole,
+  oarServers,
+  pgVersion,
+  type Cluster,
+  type RenderedFile,
+  type Secrets,
+  type ServicePolicy,
+} from "@oar-ha/core";
 import type { HostFacts } from "../facts.js";
 import type { Transport } from "../transport.js";
 
@@ -47,11 +56,14 @@ export function packagesFor(c: Cluster, host: string): string[] {
   const isServer = c.nodes.some((n) => n.name === host);
   if (isServer) {
     if (c.manager === "pacemaker") {
-      ["corosync", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents", "kmod"].forEach((p) => out.add(p));
+      ["corosync", "pacemaker", "pacemaker-cli-utils", "crmsh", "resource-agents", "fence-agents", "kmod"].forEach(
+        (p) => out.add(p),
+      );
       if (hostsWithRole(c, "witness").length) out.add("corosync-qdevice");
     } else ["heartbeat", "cluster-glue", "resource-agents", "kmod"].forEach((p) => out.add(p));
     if (c.storage.kind === "drbd") out.add("drbd-utils");
-    if (c.storage.kind === "drbd" && c.storage.backing.kind === "lvm" && dbServers(c).some((n) => n.name === host)) out.add("lvm2");
+    if (c.storage.kind === "drbd" && c.storage.backing.kind === "lvm" && dbServers(c).some((n) => n.name === host))
+      out.add("lvm2");
     if (c.fencing.kind === "sbd") out.add("sbd");
   }
   if (dbServers(c).some((n) => n.name === host)) out.add(pg ? "postgresql" : "mariadb-server");
@@ -59,16 +71,24 @@ export function packagesFor(c: Cluster, host: string): string[] {
   // OAR's user tools (oarnodes, oarstat): apply asks oarnodes which nodes OAR knows, and an admin
   // on the server expects them (without them that check failed on every re-apply: found on the VM lab).
   if (oarServers(c).some((n) => n.name === host))
-    ["oar-server", pg ? "oar-server-pgsql" : "oar-server-mysql", pg ? `postgresql-client-${pgVersion(c)}` : "mariadb-client", "oar-user", pg ? "oar-user-pgsql" : "oar-user-mysql"].forEach((p) => out.add(p));
+    [
+      "oar-server",
+      pg ? "oar-server-pgsql" : "oar-server-mysql",
+      pg ? `postgresql-client-${pgVersion(c)}` : "mariadb-client",
+      "oar-user",
+      pg ? "oar-user-pgsql" : "oar-user-mysql",
+    ].forEach((p) => out.add(p));
   // The log-sync agent is a Node program (Debian 12's nodejs is 18: the agent is built for it).
   if (logSyncPair(c).some((n) => n.name === host)) ["nodejs", "openssh-client"].forEach((p) => out.add(p));
   const other = c.hosts.find((h) => h.name === host);
-  if (other?.roles.includes("frontend") || other?.roles.includes("api")) ["oar-user", pg ? "oar-user-pgsql" : "oar-user-mysql"].forEach((p) => out.add(p));
+  if (other?.roles.includes("frontend") || other?.roles.includes("api"))
+    ["oar-user", pg ? "oar-user-pgsql" : "oar-user-mysql"].forEach((p) => out.add(p));
   if (other?.roles.includes("compute")) out.add("oar-node");
   if (hostsWithRole(c, "witness").some((h) => h.name === host)) out.add("corosync-qnetd");
   // Kerberos: klist/kinit on the servers holding VIP principals and on the frontends (the clients).
   if (c.kerberos && (kerberosServers(c).includes(host) || other?.roles.includes("frontend"))) out.add("krb5-user");
   // The OAR API behind Apache with GSSAPI (the HTTP service): Apache and mod_auth_gssapi where HTTP/<VIP name> lives.
-  if (c.kerberos && principalsFor(c, host).some((p) => p.service === "HTTP")) ["apache2", "libapache2-mod-auth-gssapi"].forEach((p) => out.add(p));
+  if (c.kerberos && principalsFor(c, host).some((p) => p.service === "HTTP"))
+    ["apache2", "libapache2-mod-auth-gssapi"].forEach((p) => out.add(p));
   return [...out].sort();
 }

@@ -12,9 +12,15 @@ import { HB_STANDBY, describeProblems, managerState, waitState, type ManagerStat
 
 /** The first server that answers (a dead server must not stop an admin from acting). */
 async function anyServer(c: Cluster, t: ReadonlyMap<string, Transport>): Promise<Transport> {
-  const tr = await firstAnswering(c.nodes.map((n) => n.name), t);
+  const tr = await firstAnswering(
+    c.nodes.map((n) => n.name),
+    t,
+  );
   if (tr) return tr;
-  throw new OarHaError("OARHA110", "no server of the cluster answers over SSH\n  fix: check that at least one server is up and reachable (oar-ha status)");
+  throw new OarHaError(
+    "OARHA110",
+    "no server of the cluster answers over SSH\n  fix: check that at least one server is up and reachable (oar-ha status)",
+  );
 }
 
 const heartbeatLacks = (what: string, instead: string) =>
@@ -27,45 +33,79 @@ const heartbeatLacks = (what: string, instead: string) =>
  */
 export const inMaintenance = (st: ManagerState): boolean => st.crm?.maintenance === true;
 
-export async function setMaintenance(c: Cluster, t: ReadonlyMap<string, Transport>, on: boolean): Promise<{ changed: boolean; note?: string }> {
+export async function setMaintenance(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  on: boolean,
+): Promise<{ changed: boolean; note?: string }> {
   if (c.manager !== "pacemaker") {
-    if (!c.heartbeat.monitor.enabled) throw heartbeatLacks("maintenance mode", "fix: to work on a server, move the services away first (oar-ha switchover), then stop heartbeat on that server");
-    return { changed: await pauseMonitors(c, t, on), note: "Heartbeat itself still takes the services over when a server dies (it has no maintenance mode); the pause ends at the next boot of a server" };
+    if (!c.heartbeat.monitor.enabled)
+      throw heartbeatLacks(
+        "maintenance mode",
+        "fix: to work on a server, move the services away first (oar-ha switchover), then stop heartbeat on that server",
+      );
+    return {
+      changed: await pauseMonitors(c, t, on),
+      note: "Heartbeat itself still takes the services over when a server dies (it has no maintenance mode); the pause ends at the next boot of a server",
+    };
   }
   const tr = await anyServer(c, t);
   if (inMaintenance(await managerState(c, t)) === on) return { changed: false };
-  await run(tr, `crm_attribute --type crm_config --name maintenance-mode --update ${on ? "true" : "false"}`, { timeoutMs: 60_000 });
+  await run(tr, `crm_attribute --type crm_config --name maintenance-mode --update ${on ? "true" : "false"}`, {
+    timeoutMs: 60_000,
+  });
   if (!on) {
     // Leaving maintenance: Pacemaker re-probes every resource; wait until it has seen them run.
     const { state, done } = await waitState(c, t, (s) => s.healthy, 180_000);
-    if (!done) throw new OarHaError("OARHA509", `maintenance is off, but the cluster is not healthy after 180 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
+    if (!done)
+      throw new OarHaError(
+        "OARHA509",
+        `maintenance is off, but the cluster is not healthy after 180 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`,
+      );
   }
   return { changed: true };
 }
 
 /** Refuses an operation that changes the cluster while maintenance mode is on (the cluster would not act on it). */
 export function refuseInMaintenance(st: ManagerState, what: string): void {
-  if (inMaintenance(st)) throw new OarHaError("OARHA506", `the cluster is in maintenance mode: ${what} now would not be acted upon by the cluster\n  fix: oar-ha maintenance off first (or wait for whoever turned it on)`);
+  if (inMaintenance(st))
+    throw new OarHaError(
+      "OARHA506",
+      `the cluster is in maintenance mode: ${what} now would not be acted upon by the cluster\n  fix: oar-ha maintenance off first (or wait for whoever turned it on)`,
+    );
 }
 
 /** Clears Pacemaker's failure history (fail counts, failed actions), of one resource or all; returns what was cleared. */
 export async function cleanup(c: Cluster, t: ReadonlyMap<string, Transport>, resource?: string): Promise<CrmFailure[]> {
   if (c.manager !== "pacemaker") {
-    if (!c.heartbeat.monitor.enabled) throw heartbeatLacks("failure history", "nothing to clean: Heartbeat does not count failures, and oar-ha's service monitor (which does) is turned off");
+    if (!c.heartbeat.monitor.enabled)
+      throw heartbeatLacks(
+        "failure history",
+        "nothing to clean: Heartbeat does not count failures, and oar-ha's service monitor (which does) is turned off",
+      );
     return clearMonitorFailures(c, t, resource);
   }
   const tr = await anyServer(c, t);
   const st = await tr.exec("crm_mon -1 --output-as=xml", { timeoutMs: 30_000 });
-  if (st.code !== 0) throw new OarHaError("OARHA111", `crm_mon does not answer on ${tr.host}\n  fix: is Pacemaker running there? (oar-ha status)`);
+  if (st.code !== 0)
+    throw new OarHaError(
+      "OARHA111",
+      `crm_mon does not answer on ${tr.host}\n  fix: is Pacemaker running there? (oar-ha status)`,
+    );
   const crm = parseCrmMon(st.stdout);
   if (resource !== undefined && !crm.resources.some((r) => r.id === resource)) {
     const ids = crm.resources.map((r) => r.id).join(", ");
-    throw new OarHaError("OARHA901", `no resource ${resource} in this cluster\n  fix: name one of ${ids}, or none to clean every resource`);
+    throw new OarHaError(
+      "OARHA901",
+      `no resource ${resource} in this cluster\n  fix: name one of ${ids}, or none to clean every resource`,
+    );
   }
   const cleared = crm.failures.filter((f) => resource === undefined || f.resource === resource);
   const banned = crm.failCounts.filter((f) => resource === undefined || f.resource === resource);
   if (!cleared.length && !banned.length) return [];
-  await run(tr, `crm_resource --cleanup${resource !== undefined ? ` --resource ${shq(resource)}` : ""} >/dev/null`, { timeoutMs: 120_000 });
+  await run(tr, `crm_resource --cleanup${resource !== undefined ? ` --resource ${shq(resource)}` : ""} >/dev/null`, {
+    timeoutMs: 120_000,
+  });
   return cleared;
 }
 
@@ -78,19 +118,36 @@ const isServer = (c: Cluster, node: string) => c.nodes.some((n) => n.name === no
  * cluster. Heartbeat: `hb_standby` on that server (it is not a state Heartbeat keeps: the
  * server takes services again on the next failover).
  */
-export async function standby(c: Cluster, t: ReadonlyMap<string, Transport>, node: string, o: { log?: (m: string) => void } = {}): Promise<{ changed: boolean; state: ManagerState }> {
-  if (!isServer(c, node)) throw new OarHaError("OARHA901", `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
+export async function standby(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  node: string,
+  o: { log?: (m: string) => void } = {},
+): Promise<{ changed: boolean; state: ManagerState }> {
+  if (!isServer(c, node))
+    throw new OarHaError(
+      "OARHA901",
+      `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`,
+    );
   const st = await managerState(c, t);
   refuseInMaintenance(st, `standby ${node}`);
   for (const g of serviceGroups(c).filter((x) => x.nodes.some((n) => n.name === node))) {
     const others = g.nodes.filter((n) => n.name !== node).map((n) => n.name);
     const online = others.filter((o2) => st.nodes.some((n) => n.name === o2 && n.online && !n.standby));
-    if (!online.length) throw new OarHaError("OARHA506", `standby ${node} would stop the ${g.id === "all" ? "services" : `${g.id} group`}: no other server of the group is an online member (${others.map((x) => `${x} ${st.nodes.find((n) => n.name === x)?.detail ?? "unknown"}`).join(", ")})\n  fix: bring the other server back first (oar-ha status)`);
+    if (!online.length)
+      throw new OarHaError(
+        "OARHA506",
+        `standby ${node} would stop the ${g.id === "all" ? "services" : `${g.id} group`}: no other server of the group is an online member (${others.map((x) => `${x} ${st.nodes.find((n) => n.name === x)?.detail ?? "unknown"}`).join(", ")})\n  fix: bring the other server back first (oar-ha status)`,
+      );
   }
   if (c.manager === "pacemaker") {
     if (st.nodes.find((n) => n.name === node)?.standby) return { changed: false, state: st };
     o.log?.(`${node}: standby on (its services move to the other server)`);
-    await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --update on --lifetime forever`, { timeoutMs: 60_000 });
+    await run(
+      await anyServer(c, t),
+      `crm_attribute --node ${shq(node)} --name standby --update on --lifetime forever`,
+      { timeoutMs: 60_000 },
+    );
   } else {
     const holds = st.groups.some((g) => g.holder === node);
     if (!holds) return { changed: false, state: st };
@@ -101,19 +158,46 @@ export async function standby(c: Cluster, t: ReadonlyMap<string, Transport>, nod
   }
   const away = (s: ManagerState) => s.groups.every((g) => g.running && g.holder !== undefined && g.holder !== node);
   const { state, done } = await waitState(c, t, away, 240_000);
-  if (!done) throw new OarHaError("OARHA509", `${node} is in standby but the services did not settle elsewhere in 240 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`);
+  if (!done)
+    throw new OarHaError(
+      "OARHA509",
+      `${node} is in standby but the services did not settle elsewhere in 240 s (${describeProblems(state)})\n  fix: oar-ha status; crm_mon -1 --show-detail`,
+    );
   return { changed: true, state };
 }
 
 /** unstandby NODE: the server may host services again (they stay where they are: stickiness). */
-export async function unstandby(c: Cluster, t: ReadonlyMap<string, Transport>, node: string): Promise<{ changed: boolean; state: ManagerState }> {
-  if (!isServer(c, node)) throw new OarHaError("OARHA901", `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
-  if (c.manager !== "pacemaker") throw heartbeatLacks("standby state", `nothing to undo: after hb_standby, ${node} takes the services again on the next failover or oar-ha switchover`);
+export async function unstandby(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  node: string,
+): Promise<{ changed: boolean; state: ManagerState }> {
+  if (!isServer(c, node))
+    throw new OarHaError(
+      "OARHA901",
+      `${node} is not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`,
+    );
+  if (c.manager !== "pacemaker")
+    throw heartbeatLacks(
+      "standby state",
+      `nothing to undo: after hb_standby, ${node} takes the services again on the next failover or oar-ha switchover`,
+    );
   const st = await managerState(c, t);
   refuseInMaintenance(st, `unstandby ${node}`);
   if (!st.nodes.find((n) => n.name === node)?.standby) return { changed: false, state: st };
-  await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --delete --lifetime forever`, { timeoutMs: 60_000 });
-  const { state, done } = await waitState(c, t, (s) => s.healthy && !s.nodes.some((n) => n.name === node && n.standby), 120_000);
-  if (!done) throw new OarHaError("OARHA509", `${node} left standby but the cluster is not healthy after 120 s (${describeProblems(state)})`);
+  await run(await anyServer(c, t), `crm_attribute --node ${shq(node)} --name standby --delete --lifetime forever`, {
+    timeoutMs: 60_000,
+  });
+  const { state, done } = await waitState(
+    c,
+    t,
+    (s) => s.healthy && !s.nodes.some((n) => n.name === node && n.standby),
+    120_000,
+  );
+  if (!done)
+    throw new OarHaError(
+      "OARHA509",
+      `${node} left standby but the cluster is not healthy after 120 s (${describeProblems(state)})`,
+    );
   return { changed: true, state };
 }

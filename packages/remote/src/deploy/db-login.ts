@@ -52,15 +52,24 @@ export function parseDbLogins(stdout: string): LoginRefusal[] {
 export const dbLoginStdin = (s: Secrets): string => `${s.dbPassword}\n${s.dbReadOnlyPassword}\n`;
 
 /** Tries the OAR accounts from the OAR server that holds the OAR VIP now; none refused when no server holds it. */
-export async function dbLoginRefusals(ctx: DeployContext, state: ManagerState): Promise<{ host: string; refused: LoginRefusal[] }> {
+export async function dbLoginRefusals(
+  ctx: DeployContext,
+  state: ManagerState,
+): Promise<{ host: string; refused: LoginRefusal[] }> {
   const host = holderOf(state, "oar");
   if (!host || !holderOf(state, "db")) return { host: "", refused: [] };
-  const r = await tr(ctx, host).exec(dbLoginScript(ctx.cluster), { stdin: dbLoginStdin(ctx.secrets), timeoutMs: 30_000 });
+  const r = await tr(ctx, host).exec(dbLoginScript(ctx.cluster), {
+    stdin: dbLoginStdin(ctx.secrets),
+    timeoutMs: 30_000,
+  });
   return { host, refused: parseDbLogins(r.stdout) };
 }
 
 /** The message and fix for accounts refused: this is not the secrets file the database was made with. */
-export function secretsMismatch(refused: readonly LoginRefusal[], secretsFile: string | undefined): { message: string; fix: string } {
+export function secretsMismatch(
+  refused: readonly LoginRefusal[],
+  secretsFile: string | undefined,
+): { message: string; fix: string } {
   const file = secretsFile ? ` (${secretsFile})` : "";
   return {
     message: `the OAR database refuses ${refused.map((r) => r.user).join(" and ")} with the password(s) of this secrets file${file}: it is not the secrets file the database was created with (${refused[0]?.answer ?? ""})`,

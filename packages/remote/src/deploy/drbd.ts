@@ -25,7 +25,8 @@ export const drbdStorage = (c: Cluster): DrbdStorage | undefined => (c.storage.k
 
 const SIZE_UNITS: Record<string, number> = { M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
 /** "512M" in bytes. */
-export const sizeBytes = (size: string): number => Number(size.slice(0, -1)) * (SIZE_UNITS[size.slice(-1)] ?? Number.NaN);
+export const sizeBytes = (size: string): number =>
+  Number(size.slice(0, -1)) * (SIZE_UNITS[size.slice(-1)] ?? Number.NaN);
 
 /** The variables every DRBD host script takes. */
 export function drbdVars(s: DrbdStorage): Record<string, string | number> {
@@ -36,7 +37,9 @@ export function drbdVars(s: DrbdStorage): Record<string, string | number> {
     DEV: backingDevice(s),
     STATE: STATE_DIR,
     ...(b.kind === "lvm" ? { VG: b.volumeGroup, LV: b.name, SIZE: b.size } : {}),
-    ...(b.kind === "loop" ? { FILE: b.file, SIZE: b.size, LOOP: loopDevice(s), LOOP_MINOR: 100 + s.minor, UNIT: LOOP_UNIT } : {}),
+    ...(b.kind === "loop"
+      ? { FILE: b.file, SIZE: b.size, LOOP: loopDevice(s), LOOP_MINOR: 100 + s.minor, UNIT: LOOP_UNIT }
+      : {}),
   };
 }
 
@@ -56,7 +59,13 @@ export function backingProblems(host: string, s: DrbdStorage, probe: Readonly<Re
   const out: Problem[] = [];
   if (b.kind === "lvm") {
     if (probe.vg === "missing") {
-      return [{ host, message: `volume group ${b.volumeGroup} does not exist (storage.backing.volumeGroup)`, fix: `create it on a spare disk (vgcreate ${b.volumeGroup} /dev/sdX), or name an existing one` }];
+      return [
+        {
+          host,
+          message: `volume group ${b.volumeGroup} does not exist (storage.backing.volumeGroup)`,
+          fix: `create it on a spare disk (vgcreate ${b.volumeGroup} /dev/sdX), or name an existing one`,
+        },
+      ];
     }
     if (probe.lv === "missing") {
       const free = Number(probe.vg_free ?? "0");
@@ -72,18 +81,43 @@ export function backingProblems(host: string, s: DrbdStorage, probe: Readonly<Re
   }
   if (b.kind === "loop" && probe.file === "missing") {
     const free = Number(probe.dir_free ?? "0");
-    if (free < sizeBytes(b.size)) out.push({ host, message: `the filesystem of ${b.file} has ${(free / 2 ** 20).toFixed(0)} MiB free, the loop file needs ${b.size}`, fix: "free space there, lower storage.backing.size, or move storage.backing.file" });
+    if (free < sizeBytes(b.size))
+      out.push({
+        host,
+        message: `the filesystem of ${b.file} has ${(free / 2 ** 20).toFixed(0)} MiB free, the loop file needs ${b.size}`,
+        fix: "free space there, lower storage.backing.size, or move storage.backing.file",
+      });
     return out;
   }
   if (probe.device === "missing") {
-    out.push({ host, message: `the DRBD backing device ${dev} does not exist`, fix: "attach the disk or partition (or correct storage.backing) before apply" });
+    out.push({
+      host,
+      message: `the DRBD backing device ${dev} does not exist`,
+      fix: "attach the disk or partition (or correct storage.backing) before apply",
+    });
     return out;
   }
-  const where = b.kind === "loop" ? `the loop file ${b.file}` : b.kind === "lvm" ? `the logical volume ${dev}` : `${dev}`;
+  const where =
+    b.kind === "loop" ? `the loop file ${b.file}` : b.kind === "lvm" ? `the logical volume ${dev}` : `${dev}`;
   const sig = probe.signature ?? "";
-  if (sig === "drbd") out.push({ host, message: `${where} holds DRBD metadata that this cluster did not create (another resource's, or an earlier installation's)`, fix: wipeFix(dev) });
-  else if (sig) out.push({ host, message: `${where} holds a ${sig} ${/^(ext[234]|xfs|btrfs|vfat|swap)$/.test(sig) ? "filesystem" : "signature"}`, fix: wipeFix(dev) });
-  else if (probe.data === "nonzero") out.push({ host, message: `${where} holds data (no known signature, but its first MiB is not zeros)`, fix: wipeFix(dev) });
+  if (sig === "drbd")
+    out.push({
+      host,
+      message: `${where} holds DRBD metadata that this cluster did not create (another resource's, or an earlier installation's)`,
+      fix: wipeFix(dev),
+    });
+  else if (sig)
+    out.push({
+      host,
+      message: `${where} holds a ${sig} ${/^(ext[234]|xfs|btrfs|vfat|swap)$/.test(sig) ? "filesystem" : "signature"}`,
+      fix: wipeFix(dev),
+    });
+  else if (probe.data === "nonzero")
+    out.push({
+      host,
+      message: `${where} holds data (no known signature, but its first MiB is not zeros)`,
+      fix: wipeFix(dev),
+    });
   return out;
 }
 
@@ -95,7 +129,11 @@ export async function drbdPreflight(ctx: DeployContext): Promise<Problem[]> {
   for (const n of dbServers(ctx.cluster)) {
     const r = await tr(ctx, n.name).exec(hostScript(PROBE, drbdVars(s)), { timeoutMs: 60_000 });
     if (r.code !== 0) {
-      out.push({ host: n.name, message: `cannot inspect the DRBD backing store: ${r.stderr.trim().slice(-300)}`, fix: "is drbd-utils installed? (apply installs it: run apply again once the host is reachable)" });
+      out.push({
+        host: n.name,
+        message: `cannot inspect the DRBD backing store: ${r.stderr.trim().slice(-300)}`,
+        fix: "is drbd-utils installed? (apply installs it: run apply again once the host is reachable)",
+      });
       continue;
     }
     out.push(...backingProblems(n.name, s, keyValues(r.stdout)));
@@ -116,7 +154,12 @@ export function drbdBackingStep(ctx: DeployContext, host: string): Step {
   return {
     id: `${host}:drbd:backing`,
     host,
-    title: b.kind === "lvm" ? `DRBD backing volume ${b.volumeGroup}/${b.name}` : b.kind === "loop" ? `DRBD backing file ${b.file} on ${loopDevice(s)}` : `DRBD backing partition ${b.device}`,
+    title:
+      b.kind === "lvm"
+        ? `DRBD backing volume ${b.volumeGroup}/${b.name}`
+        : b.kind === "loop"
+          ? `DRBD backing file ${b.file} on ${loopDevice(s)}`
+          : `DRBD backing partition ${b.device}`,
     check: async () => (await tr(ctx, host).exec(check)).code === 0,
     act: async () => {
       await run(tr(ctx, host), hostScript(PREPARE, drbdVars(s)), { timeoutMs: 120_000 });
@@ -137,9 +180,16 @@ export function drbdMetadataStep(ctx: DeployContext, host: string): Step {
     act: async () => {
       const r = await tr(ctx, host).exec(hostScript(CREATE_MD, drbdVars(s)), { timeoutMs: 600_000 });
       if (r.code === 4 || r.code === 5) {
-        throw new OarHaError("OARHA111", `${host}: DRBD metadata not created: ${r.stderr.trim()}; nothing was written to it\n  fix: ${wipeFix(dev)}`);
+        throw new OarHaError(
+          "OARHA111",
+          `${host}: DRBD metadata not created: ${r.stderr.trim()}; nothing was written to it\n  fix: ${wipeFix(dev)}`,
+        );
       }
-      if (r.code !== 0) throw new OarHaError("OARHA111", `${host}: drbdadm create-md ${s.resource} failed: ${r.stderr.trim().slice(-500)}\n  fix: read the message; drbdadm dump-md ${s.resource} shows what the device holds`);
+      if (r.code !== 0)
+        throw new OarHaError(
+          "OARHA111",
+          `${host}: drbdadm create-md ${s.resource} failed: ${r.stderr.trim().slice(-500)}\n  fix: read the message; drbdadm dump-md ${s.resource} shows what the device holds`,
+        );
     },
   };
 }
@@ -207,9 +257,13 @@ export function drbdProblems(states: readonly DrbdState[], serving: boolean): st
     if (x.role === "unknown") out.push(`${x.host}: DRBD state unknown (host not reachable)`);
     else if (x.role === "none") out.push(`${x.host}: DRBD resource not up (no replication to or from this server)`);
     else {
-      if (x.splitBrain) out.push(`${x.host}: DRBD split brain detected and not resolved (oar-ha split-brain, or drbdadm by hand)`);
+      if (x.splitBrain)
+        out.push(`${x.host}: DRBD split brain detected and not resolved (oar-ha split-brain, or drbdadm by hand)`);
       if (x.cstate === "StandAlone") out.push(`${x.host}: DRBD StandAlone (it will not reconnect by itself)`);
-      else if (/^Sync|^PausedSync/.test(x.cstate ?? "")) out.push(`${x.host}: DRBD resync running (${x.cstate}${x.syncPercent !== undefined ? `, ${x.syncPercent}%` : ""}${x.finish ? `, about ${x.finish} left` : ""})`);
+      else if (/^Sync|^PausedSync/.test(x.cstate ?? ""))
+        out.push(
+          `${x.host}: DRBD resync running (${x.cstate}${x.syncPercent !== undefined ? `, ${x.syncPercent}%` : ""}${x.finish ? `, about ${x.finish} left` : ""})`,
+        );
       else if (x.cstate !== "Connected") out.push(`${x.host}: DRBD ${x.cstate ?? "?"} (peer not connected)`);
       if (x.disk && x.disk !== "UpToDate") out.push(`${x.host}: DRBD disk ${x.disk}`);
     }
@@ -244,14 +298,19 @@ export function drbdUpStep(ctx: DeployContext, host: string): Step {
     },
     act: async () => {
       const boot = hb ? "\nsvc_boot_enable drbd" : "";
-      const up = ctx.clusterRunning ? `if drbdadm role ${res} >/dev/null 2>&1; then drbdadm adjust ${res}; fi` : `modprobe drbd\ndrbdadm adjust ${res}`;
+      const up = ctx.clusterRunning
+        ? `if drbdadm role ${res} >/dev/null 2>&1; then drbdadm adjust ${res}; fi`
+        : `modprobe drbd\ndrbdadm adjust ${res}`;
       const r = await tr(ctx, host).exec(withServiceLib(`set -e\n${up}${boot}`), { timeoutMs: 180_000 });
       // Never echo drbdadm's output here: its errors may quote the resource's options.
-      if (r.code !== 0) throw new OarHaError("OARHA111", `${host}: drbdadm adjust ${s.resource} failed (exit ${String(r.code)})\n  fix: on ${host}, drbdadm adjust ${s.resource} shows why`);
+      if (r.code !== 0)
+        throw new OarHaError(
+          "OARHA111",
+          `${host}: drbdadm adjust ${s.resource} failed (exit ${String(r.code)})\n  fix: on ${host}, drbdadm adjust ${s.resource} shows why`,
+        );
     },
   };
 }
-
 
 /**
  * Both sides UpToDate. Two new devices that read as zeros (the metadata step looked) need no
@@ -276,16 +335,25 @@ export function drbdInitialSyncStep(ctx: DeployContext, timeoutMs = 3_600_000): 
       let xs = await states();
       while (!xs.every((x) => x.cstate === "Connected" || /^Sync/.test(x.cstate ?? ""))) {
         if (Date.now() > connectEnd) {
-          throw new OarHaError("OARHA407", `DRBD ${s.resource}: the servers did not connect in 120 s (${xs.map((x) => `${x.host} ${x.cstate ?? x.role}`).join(", ")})\n  fix: the replication link: ping the peer's replication address, port ${s.port}/tcp open both ways`);
+          throw new OarHaError(
+            "OARHA407",
+            `DRBD ${s.resource}: the servers did not connect in 120 s (${xs.map((x) => `${x.host} ${x.cstate ?? x.role}`).join(", ")})\n  fix: the replication link: ping the peer's replication address, port ${s.port}/tcp open both ways`,
+          );
         }
         await sleep(1000);
         xs = await states();
       }
       if (xs.every((x) => x.disk === "Inconsistent" && x.peerDisk === "Inconsistent" && x.cstate === "Connected")) {
-        const empty = await Promise.all(servers.map(async (h) => (await tr(ctx, h).exec(`cat ${shq(`${STATE_DIR}/drbd-${s.resource}.md`)}`)).stdout.includes("empty=yes")));
+        const empty = await Promise.all(
+          servers.map(async (h) =>
+            (await tr(ctx, h).exec(`cat ${shq(`${STATE_DIR}/drbd-${s.resource}.md`)}`)).stdout.includes("empty=yes"),
+          ),
+        );
         if (empty.every(Boolean)) {
           ctx.log(`DRBD ${s.resource}: both backing devices read as zeros: no initial sync needed`);
-          await run(tr(ctx, first), `drbdadm -- --clear-bitmap new-current-uuid ${shq(s.resource)}`, { timeoutMs: 60_000 });
+          await run(tr(ctx, first), `drbdadm -- --clear-bitmap new-current-uuid ${shq(s.resource)}`, {
+            timeoutMs: 60_000,
+          });
         } else {
           ctx.log(`DRBD ${s.resource}: full initial sync from ${first} (a backing device held something)`);
           await run(tr(ctx, first), `drbdadm -- --force primary ${shq(s.resource)}`, { timeoutMs: 60_000 });
@@ -295,14 +363,22 @@ export function drbdInitialSyncStep(ctx: DeployContext, timeoutMs = 3_600_000): 
       for (;;) {
         xs = await states();
         if (upToDate(xs)) break;
-        if (Date.now() > end) throw new OarHaError("OARHA407", `DRBD ${s.resource}: initial sync not done after ${timeoutMs / 1000} s\n  fix: the replication link's speed; apply resumes the wait when re-run`);
+        if (Date.now() > end)
+          throw new OarHaError(
+            "OARHA407",
+            `DRBD ${s.resource}: initial sync not done after ${timeoutMs / 1000} s\n  fix: the replication link's speed; apply resumes the wait when re-run`,
+          );
         const p = xs.find((x) => x.syncPercent !== undefined);
-        const line = p ? `DRBD ${s.resource}: initial sync ${p.syncPercent}%${p.finish ? `, about ${p.finish} left` : ""}` : "";
+        const line = p
+          ? `DRBD ${s.resource}: initial sync ${p.syncPercent}%${p.finish ? `, about ${p.finish} left` : ""}`
+          : "";
         if (line && line !== shown) ctx.log((shown = line));
         await sleep(2000);
       }
       // The cluster manager decides who is Primary: leave both Secondary (nothing is mounted yet).
-      for (const h of servers) if ((await drbdState(tr(ctx, h), h, s)).role === "Primary") await run(tr(ctx, h), `drbdadm secondary ${shq(s.resource)}`);
+      for (const h of servers)
+        if ((await drbdState(tr(ctx, h), h, s)).role === "Primary")
+          await run(tr(ctx, h), `drbdadm secondary ${shq(s.resource)}`);
     },
   };
 }
@@ -363,12 +439,24 @@ export interface VerifyResult {
  * first server). Refused unless both sides are Connected and UpToDate. Blocks found different
  * are only marked (oos); a disconnect/connect resyncs them from the Primary.
  */
-export async function onlineVerify(c: Cluster, t: ReadonlyMap<string, Transport>, o: { log?: (m: string) => void; timeoutMs?: number } = {}): Promise<VerifyResult> {
+export async function onlineVerify(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  o: { log?: (m: string) => void; timeoutMs?: number } = {},
+): Promise<VerifyResult> {
   const s = drbdStorage(c);
-  if (!s) throw new OarHaError("OARHA405", "the cluster's database is not on DRBD (storage.kind): nothing to verify\n  fix: verify compares DRBD's two copies; on shared storage the array checks its own");
+  if (!s)
+    throw new OarHaError(
+      "OARHA405",
+      "the cluster's database is not on DRBD (storage.kind): nothing to verify\n  fix: verify compares DRBD's two copies; on shared storage the array checks its own",
+    );
   const states = await drbdStates(c, t);
   const bad = drbdProblems(states, false).filter((p) => !p.startsWith("no DRBD Primary"));
-  if (bad.length) throw new OarHaError("OARHA405", `DRBD is not ready for an online verify: ${bad.join("; ")}\n  fix: wait for the resync, or oar-ha status for what is wrong`);
+  if (bad.length)
+    throw new OarHaError(
+      "OARHA405",
+      `DRBD is not ready for an online verify: ${bad.join("; ")}\n  fix: wait for the resync, or oar-ha status for what is wrong`,
+    );
   const host = states.find((x) => x.role === "Primary")?.host ?? states[0]?.host ?? "";
   const tr = t.get(host);
   if (!tr) throw new OarHaError("OARHA110", `no connection to ${host}`);
@@ -384,8 +472,16 @@ export async function onlineVerify(c: Cluster, t: ReadonlyMap<string, Transport>
       const oos = x.outOfSyncKiB ?? 0;
       return { host, outOfSyncKiB: Math.max(0, oos - before), seconds: (Date.now() - t0) / 1000 };
     }
-    if (!/^Verify/.test(x.cstate ?? "")) throw new OarHaError("OARHA407", `${host}: the online verify stopped: DRBD ${x.cstate ?? x.role}\n  fix: oar-ha status; run the verify again once Connected`);
-    if (Date.now() > end) throw new OarHaError("OARHA407", `${host}: the online verify did not finish in ${(o.timeoutMs ?? 3_600_000) / 1000} s (it goes on in the kernel: drbdadm status)`);
+    if (!/^Verify/.test(x.cstate ?? ""))
+      throw new OarHaError(
+        "OARHA407",
+        `${host}: the online verify stopped: DRBD ${x.cstate ?? x.role}\n  fix: oar-ha status; run the verify again once Connected`,
+      );
+    if (Date.now() > end)
+      throw new OarHaError(
+        "OARHA407",
+        `${host}: the online verify did not finish in ${(o.timeoutMs ?? 3_600_000) / 1000} s (it goes on in the kernel: drbdadm status)`,
+      );
     const p = Math.floor(x.verifyPercent ?? 0);
     if (p !== shown && p % 10 === 0) o.log?.(`DRBD ${s.resource}: online verify ${(shown = p)}%`);
   }

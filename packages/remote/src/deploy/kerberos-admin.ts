@@ -1,5 +1,14 @@
 import { OarHaError, type Cluster } from "@oar-ha/core";
-import { KRB, kerberosServers, kvnoOf, mergeKeytab, missingEntries, parseKeytab, principalsFor, type KeytabEntry } from "@oar-ha/kerberos-config";
+import {
+  KRB,
+  kerberosServers,
+  kvnoOf,
+  mergeKeytab,
+  missingEntries,
+  parseKeytab,
+  principalsFor,
+  type KeytabEntry,
+} from "@oar-ha/kerberos-config";
 import { shq } from "../transport.js";
 import type { Step } from "../executor.js";
 import { tr, type DeployContext } from "./context.js";
@@ -15,7 +24,9 @@ import { tr, type DeployContext } from "./context.js";
  */
 
 /** Every VIP principal of the cluster, each once. */
-export const wantedPrincipals = (c: Cluster): string[] => [...new Set(kerberosServers(c).flatMap((h) => principalsFor(c, h).map((p) => p.principal)))];
+export const wantedPrincipals = (c: Cluster): string[] => [
+  ...new Set(kerberosServers(c).flatMap((h) => principalsFor(c, h).map((p) => p.principal))),
+];
 
 /** The wanted principals the keys on this machine lack. */
 export function lackingPrincipals(ctx: DeployContext): string[] {
@@ -27,7 +38,8 @@ const OUT = "@@oar-ha-keytab@@";
 
 /** A kadmin query made of principal names and options only (validated names): safe inside double quotes. */
 function plain(q: string): string {
-  if (!/^[A-Za-z0-9 ./@_-]+$/.test(q)) throw new OarHaError("OARHA102", `kadmin query with unexpected characters: ${q}`);
+  if (!/^[A-Za-z0-9 ./@_-]+$/.test(q))
+    throw new OarHaError("OARHA102", `kadmin query with unexpected characters: ${q}`);
   return q;
 }
 
@@ -55,7 +67,10 @@ exit 0`;
 /** What kadmin said, as a stop with the fix (its output carries no key: the keytab goes to a file). */
 export function kadminError(c: Cluster, host: string, out: string): OarHaError | undefined {
   const k = c.kerberos!;
-  const line = out.split("\n").find((l) => /while |kadmin failed|Operation requires|not installed/.test(l))?.trim();
+  const line = out
+    .split("\n")
+    .find((l) => /while |kadmin failed|Operation requires|not installed/.test(l))
+    ?.trim();
   if (!line) return undefined;
   const fix = /Incorrect password|Password incorrect|Client .* not found|Preauthentication failed/i.test(line)
     ? `check kerberos.adminPassword in the secrets file and kerberos.adminPrincipal (${k.adminPrincipal})`
@@ -64,7 +79,10 @@ export function kadminError(c: Cluster, host: string, out: string): OarHaError |
       : /privilege|Operation requires/.test(line)
         ? `grant ${k.adminPrincipal} inquire (i), add (a) and extract (e) on the VIP principals in the KDC's kadm5.acl`
         : `check that ${host} reaches the KDC and kadmind (${k.adminServer ?? k.kdc[0]}) and that kadmin works there`;
-  return new OarHaError("OARHA111", `${host}: kadmin as ${k.adminPrincipal}: ${line}; no existing key was changed in the KDC\n  fix: ${fix}`);
+  return new OarHaError(
+    "OARHA111",
+    `${host}: kadmin as ${k.adminPrincipal}: ${line}; no existing key was changed in the KDC\n  fix: ${fix}`,
+  );
 }
 
 /** The VIP principals from the KDC, once: created when missing, extracted with -norandkey, kept on this machine. */
@@ -79,11 +97,22 @@ export function kdcExtractStep(ctx: DeployContext): Step {
     act: async () => {
       const lacking = lackingPrincipals(ctx);
       const password = ctx.secrets.kerberos?.adminPassword;
-      if (!password) throw new OarHaError("OARHA102", "kerberos.adminPrincipal: the secrets file has no kerberos.adminPassword\n  fix: add `kerberos: { adminPassword: ... }` to the secrets file, or export the principals once and set kerberos.keytab");
+      if (!password)
+        throw new OarHaError(
+          "OARHA102",
+          "kerberos.adminPrincipal: the secrets file has no kerberos.adminPassword\n  fix: add `kerberos: { adminPassword: ... }` to the secrets file, or export the principals once and set kerberos.keytab",
+        );
       const krb5 = ctx.files.find((f) => f.host === host && f.path === KRB.krb5Dropin)?.content ?? "";
       const run = async (queries: string[]) => {
-        const r = await tr(ctx, host).exec(kadminScript(c, krb5, queries), { stdin: `${password}\n`, timeoutMs: 120_000 });
-        if (r.code !== 0) throw new OarHaError("OARHA111", `${host}: kadmin could not run: ${r.stderr.trim() || `exit ${r.code}`}\n  fix: install krb5-user on ${host} (apply's packages step does)`);
+        const r = await tr(ctx, host).exec(kadminScript(c, krb5, queries), {
+          stdin: `${password}\n`,
+          timeoutMs: 120_000,
+        });
+        if (r.code !== 0)
+          throw new OarHaError(
+            "OARHA111",
+            `${host}: kadmin could not run: ${r.stderr.trim() || `exit ${r.code}`}\n  fix: install krb5-user on ${host} (apply's packages step does)`,
+          );
         const [said = "", keytab = ""] = r.stdout.split(`${OUT}\n`);
         // kadmin's password prompt ends without a newline: its next message follows on that line.
         return { said: said.replace(/Password for \S+: /g, "\n"), keytab: keytab.trim() };
@@ -91,15 +120,26 @@ export function kdcExtractStep(ctx: DeployContext): Step {
       // Which exist: those are never re-keyed; the others are new, made with a random key.
       const probe = await run(lacking.map((p) => `getprinc ${p}`));
       const missing = lacking.filter((p) => probe.said.includes(`Principal does not exist while retrieving "${p}"`));
-      const err = kadminError(c, host, probe.said.replace(/^get_principal: Principal does not exist while retrieving .*$/gm, ""));
+      const err = kadminError(
+        c,
+        host,
+        probe.said.replace(/^get_principal: Principal does not exist while retrieving .*$/gm, ""),
+      );
       if (err) throw err;
       for (const p of missing) ctx.log(`${p} does not exist in the KDC: creating it with a random key`);
-      const got = await run([...missing.map((p) => `addprinc -randkey ${p}`), `ktadd -k @KT@ -norandkey ${lacking.join(" ")}`]);
+      const got = await run([
+        ...missing.map((p) => `addprinc -randkey ${p}`),
+        `ktadd -k @KT@ -norandkey ${lacking.join(" ")}`,
+      ]);
       const e2 = kadminError(c, host, got.said);
       if (e2) throw e2;
       const extracted = got.keytab ? parseKeytab(Buffer.from(got.keytab, "base64")) : [];
       const absent = lacking.filter((p) => kvnoOf(extracted, p) === undefined);
-      if (absent.length) throw new OarHaError("OARHA111", `${host}: kadmin extracted no key for ${absent.join(", ")}; no existing key was changed in the KDC\n  fix: check ${c.kerberos?.adminPrincipal}'s privileges on them (kadm5.acl: aie)`);
+      if (absent.length)
+        throw new OarHaError(
+          "OARHA111",
+          `${host}: kadmin extracted no key for ${absent.join(", ")}; no existing key was changed in the KDC\n  fix: check ${c.kerberos?.adminPrincipal}'s privileges on them (kadm5.acl: aie)`,
+        );
       const have = ctx.kerberosKeytab ? parseKeytab(ctx.kerberosKeytab) : [];
       const merged = mergeKeytab(ctx.kerberosKeytab, missingEntries(have, extracted, lacking));
       ctx.saveKerberosKeytab?.(merged);

@@ -1,6 +1,19 @@
 import { createHash } from "node:crypto";
 import { OarHaError, hostsWithRole, splitCidr, type Cluster } from "@oar-ha/core";
-import { KRB, KeytabError, kerberosServers, keytabTargets, kvnoOf, mergeKeytab, missingEntries, parseKeytab, sshServers, vipKnownHostsLine, type KeytabEntry, type KeytabTarget } from "@oar-ha/kerberos-config";
+import {
+  KRB,
+  KeytabError,
+  kerberosServers,
+  keytabTargets,
+  kvnoOf,
+  mergeKeytab,
+  missingEntries,
+  parseKeytab,
+  sshServers,
+  vipKnownHostsLine,
+  type KeytabEntry,
+  type KeytabTarget,
+} from "@oar-ha/kerberos-config";
 import { run, shq, type Transport } from "../transport.js";
 import type { Step } from "../executor.js";
 import { backupScript, copyFromFirst, replaceLineScript } from "./steps.js";
@@ -41,12 +54,24 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
   try {
     entries = source(ctx);
   } catch (e) {
-    return [{ host: "this machine", message: `${file}: ${(e as Error).message}`, fix: admin ? `remove ${file}: oar-ha extracts the keys again (-norandkey)` : "point kerberos.keytab at the keytab you exported (kadmin ktadd -k FILE -norandkey ...)" }];
+    return [
+      {
+        host: "this machine",
+        message: `${file}: ${(e as Error).message}`,
+        fix: admin
+          ? `remove ${file}: oar-ha extracts the keys again (-norandkey)`
+          : "point kerberos.keytab at the keytab you exported (kadmin ktadd -k FILE -norandkey ...)",
+      },
+    ];
   }
   if (admin) {
     const lacking = lackingPrincipals(ctx);
     if (lacking.length && !ctx.secrets.kerberos?.adminPassword) {
-      out.push({ host: "secrets file", message: `kerberos.adminPrincipal: oar-ha must get ${lacking.join(", ")} from the KDC, and the secrets file has no kerberos.adminPassword`, fix: `add "kerberos: { adminPassword: <${k.adminPrincipal}'s password> }" to the secrets file (mode 0600), or export the principals once yourself (ktadd -k FILE -norandkey ...) and set kerberos.keytab instead of adminPrincipal` });
+      out.push({
+        host: "secrets file",
+        message: `kerberos.adminPrincipal: oar-ha must get ${lacking.join(", ")} from the KDC, and the secrets file has no kerberos.adminPassword`,
+        fix: `add "kerberos: { adminPassword: <${k.adminPrincipal}'s password> }" to the secrets file (mode 0600), or export the principals once yourself (ktadd -k FILE -norandkey ...) and set kerberos.keytab instead of adminPrincipal`,
+      });
     }
   }
   out.push(...(await nameProblems(ctx)));
@@ -56,12 +81,23 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
       for (const p of target.principals) {
         const mine = kvnoOf(entries, p);
         if (mine === undefined) {
-          if (!admin) out.push({ host: "this machine", message: `${file} has no key for ${p}`, fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p}" (a plain ktadd re-keys it and breaks every keytab that has it)` });
+          if (!admin)
+            out.push({
+              host: "this machine",
+              message: `${file} has no key for ${p}`,
+              fix: `export it once: kadmin -q "ktadd -k ${file} -norandkey ${p}" (a plain ktadd re-keys it and breaks every keytab that has it)`,
+            });
           continue;
         }
         const theirs = kvnoOf(current, p);
         if (theirs !== undefined && theirs > mine) {
-          out.push({ host: h, message: `holds ${p} kvno ${theirs} in ${target.path}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`, fix: admin ? `remove ${file}: the next apply extracts the current keys (-norandkey)` : `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p}") and re-run apply` });
+          out.push({
+            host: h,
+            message: `holds ${p} kvno ${theirs} in ${target.path}, newer than kvno ${mine} in ${file}: the principal was re-keyed after that export`,
+            fix: admin
+              ? `remove ${file}: the next apply extracts the current keys (-norandkey)`
+              : `export it again with -norandkey (kadmin -q "ktadd -k ${file} -norandkey ${p}") and re-run apply`,
+          });
         }
       }
     }
@@ -77,29 +113,50 @@ export async function kerberosProblems(ctx: DeployContext): Promise<Problem[]> {
 async function nameProblems(ctx: DeployContext): Promise<Problem[]> {
   const c = ctx.cluster;
   const k = c.kerberos!;
-  const vips = new Map([c.vips.oar, ...(c.vips.db ? [c.vips.db] : [])].map((v) => [v.hostname, splitCidr(v.address).address]));
+  const vips = new Map(
+    [c.vips.oar, ...(c.vips.db ? [c.vips.db] : [])].map((v) => [v.hostname, splitCidr(v.address).address]),
+  );
   const names = [...new Set([...k.kdc, ...(k.adminServer ? [k.adminServer] : []), ...vips.keys()])];
   const out: Problem[] = [];
   for (const h of [...kerberosServers(c), ...kerberosFrontends(c)]) {
-    const r = await tr(ctx, h).exec(names.map((n) => `printf '%s %s\\n' ${shq(n)} "$(getent ahostsv4 ${shq(n)} | awk 'NR==1{print $1}')"`).join("\n"));
+    const r = await tr(ctx, h).exec(
+      names.map((n) => `printf '%s %s\\n' ${shq(n)} "$(getent ahostsv4 ${shq(n)} | awk 'NR==1{print $1}')"`).join("\n"),
+    );
     for (const line of r.stdout.split("\n").filter(Boolean)) {
       const [name = "", address = ""] = line.trim().split(" ");
       const want = vips.get(name);
-      if (!address) out.push({ host: h, message: `cannot resolve ${name} (kerberos ${want ? "VIP name" : "KDC"})`, fix: `add ${name} to DNS or to /etc/hosts on ${h}${want ? ` (as ${want})` : ""}` });
-      else if (want && address !== want) out.push({ host: h, message: `${name} resolves to ${address}, not to its VIP ${want}: tickets for ${name} would be presented to another host`, fix: `make ${name} resolve to ${want} (DNS or /etc/hosts on ${h})` });
+      if (!address)
+        out.push({
+          host: h,
+          message: `cannot resolve ${name} (kerberos ${want ? "VIP name" : "KDC"})`,
+          fix: `add ${name} to DNS or to /etc/hosts on ${h}${want ? ` (as ${want})` : ""}`,
+        });
+      else if (want && address !== want)
+        out.push({
+          host: h,
+          message: `${name} resolves to ${address}, not to its VIP ${want}: tickets for ${name} would be presented to another host`,
+          fix: `make ${name} resolve to ${want} (DNS or /etc/hosts on ${h})`,
+        });
     }
   }
   return out;
 }
 
 /** A keytab on a host: its bytes (absent: none yet) and entries; a file that is not a keytab stops with the fix. */
-async function hostKeytab(t: Transport, path: string): Promise<{ bytes: Uint8Array | undefined; entries: KeytabEntry[] }> {
+async function hostKeytab(
+  t: Transport,
+  path: string,
+): Promise<{ bytes: Uint8Array | undefined; entries: KeytabEntry[] }> {
   const bytes = await t.get(path);
   if (!bytes) return { bytes, entries: [] };
   try {
     return { bytes, entries: parseKeytab(bytes) };
   } catch (e) {
-    if (e instanceof KeytabError) throw new OarHaError("OARHA112", `${t.host}: ${path} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${path}`);
+    if (e instanceof KeytabError)
+      throw new OarHaError(
+        "OARHA112",
+        `${t.host}: ${path} is not a keytab oar-ha can read (${e.message})\n  fix: check it with klist -k ${path}`,
+      );
     throw e;
   }
 }
@@ -115,7 +172,9 @@ export function keytabStep(ctx: DeployContext, host: string, target: KeytabTarge
     id: `${host}:kerberos-keytab:${target.path}`,
     host,
     title: `VIP principals in ${target.path} (${target.principals.join(", ")})`,
-    check: async () => (await missing()).add.length === 0 && (await tr(ctx, host).exec(`[ "$(stat -c %a:%U ${shq(target.path)})" = 600:${owner} ]`)).code === 0,
+    check: async () =>
+      (await missing()).add.length === 0 &&
+      (await tr(ctx, host).exec(`[ "$(stat -c %a:%U ${shq(target.path)})" = 600:${owner} ]`)).code === 0,
     act: async () => {
       const { bytes, add } = await missing();
       await run(tr(ctx, host), backupScript(target.path));
@@ -125,19 +184,24 @@ export function keytabStep(ctx: DeployContext, host: string, target: KeytabTarge
 }
 
 /** Every keytab step of the cluster. */
-export const keytabSteps = (ctx: DeployContext): Step[] => kerberosServers(ctx.cluster).flatMap((h) => keytabTargets(ctx.cluster, h).map((t) => keytabStep(ctx, h, t)));
+export const keytabSteps = (ctx: DeployContext): Step[] =>
+  kerberosServers(ctx.cluster).flatMap((h) => keytabTargets(ctx.cluster, h).map((t) => keytabStep(ctx, h, t)));
 
 /** The VIP's host key: made once on the first server, the same bytes on the other. */
 export function vipHostKeyStep(ctx: DeployContext): Step {
   const servers = sshServers(ctx.cluster);
   const first = servers[0] ?? "";
-  const sum = async (h: string) => (await tr(ctx, h).exec(`cat ${KRB.vipHostKey} ${KRB.vipHostKey}.pub 2>/dev/null | sha256sum`)).stdout.trim();
+  const sum = async (h: string) =>
+    (await tr(ctx, h).exec(`cat ${KRB.vipHostKey} ${KRB.vipHostKey}.pub 2>/dev/null | sha256sum`)).stdout.trim();
   return {
     id: "cluster:kerberos-vip-host-key",
     host: first,
     title: "the VIP's sshd host key, identical on both servers",
     check: async () => {
-      const ref = (await tr(ctx, first).exec(`test -s ${KRB.vipHostKey} && test -s ${KRB.vipHostKey}.pub`)).code === 0 ? await sum(first) : "";
+      const ref =
+        (await tr(ctx, first).exec(`test -s ${KRB.vipHostKey} && test -s ${KRB.vipHostKey}.pub`)).code === 0
+          ? await sum(first)
+          : "";
       if (!ref) return false;
       for (const h of servers.slice(1)) if ((await sum(h)) !== ref) return false;
       return true;
@@ -166,12 +230,16 @@ if [ -d /run/systemd/system ]; then systemctl reload ssh; elif [ -s /run/sshd.pi
 /** sshd reloaded when its Kerberos drop-in or the VIP key changed since it last read them. */
 export function sshdReloadStep(ctx: DeployContext, host: string): Step {
   const dropin = ctx.files.find((f) => f.host === host && f.path === KRB.sshdDropin)?.content ?? "";
-  const digest = async () => sha256(`${sha256(dropin)}:${(await tr(ctx, host).exec(`sha256sum < ${KRB.vipHostKey} 2>/dev/null`)).stdout.trim()}`);
+  const digest = async () =>
+    sha256(
+      `${sha256(dropin)}:${(await tr(ctx, host).exec(`sha256sum < ${KRB.vipHostKey} 2>/dev/null`)).stdout.trim()}`,
+    );
   return {
     id: `${host}:sshd-kerberos`,
     host,
     title: "sshd reloaded with GSSAPI and the VIP host key",
-    check: async () => (await tr(ctx, host).exec(`[ "$(cat ${SSHD_MARK} 2>/dev/null)" = ${await digest()} ]`)).code === 0,
+    check: async () =>
+      (await tr(ctx, host).exec(`[ "$(cat ${SSHD_MARK} 2>/dev/null)" = ${await digest()} ]`)).code === 0,
     act: async () => {
       const d = await digest();
       await run(tr(ctx, host), `set -e\n${RELOAD_SSHD}\necho ${d} > ${SSHD_MARK}`);
@@ -198,7 +266,8 @@ export function vipKnownHostsStep(ctx: DeployContext, host: string): Step {
   };
 }
 
-export const kerberosFrontends = (c: Cluster): string[] => (c.kerberos && sshServers(c).length ? hostsWithRole(c, "frontend").map((h) => h.name) : []);
+export const kerberosFrontends = (c: Cluster): string[] =>
+  c.kerberos && sshServers(c).length ? hostsWithRole(c, "frontend").map((h) => h.name) : [];
 
 export interface KeytabStatus {
   readonly host: string;
@@ -215,14 +284,25 @@ export async function keytabStatus(c: Cluster, t: ReadonlyMap<string, Transport>
   const out: KeytabStatus[] = [];
   for (const h of kerberosServers(c)) {
     for (const target of keytabTargets(c, h)) {
-      const r = await t.get(h)?.exec(`stat -c %a:%U ${shq(target.path)} 2>/dev/null; klist -k ${shq(target.path)} 2>/dev/null`);
+      const r = await t
+        .get(h)
+        ?.exec(`stat -c %a:%U ${shq(target.path)} 2>/dev/null; klist -k ${shq(target.path)} 2>/dev/null`);
       const lines = (r?.stdout ?? "").split("\n");
       const kvno: Record<string, number | undefined> = {};
       for (const p of target.principals) {
-        const k = lines.map((l) => /^\s*(\d+)\s+(\S+)\s*$/.exec(l)).filter((m): m is RegExpExecArray => !!m && m[2] === p).map((m) => Number(m[1]));
+        const k = lines
+          .map((l) => /^\s*(\d+)\s+(\S+)\s*$/.exec(l))
+          .filter((m): m is RegExpExecArray => !!m && m[2] === p)
+          .map((m) => Number(m[1]));
         kvno[p] = k.length ? Math.max(...k) : undefined;
       }
-      out.push({ host: h, path: target.path, owner: target.owner, kvno, ...(lines[0] && /^\d+:/.test(lines[0]) ? { mode: lines[0] } : {}) });
+      out.push({
+        host: h,
+        path: target.path,
+        owner: target.owner,
+        kvno,
+        ...(lines[0] && /^\d+:/.test(lines[0]) ? { mode: lines[0] } : {}),
+      });
     }
   }
   return out;

@@ -28,7 +28,11 @@ export function logSyncAgentStep(ctx: DeployContext, host: string): Step {
     host,
     title: `log-sync agent program ${LOG_SYNC.agent}`,
     check: async () => {
-      if (!agent) throw new OarHaError("OARHA103", "this oar-ha has no log-sync agent program (oar-ha-log-sync.js next to it)\n  fix: rebuild oar-ha (npm run build), or set logSync.enabled: false in the cluster file");
+      if (!agent)
+        throw new OarHaError(
+          "OARHA103",
+          "this oar-ha has no log-sync agent program (oar-ha-log-sync.js next to it)\n  fix: rebuild oar-ha (npm run build), or set logSync.enabled: false in the cluster file",
+        );
       return (await tr(ctx, host).exec(`sha256sum < ${LOG_SYNC.agent} 2>/dev/null`)).stdout.startsWith(sha256(agent));
     },
     act: async () => {
@@ -45,8 +49,16 @@ interface Trust {
 
 /** The peer's ed25519 host key line for log-sync's known_hosts: `peer ssh-ed25519 AAAA...`. */
 async function hostKeyLine(t: Transport, peer: string): Promise<string> {
-  const k = text(await t.get("/etc/ssh/ssh_host_ed25519_key.pub")).trim().split(/\s+/).slice(0, 2).join(" ");
-  if (!k.startsWith("ssh-ed25519 ")) throw new OarHaError("OARHA112", `${peer}: no /etc/ssh/ssh_host_ed25519_key.pub\n  fix: ssh-keygen -A on ${peer} (sshd makes it at install)`);
+  const k = text(await t.get("/etc/ssh/ssh_host_ed25519_key.pub"))
+    .trim()
+    .split(/\s+/)
+    .slice(0, 2)
+    .join(" ");
+  if (!k.startsWith("ssh-ed25519 "))
+    throw new OarHaError(
+      "OARHA112",
+      `${peer}: no /etc/ssh/ssh_host_ed25519_key.pub\n  fix: ssh-keygen -A on ${peer} (sshd makes it at install)`,
+    );
   return `${peer} ${k}`;
 }
 
@@ -59,7 +71,8 @@ export function logSyncTrustStep(ctx: DeployContext): Step {
   const c = ctx.cluster;
   const pair = logSyncPair(c).map((n) => n.name);
   const pubOf = async (h: string) => text(await tr(ctx, h).get(`${LOG_SYNC.key}.pub`)).trim();
-  const hasLine = async (h: string, line: string) => (await tr(ctx, h).exec(`grep -qxF ${shq(line)} ${AUTHORIZED_KEYS}`)).code === 0;
+  const hasLine = async (h: string, line: string) =>
+    (await tr(ctx, h).exec(`grep -qxF ${shq(line)} ${AUTHORIZED_KEYS}`)).code === 0;
   return {
     id: "cluster:log-sync-trust",
     host: pair[0] ?? "",
@@ -69,7 +82,8 @@ export function logSyncTrustStep(ctx: DeployContext): Step {
         const peer = peerOf(c, h)!.name;
         const pub = await pubOf(h);
         if (!pub || !(await hasLine(peer, authorizedKeyLine(c, h, pub)))) return false;
-        if (text(await tr(ctx, h).get(LOG_SYNC.knownHosts)).trim() !== (await hostKeyLine(tr(ctx, peer), peer))) return false;
+        if (text(await tr(ctx, h).get(LOG_SYNC.knownHosts)).trim() !== (await hostKeyLine(tr(ctx, peer), peer)))
+          return false;
       }
       return true;
     },
@@ -91,9 +105,15 @@ chmod 600 ${LOG_SYNC.key}`,
         const peer = peerOf(c, h)!.name;
         // The writer's one line on its peer: older lines of the same writer (another key, older options) go.
         const line = authorizedKeyLine(c, h, trust.pub.get(h)!);
-        await run(tr(ctx, peer), `mkdir -p -m 700 /root/.ssh\n${replaceLineScript(AUTHORIZED_KEYS, line, ` ${keyComment(h)}`, "600")}`);
+        await run(
+          tr(ctx, peer),
+          `mkdir -p -m 700 /root/.ssh\n${replaceLineScript(AUTHORIZED_KEYS, line, ` ${keyComment(h)}`, "600")}`,
+        );
         await run(tr(ctx, h), backupScript(LOG_SYNC.knownHosts));
-        await tr(ctx, h).put(LOG_SYNC.knownHosts, `${await hostKeyLine(tr(ctx, peer), peer)}\n`, { mode: "0644", owner: "root:root" });
+        await tr(ctx, h).put(LOG_SYNC.knownHosts, `${await hostKeyLine(tr(ctx, peer), peer)}\n`, {
+          mode: "0644",
+          owner: "root:root",
+        });
       }
     },
   };
@@ -105,7 +125,13 @@ function wanted(ctx: DeployContext, host: string): string {
   const files = ctx.files.filter((f) => f.host === host && paths.includes(f.path));
   // The peer's receiver options too: a running agent keeps its connection (and the old receiver).
   const peer = peerOf(ctx.cluster, host);
-  return sha256([sha256(ctx.logSyncAgent ?? ""), ...files.map((f) => `${f.path}:${sha256(f.content)}`), peer ? receiverCommand(ctx.cluster, host) : ""].join("\n"));
+  return sha256(
+    [
+      sha256(ctx.logSyncAgent ?? ""),
+      ...files.map((f) => `${f.path}:${sha256(f.content)}`),
+      peer ? receiverCommand(ctx.cluster, host) : "",
+    ].join("\n"),
+  );
 }
 
 const RUNNING = `if [ -d /run/systemd/system ]; then systemctl is-active --quiet oar-ha-log-sync; else ${LOG_SYNC.init} status >/dev/null; fi`;
@@ -117,7 +143,8 @@ export function logSyncRunStep(ctx: DeployContext, host: string): Step {
     id: `${host}:log-sync-running`,
     host,
     title: "log-sync agent running",
-    check: async () => (await tr(ctx, host).exec(`${RUNNING} && [ "$(cat ${STARTED} 2>/dev/null)" = ${digest} ]`)).code === 0,
+    check: async () =>
+      (await tr(ctx, host).exec(`${RUNNING} && [ "$(cat ${STARTED} 2>/dev/null)" = ${digest} ]`)).code === 0,
     act: async () => {
       await run(
         tr(ctx, host),
@@ -156,7 +183,11 @@ export async function logSyncStatus(c: Cluster, t: ReadonlyMap<string, Transport
   for (const n of logSyncPair(c)) {
     const peer = peerOf(c, n.name)!.name;
     const x = t.get(n.name);
-    const r = x ? await x.exec(`if ${RUNNING}; then cat ${LOG_SYNC.status} 2>/dev/null; echo; date +%s; else exit 3; fi`).catch(() => undefined) : undefined;
+    const r = x
+      ? await x
+          .exec(`if ${RUNNING}; then cat ${LOG_SYNC.status} 2>/dev/null; echo; date +%s; else exit 3; fi`)
+          .catch(() => undefined)
+      : undefined;
     if (!r || r.code !== 0) {
       out.push({ host: n.name, peer, running: false });
       continue;
@@ -165,7 +196,13 @@ export async function logSyncStatus(c: Cluster, t: ReadonlyMap<string, Transport
     const now = lines.pop() ?? "0";
     const json = lines.join("") || "{}";
     try {
-      const s = JSON.parse(json) as { updated?: string; lagBytes?: number; behindSince?: string; gaps?: number; connected?: boolean };
+      const s = JSON.parse(json) as {
+        updated?: string;
+        lagBytes?: number;
+        behindSince?: string;
+        gaps?: number;
+        connected?: boolean;
+      };
       if (!s.updated) throw new Error("no status yet");
       const nowMs = Number(now) * 1000;
       out.push({

@@ -13,7 +13,9 @@ export const OAR_SQL_DIR = "/usr/lib/oar/database";
 /** OAR's schema files, in the order oar-database runs them. */
 export const oarSchemaFiles = (engine: Cluster["database"]["engine"]): string[] => {
   const p = engine === "postgresql" ? "pg" : "mysql";
-  return [`${p}_structure.sql`, "default_data.sql", `${p}_default_admission_rules.sql`].map((f) => `${OAR_SQL_DIR}/${f}`);
+  return [`${p}_structure.sql`, "default_data.sql", `${p}_default_admission_rules.sql`].map(
+    (f) => `${OAR_SQL_DIR}/${f}`,
+  );
 };
 
 const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;

@@ -28,9 +28,15 @@ export function oarNodesStep(ctx: DeployContext): Step {
       const srv = await activeOarServer(ctx);
       const t = ctx.t.get(srv)!;
       const known = new Set((await t.exec("oarnodes -l 2>/dev/null")).stdout.split("\n").map((l) => l.trim()));
-      await run(t, "oarproperty -l | grep -qx cpu || oarproperty -a cpu; oarproperty -l | grep -qx core || oarproperty -a core");
+      await run(
+        t,
+        "oarproperty -l | grep -qx cpu || oarproperty -a cpu; oarproperty -l | grep -qx core || oarproperty -a core",
+      );
       for (const n of nodes.filter((x) => !known.has(x))) {
-        await run(t, `oarnodesetting -a -h ${shq(n)} -p cpu=1 -p core=1 >/dev/null && oarnodesetting -s Alive -h ${shq(n)} >/dev/null`);
+        await run(
+          t,
+          `oarnodesetting -a -h ${shq(n)} -p cpu=1 -p core=1 >/dev/null && oarnodesetting -s Alive -h ${shq(n)} >/dev/null`,
+        );
       }
     },
   };
@@ -44,7 +50,10 @@ export function oarNodeServiceStep(ctx: DeployContext, host: string): Step {
     title: "oar-node running",
     check: async () => (await ctx.t.get(host)!.exec("ss -ltn | grep -q ':6667 '")).code === 0,
     act: async () => {
-      await run(ctx.t.get(host)!, "if [ -d /run/systemd/system ]; then systemctl enable --now oar-node; else /etc/init.d/oar-node start; fi >/dev/null");
+      await run(
+        ctx.t.get(host)!,
+        "if [ -d /run/systemd/system ]; then systemctl enable --now oar-node; else /etc/init.d/oar-node start; fi >/dev/null",
+      );
     },
   };
 }

@@ -1,4 +1,15 @@
-import { OarHaError, type RenderedFile, dbServers, hostsWithRole, oarServers, serviceGroups, sleep, withServiceLib, witness, type Cluster } from "@oar-ha/core";
+import {
+  OarHaError,
+  type RenderedFile,
+  dbServers,
+  hostsWithRole,
+  oarServers,
+  serviceGroups,
+  sleep,
+  withServiceLib,
+  witness,
+  type Cluster,
+} from "@oar-ha/core";
 import { run, shq, type Transport } from "../transport.js";
 import { fileFacts } from "../facts.js";
 import { planFile } from "../plan.js";
@@ -9,7 +20,15 @@ import { sshServers } from "@oar-ha/kerberos-config";
 import { RELOAD_SSHD, keytabStatus } from "./kerberos.js";
 import { drbdProblems, drbdStates, drbdStorage, type DrbdState } from "./drbd.js";
 import { backingDevice } from "@oar-ha/drbd-config";
-import { HB_STANDBY, describeProblems, groupSuffix, holderOf, managerState, waitState, type ManagerState } from "./manager-state.js";
+import {
+  HB_STANDBY,
+  describeProblems,
+  groupSuffix,
+  holderOf,
+  managerState,
+  waitState,
+  type ManagerState,
+} from "./manager-state.js";
 import { refuseInMaintenance } from "./day2.js";
 import { monitorCheck, monitorProbes } from "./hb-monitor.js";
 import { CRM_INFINITY, type CrmStatus } from "@oar-ha/pacemaker-config";
@@ -81,7 +100,12 @@ export async function driftChecks(files: readonly RenderedFile[], t: ReadonlyMap
       const mine = files.filter((f) => f.host === h);
       const name = `managed files on ${h}`;
       const tr = t.get(h);
-      const facts = tr ? await fileFacts(tr, mine.map((f) => f.path)).catch(() => undefined) : undefined;
+      const facts = tr
+        ? await fileFacts(
+            tr,
+            mine.map((f) => f.path),
+          ).catch(() => undefined)
+        : undefined;
       if (!facts) return { name, ok: false, degraded: true, detail: `could not be read (is ${h} reachable?)` };
       const changes = mine.map((f) => planFile(f, { files: facts })).filter((x) => x.action !== "none");
       if (!changes.length) return { name, ok: true, detail: `${mine.length} file(s) as apply writes them` };
@@ -92,7 +116,12 @@ export async function driftChecks(files: readonly RenderedFile[], t: ReadonlyMap
         ...(of("update").length ? [`changed ${of("update").join(", ")}`] : []),
         ...(meta.length ? [meta.join(", ")] : []),
       ];
-      return { name, ok: false, degraded: true, detail: `${parts.join("; ")}. fix: oar-ha plan shows the difference, oar-ha apply writes them back` };
+      return {
+        name,
+        ok: false,
+        degraded: true,
+        detail: `${parts.join("; ")}. fix: oar-ha plan shows the difference, oar-ha apply writes them back`,
+      };
     }),
   );
 }
@@ -101,22 +130,52 @@ export async function driftChecks(files: readonly RenderedFile[], t: ReadonlyMap
  * Health of the whole stack, each check with a sentence; `healthy` when every check passes.
  * With `files` (what apply would write), each managed file is compared too.
  */
-export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport>, o: { files?: readonly RenderedFile[]; unreachable?: readonly { host: string; error: string }[] } = {}): Promise<ClusterStatus> {
+export async function clusterStatus(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  o: { files?: readonly RenderedFile[]; unreachable?: readonly { host: string; error: string }[] } = {},
+): Promise<ClusterStatus> {
   const checks: Check[] = [];
   // Judged from the hosts that answer; each one that does not is a line of its own.
-  for (const u of o.unreachable ?? []) checks.push({ name: `host ${u.host}`, ok: false, degraded: true, detail: `not reachable over SSH (${u.error.split("\n")[0]}): judged from the others` });
-  if (!c.nodes.some((n) => t.has(n.name))) throw new OarHaError("OARHA110", `no server of the cluster answers over SSH (${c.nodes.map((n) => n.name).join(", ")}): the cluster cannot be judged\n  fix: check the servers are up and reachable from here (ssh to each)`);
+  for (const u of o.unreachable ?? [])
+    checks.push({
+      name: `host ${u.host}`,
+      ok: false,
+      degraded: true,
+      detail: `not reachable over SSH (${u.error.split("\n")[0]}): judged from the others`,
+    });
+  if (!c.nodes.some((n) => t.has(n.name)))
+    throw new OarHaError(
+      "OARHA110",
+      `no server of the cluster answers over SSH (${c.nodes.map((n) => n.name).join(", ")}): the cluster cannot be judged\n  fix: check the servers are up and reachable from here (ssh to each)`,
+    );
   const m = await managerState(c, t);
   checks.push({ name: "cluster manager", ok: m.ok, detail: `${c.manager}: ${m.summary}` });
   for (const n of m.nodes) {
     const standby = n.online && n.standby;
-    checks.push({ name: `node ${n.name}`, ok: n.online && !standby, detail: standby ? `${n.detail}: it takes no services, so a failover has nowhere to go (fix: oar-ha unstandby ${n.name})` : n.detail, degraded: true });
+    checks.push({
+      name: `node ${n.name}`,
+      ok: n.online && !standby,
+      detail: standby
+        ? `${n.detail}: it takes no services, so a failover has nowhere to go (fix: oar-ha unstandby ${n.name})`
+        : n.detail,
+      degraded: true,
+    });
   }
   if (m.crm?.maintenance)
-    checks.push({ name: "maintenance mode", ok: false, degraded: true, detail: "on: the cluster watches and recovers nothing, and would not fail over (fix: oar-ha maintenance off)" });
+    checks.push({
+      name: "maintenance mode",
+      ok: false,
+      degraded: true,
+      detail: "on: the cluster watches and recovers nothing, and would not fail over (fix: oar-ha maintenance off)",
+    });
   for (const g of m.groups) {
     checks.push({ name: `VIP ${g.vip}`, ok: g.holder !== undefined, detail: g.holder ? `on ${g.holder}` : g.detail });
-    checks.push({ name: `services (${g.id === "all" ? "storage, DB, OAR server" : g.id === "db" ? "storage, DB" : "OAR server"})`, ok: g.running, detail: g.detail });
+    checks.push({
+      name: `services (${g.id === "all" ? "storage, DB, OAR server" : g.id === "db" ? "storage, DB" : "OAR server"})`,
+      ok: g.running,
+      detail: g.detail,
+    });
   }
   const w = c.manager === "pacemaker" ? witness(c) : undefined;
   if (w) {
@@ -129,37 +188,82 @@ export async function clusterStatus(c: Cluster, t: ReadonlyMap<string, Transport
         return `${n.name} ${r.stdout.trim() || "no qdevice"}`;
       }),
     );
-    checks.push({ name: `quorum witness ${w.name}`, ok: states.every((x) => x.endsWith(" Connected")), detail: states.join(", "), degraded: true });
+    checks.push({
+      name: `quorum witness ${w.name}`,
+      ok: states.every((x) => x.endsWith(" Connected")),
+      detail: states.join(", "),
+      degraded: true,
+    });
   }
   if (m.crm) checks.push(...failureChecks(m.crm));
   const vipHolder = holderOf(m, "oar");
   // From a client's seat: a frontend (or the first OAR server) talks to the DB and Almighty through the VIP names.
-  const client = [...hostsWithRole(c, "frontend").map((h) => h.name), ...oarServers(c).map((n) => n.name)].find((h) => t.has(h)) ?? "";
+  const client =
+    [...hostsWithRole(c, "frontend").map((h) => h.name), ...oarServers(c).map((n) => n.name)].find((h) => t.has(h)) ??
+    "";
   const ct = t.get(client);
   if (ct) {
     const db = await ct.exec("timeout 15 oarstat >/dev/null 2>&1 && echo ok", { timeoutMs: 20_000 });
-    checks.push({ name: "database through the VIP", ok: db.stdout.includes("ok"), detail: `oarstat on ${client}: ${db.stdout.includes("ok") ? "answers" : "fails"}` });
+    checks.push({
+      name: "database through the VIP",
+      ok: db.stdout.includes("ok"),
+      detail: `oarstat on ${client}: ${db.stdout.includes("ok") ? "answers" : "fails"}`,
+    });
     const port = c.oar.serverPort;
-    const al = await ct.exec(`timeout 3 bash -c '</dev/tcp/${c.vips.oar.hostname}/${port}' && echo ok`, { timeoutMs: 10_000 });
-    checks.push({ name: "Almighty through the VIP", ok: al.stdout.includes("ok"), detail: `${c.vips.oar.hostname}:${port} ${al.stdout.includes("ok") ? "accepts" : "refuses"} connections` });
+    const al = await ct.exec(`timeout 3 bash -c '</dev/tcp/${c.vips.oar.hostname}/${port}' && echo ok`, {
+      timeoutMs: 10_000,
+    });
+    checks.push({
+      name: "Almighty through the VIP",
+      ok: al.stdout.includes("ok"),
+      detail: `${c.vips.oar.hostname}:${port} ${al.stdout.includes("ok") ? "accepts" : "refuses"} connections`,
+    });
   }
   const bad: string[] = [];
-  for (const h of [...oarServers(c).map((n) => n.name), ...hostsWithRole(c, "frontend").map((x) => x.name), ...hostsWithRole(c, "compute").map((x) => x.name)].filter((x) => t.has(x))) {
+  for (const h of [
+    ...oarServers(c).map((n) => n.name),
+    ...hostsWithRole(c, "frontend").map((x) => x.name),
+    ...hostsWithRole(c, "compute").map((x) => x.name),
+  ].filter((x) => t.has(x))) {
     const r = await t.get(h)?.exec("grep -E '^SERVER_HOSTNAME=' /etc/oar/oar.conf | tail -1");
     if (!r?.stdout.includes(`"${c.vips.oar.hostname}"`)) bad.push(`${h}: ${r?.stdout.trim() || "no SERVER_HOSTNAME"}`);
   }
-  checks.push({ name: "OAR configuration", ok: bad.length === 0, detail: bad.length ? bad.join("; ") : `every host points at ${c.vips.oar.hostname}` });
+  checks.push({
+    name: "OAR configuration",
+    ok: bad.length === 0,
+    detail: bad.length ? bad.join("; ") : `every host points at ${c.vips.oar.hostname}`,
+  });
   for (const s of await logSyncStatus(c, t)) checks.push(logSyncCheck(s));
   for (const p of await monitorProbes(c, t)) checks.push(monitorCheck(p, c));
   if (c.kerberos) checks.push(...keytabChecks(await keytabStatus(c, t)));
   const drbd = c.storage.kind === "drbd" ? await drbdStates(c, t) : undefined;
-  if (drbd) checks.push(...drbdChecks(drbd, m.groups.some((g) => (g.id === "all" || g.id === "db") && g.holder !== undefined)));
-  if (o.files) checks.push(...(await driftChecks(o.files.filter((f) => t.has(f.host)), t)));
+  if (drbd)
+    checks.push(
+      ...drbdChecks(
+        drbd,
+        m.groups.some((g) => (g.id === "all" || g.id === "db") && g.holder !== undefined),
+      ),
+    );
+  if (o.files)
+    checks.push(
+      ...(await driftChecks(
+        o.files.filter((f) => t.has(f.host)),
+        t,
+      )),
+    );
   const verdict = verdictOf(checks);
-  return { verdict, healthy: verdict === "healthy", checks, manager: m, ...(vipHolder ? { vipHolder } : {}), ...(drbd ? { drbd } : {}) };
+  return {
+    verdict,
+    healthy: verdict === "healthy",
+    checks,
+    manager: m,
+    ...(vipHolder ? { vipHolder } : {}),
+    ...(drbd ? { drbd } : {}),
+  };
 }
 
-const CLEANUP_FIX = "find the cause (crm_mon -1 --show-detail; /var/log/pacemaker/pacemaker.log on that server), then crm_resource --cleanup";
+const CLEANUP_FIX =
+  "find the cause (crm_mon -1 --show-detail; /var/log/pacemaker/pacemaker.log on that server), then crm_resource --cleanup";
 
 /**
  * What Pacemaker remembers of failures: a resource whose fail count reached its migration
@@ -180,11 +284,25 @@ export function failureChecks(crm: CrmStatus): Check[] {
   }
   for (const r of crm.resources.filter((x) => x.agent.startsWith("stonith:"))) {
     const started = r.role === "Started" && !r.failed && r.nodes.length > 0;
-    if (!started) checks.push({ name: `fence device ${r.id}`, ok: false, degraded: true, detail: `${r.role}${r.failed ? " (failed)" : ""}: a server that fails could not be fenced, so the other would not take over. fix: ${CLEANUP_FIX} --resource ${r.id}` });
+    if (!started)
+      checks.push({
+        name: `fence device ${r.id}`,
+        ok: false,
+        degraded: true,
+        detail: `${r.role}${r.failed ? " (failed)" : ""}: a server that fails could not be fenced, so the other would not take over. fix: ${CLEANUP_FIX} --resource ${r.id}`,
+      });
   }
   if (crm.failures.length) {
-    const list = crm.failures.map((f) => `${f.task} of ${f.resource} on ${f.node}: ${f.status === "complete" ? f.result : f.status}${f.reason ? ` (${f.reason})` : ""} at ${f.when}`);
-    checks.push({ name: "failed actions", ok: false, degraded: true, detail: `${list.join("; ")}. fix: ${CLEANUP_FIX} (once understood)` });
+    const list = crm.failures.map(
+      (f) =>
+        `${f.task} of ${f.resource} on ${f.node}: ${f.status === "complete" ? f.result : f.status}${f.reason ? ` (${f.reason})` : ""} at ${f.when}`,
+    );
+    checks.push({
+      name: "failed actions",
+      ok: false,
+      degraded: true,
+      detail: `${list.join("; ")}. fix: ${CLEANUP_FIX} (once understood)`,
+    });
   }
   return checks;
 }
@@ -195,7 +313,9 @@ function keytabChecks(st: Awaited<ReturnType<typeof keytabStatus>>): Check[] {
   return principals.map((p) => {
     const holders = st.filter((s) => p in s.kvno);
     const missing = holders.filter((s) => s.kvno[p] === undefined).map((s) => s.host);
-    const loose = holders.filter((s) => s.mode !== undefined && s.mode !== `600:${s.owner.split(":")[0]}`).map((s) => `${s.host} ${s.path} (${s.mode})`);
+    const loose = holders
+      .filter((s) => s.mode !== undefined && s.mode !== `600:${s.owner.split(":")[0]}`)
+      .map((s) => `${s.host} ${s.path} (${s.mode})`);
     const versions = [...new Set(holders.map((s) => s.kvno[p]).filter((v) => v !== undefined))];
     const detail = missing.length
       ? `missing on ${missing.join(", ")} (fix: oar-ha apply)`
@@ -205,7 +325,12 @@ function keytabChecks(st: Awaited<ReturnType<typeof keytabStatus>>): Check[] {
           ? `keytab not 0600 its owner's on ${loose.join(", ")} (fix: oar-ha apply)`
           : `kvno ${versions[0]} on ${holders.map((s) => s.host).join(", ")} (${holders[0]?.path})`;
     // Users log in today; a missing or stale key breaks logins after a failover.
-    return { name: `Kerberos keytab ${p}`, ok: !missing.length && versions.length === 1 && !loose.length, detail, degraded: true };
+    return {
+      name: `Kerberos keytab ${p}`,
+      ok: !missing.length && versions.length === 1 && !loose.length,
+      detail,
+      degraded: true,
+    };
   });
 }
 
@@ -214,11 +339,23 @@ const LOG_SYNC_BEHIND_OK_S = 60;
 
 function logSyncCheck(s: Awaited<ReturnType<typeof logSyncStatus>>[number]): Check {
   const name = `log-sync ${s.host} -> ${s.peer}`;
-  if (!s.running) return { name, ok: false, degraded: true, detail: `the agent is not running on ${s.host}: lines written there reach ${s.peer} only when it runs again (fix: oar-ha apply)` };
+  if (!s.running)
+    return {
+      name,
+      ok: false,
+      degraded: true,
+      detail: `the agent is not running on ${s.host}: lines written there reach ${s.peer} only when it runs again (fix: oar-ha apply)`,
+    };
   if (s.updatedSecondsAgo === undefined) return { name, ok: true, detail: "agent starting (no status yet)" };
   const kib = ((s.lagBytes ?? 0) / 1024).toFixed(1);
   const gaps = s.gaps ? `; ${s.gaps} gap(s): logrotate compressed a file before it was shipped` : "";
-  if (!s.connected) return { name, ok: false, degraded: true, detail: `not connected to ${s.peer} (${kib} KiB waiting${s.behindSeconds !== undefined ? ` for ${Math.round(s.behindSeconds)} s` : ""}): see journalctl -u oar-ha-log-sync or /var/log/oar-ha/log-sync-agent.log on ${s.host}${gaps}` };
+  if (!s.connected)
+    return {
+      name,
+      ok: false,
+      degraded: true,
+      detail: `not connected to ${s.peer} (${kib} KiB waiting${s.behindSeconds !== undefined ? ` for ${Math.round(s.behindSeconds)} s` : ""}): see journalctl -u oar-ha-log-sync or /var/log/oar-ha/log-sync-agent.log on ${s.host}${gaps}`,
+    };
   const behind = s.behindSeconds ?? 0;
   const detail = s.lagBytes ? `${kib} KiB behind for ${Math.round(behind)} s${gaps}` : `caught up${gaps}`;
   return { name, ok: behind < LOG_SYNC_BEHIND_OK_S, detail, degraded: true };
@@ -234,35 +371,58 @@ find /var/lib/oar-ha/state -mindepth 1 ! -name 'drbd-*.md' ! -name '.oar-ha-db-c
 find /var/lib/oar-ha -mindepth 1 -maxdepth 1 ! -name state ! -name '*.img' -exec rm -rf {} +
 rmdir /var/lib/oar-ha/state /var/lib/oar-ha 2>/dev/null || true`;
 
-
 /**
  * Planned move of every service group to the other server of its pair, waiting until
  * healthy. Pacemaker: `crm resource move`, then the constraint is cleared (stickiness keeps
  * the services there). Heartbeat: `hb_standby` on the holder, which hands its resources over.
  */
-export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, o: { timeoutMs?: number; log?: (m: string) => void; to?: string } = {}): Promise<Record<string, string>> {
+export async function switchover(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  o: { timeoutMs?: number; log?: (m: string) => void; to?: string } = {},
+): Promise<Record<string, string>> {
   if (o.to !== undefined && !serviceGroups(c).some((g) => g.nodes.some((n) => n.name === o.to)))
-    throw new OarHaError("OARHA901", `--to ${o.to}: not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`);
+    throw new OarHaError(
+      "OARHA901",
+      `--to ${o.to}: not a server of this cluster\n  fix: name one of ${c.nodes.map((n) => n.name).join(", ")}`,
+    );
   const st = await managerState(c, t);
   refuseInMaintenance(st, "a switchover");
-  if (!st.healthy) throw new OarHaError("OARHA506", `the cluster is not healthy (${describeProblems(st)}): a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services`);
+  if (!st.healthy)
+    throw new OarHaError(
+      "OARHA506",
+      `the cluster is not healthy (${describeProblems(st)}): a switchover now could make things worse\n  fix: oar-ha status, then repair before moving services`,
+    );
   const target = o.to === undefined ? undefined : st.nodes.find((n) => n.name === o.to);
-  if (target?.standby) throw new OarHaError("OARHA506", `--to ${o.to}: that server is in standby and takes no services\n  fix: oar-ha unstandby ${o.to} first`);
+  if (target?.standby)
+    throw new OarHaError(
+      "OARHA506",
+      `--to ${o.to}: that server is in standby and takes no services\n  fix: oar-ha unstandby ${o.to} first`,
+    );
   const first = t.get(c.nodes[0]?.name ?? "");
   if (!first) throw new OarHaError("OARHA110", "no connection to the first server");
   const moves: Record<string, string> = {};
   for (const g of serviceGroups(c)) {
     const from = st.groups.find((x) => x.id === g.id)?.holder;
     // --to NODE moves the groups NODE belongs to (and that run elsewhere); without it, every group to its other server.
-    const to = o.to === undefined ? g.nodes.find((n) => n.name !== from)?.name : g.nodes.some((n) => n.name === o.to) ? o.to : undefined;
+    const to =
+      o.to === undefined
+        ? g.nodes.find((n) => n.name !== from)?.name
+        : g.nodes.some((n) => n.name === o.to)
+          ? o.to
+          : undefined;
     if (!from || !to || to === from) {
-      if (from && to === from) o.log?.(`${g.id === "all" ? "the services run" : `the ${g.id} group runs`} on ${to} already`);
+      if (from && to === from)
+        o.log?.(`${g.id === "all" ? "the services run" : `the ${g.id} group runs`} on ${to} already`);
       continue;
     }
     o.log?.(`moving ${g.id === "all" ? "the services" : `the ${g.id} group`} from ${from} to ${to}`);
     if (c.manager === "pacemaker") {
       const id = `g-${groupSuffix(g)}`;
-      await run(first, `crm resource move ${shq(id)} ${shq(to)} >/dev/null 2>&1 || crm resource move ${shq(id)} ${shq(to)}`);
+      await run(
+        first,
+        `crm resource move ${shq(id)} ${shq(to)} >/dev/null 2>&1 || crm resource move ${shq(id)} ${shq(to)}`,
+      );
     } else {
       const holder = t.get(from);
       if (!holder) throw new OarHaError("OARHA110", `no connection to ${from}`);
@@ -270,18 +430,22 @@ export async function switchover(c: Cluster, t: ReadonlyMap<string, Transport>, 
     }
     moves[g.id] = to;
   }
-  const moved = (x: ManagerState) => x.healthy && Object.entries(moves).every(([id, to]) => x.groups.find((g) => g.id === id)?.holder === to);
+  const moved = (x: ManagerState) =>
+    x.healthy && Object.entries(moves).every(([id, to]) => x.groups.find((g) => g.id === id)?.holder === to);
   const { state, done } = await waitState(c, t, moved, o.timeoutMs ?? 240_000);
   if (!done) {
-    const fix = c.manager === "pacemaker" ? "constraints are left in place so nothing flaps\n  fix: look at crm_mon -1 --show-detail, then run oar-ha switchover again or crm resource clear" : "\n  fix: look at /var/log/ha-log on both servers";
+    const fix =
+      c.manager === "pacemaker"
+        ? "constraints are left in place so nothing flaps\n  fix: look at crm_mon -1 --show-detail, then run oar-ha switchover again or crm resource clear"
+        : "\n  fix: look at /var/log/ha-log on both servers";
     throw new OarHaError("OARHA509", `switchover did not complete in time (${describeProblems(state)}); ${fix}`);
   }
   if (c.manager === "pacemaker") {
-    for (const g of serviceGroups(c)) if (moves[g.id]) await run(first, `crm resource clear ${shq(`g-${groupSuffix(g)}`)} >/dev/null 2>&1 || true`);
+    for (const g of serviceGroups(c))
+      if (moves[g.id]) await run(first, `crm resource clear ${shq(`g-${groupSuffix(g)}`)} >/dev/null 2>&1 || true`);
   }
   return moves;
 }
-
 
 /** Stops the cluster manager everywhere, services first, so nothing fails over while it goes. */
 async function stopCluster(c: Cluster, t: ReadonlyMap<string, Transport>, log: (m: string) => void): Promise<void> {
@@ -297,13 +461,23 @@ async function stopCluster(c: Cluster, t: ReadonlyMap<string, Transport>, log: (
       }
     }
     for (const n of c.nodes) {
-      await t.get(n.name)?.exec("if [ -d /run/systemd/system ]; then systemctl stop pacemaker corosync-qdevice corosync; systemctl disable --quiet pacemaker corosync; systemctl disable --quiet corosync-qdevice 2>/dev/null; else pkill -TERM -x pacemakerd; for i in $(seq 1 60); do pgrep -x pacemakerd >/dev/null || break; sleep 0.5; done; pkill -TERM -f '^corosync-qdevice' ; pkill -TERM -x corosync; fi; rm -rf /var/lib/pacemaker/cib/cib* /etc/corosync/qdevice/net/nssdb", { timeoutMs: 60_000 });
+      await t
+        .get(n.name)
+        ?.exec(
+          "if [ -d /run/systemd/system ]; then systemctl stop pacemaker corosync-qdevice corosync; systemctl disable --quiet pacemaker corosync; systemctl disable --quiet corosync-qdevice 2>/dev/null; else pkill -TERM -x pacemakerd; for i in $(seq 1 60); do pgrep -x pacemakerd >/dev/null || break; sleep 0.5; done; pkill -TERM -f '^corosync-qdevice' ; pkill -TERM -x corosync; fi; rm -rf /var/lib/pacemaker/cib/cib* /etc/corosync/qdevice/net/nssdb",
+          { timeoutMs: 60_000 },
+        );
     }
     const w = witness(c);
     if (w) {
       // The witness may serve other clusters: it stops only when ours was its last.
       log(`witness ${w.name}: forgetting cluster ${c.cluster}`);
-      await t.get(w.name)?.exec(`rm -f /etc/corosync/qnetd/nssdb/cluster-${c.cluster}.crt; sleep 1; if [ -z "$(corosync-qnetd-tool -l 2>/dev/null | grep -v '^$')" ]; then if [ -d /run/systemd/system ]; then systemctl stop corosync-qnetd; systemctl disable --quiet corosync-qnetd; else /etc/init.d/corosync-qnetd stop; fi; fi >/dev/null 2>&1`, { timeoutMs: 60_000 });
+      await t
+        .get(w.name)
+        ?.exec(
+          `rm -f /etc/corosync/qnetd/nssdb/cluster-${c.cluster}.crt; sleep 1; if [ -z "$(corosync-qnetd-tool -l 2>/dev/null | grep -v '^$')" ]; then if [ -d /run/systemd/system ]; then systemctl stop corosync-qnetd; systemctl disable --quiet corosync-qnetd; else /etc/init.d/corosync-qnetd stop; fi; fi >/dev/null 2>&1`,
+          { timeoutMs: 60_000 },
+        );
     }
     return;
   }
@@ -313,7 +487,12 @@ async function stopCluster(c: Cluster, t: ReadonlyMap<string, Transport>, log: (
   const order = [...c.nodes.filter((n) => !holders.has(n.name)), ...c.nodes.filter((n) => holders.has(n.name))];
   for (const n of order) {
     log(`stopping heartbeat on ${n.name}`);
-    await t.get(n.name)?.exec("if [ -d /run/systemd/system ]; then systemctl stop heartbeat; systemctl disable --quiet heartbeat; else /etc/init.d/heartbeat stop; fi >/dev/null 2>&1; for i in $(seq 1 120); do pgrep -f '^heartbeat: master' >/dev/null || exit 0; sleep 0.5; done", { timeoutMs: 90_000 });
+    await t
+      .get(n.name)
+      ?.exec(
+        "if [ -d /run/systemd/system ]; then systemctl stop heartbeat; systemctl disable --quiet heartbeat; else /etc/init.d/heartbeat stop; fi >/dev/null 2>&1; for i in $(seq 1 120); do pgrep -f '^heartbeat: master' >/dev/null || exit 0; sleep 0.5; done",
+        { timeoutMs: 90_000 },
+      );
   }
 }
 
@@ -322,7 +501,11 @@ async function stopCluster(c: Cluster, t: ReadonlyMap<string, Transport>, log: (
  * took) and removes those it created, re-enables the services it disabled. Data on the
  * cluster storage stays where it is.
  */
-export async function uninstall(c: Cluster, t: ReadonlyMap<string, Transport>, o: { log?: (m: string) => void } = {}): Promise<string[]> {
+export async function uninstall(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  o: { log?: (m: string) => void } = {},
+): Promise<string[]> {
   const log = o.log ?? (() => undefined);
   const restored: string[] = [];
   await stopCluster(c, t, log);
@@ -347,12 +530,26 @@ if [ -f ${STATE_DIR}/boot-disabled ]; then
 fi
 ${KEEP_DATA}`),
     );
-    restored.push(...r.stdout.split("\n").filter(Boolean).map((l) => `${h}: ${l}`));
+    restored.push(
+      ...r.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => `${h}: ${l}`),
+    );
   }
   const d = drbdStorage(c);
   if (d) {
-    const where = d.backing.kind === "loop" ? `${d.backing.file} (attached to ${backingDevice(d)} until the next boot)` : backingDevice(d);
-    log(`the database stays on DRBD resource ${d.resource}: backing store ${where} on ${dbServers(c).map((n) => n.name).join(" and ")}, metadata and data untouched; oar-ha apply takes it up again, and only wipefs/drbdadm wipe-md by hand would erase it`);
+    const where =
+      d.backing.kind === "loop"
+        ? `${d.backing.file} (attached to ${backingDevice(d)} until the next boot)`
+        : backingDevice(d);
+    log(
+      `the database stays on DRBD resource ${d.resource}: backing store ${where} on ${dbServers(c)
+        .map((n) => n.name)
+        .join(
+          " and ",
+        )}, metadata and data untouched; oar-ha apply takes it up again, and only wipefs/drbdadm wipe-md by hand would erase it`,
+    );
   }
   // sshd still runs with the Kerberos drop-in and the VIP key it read: it re-reads what is back.
   for (const h of c.kerberos ? sshServers(c) : []) {

@@ -33,7 +33,8 @@ export function parseReportStream(text: string): ReportPart[] {
   for (const line of text.split("\n")) {
     if (line.startsWith(MARK)) {
       const raw = line.slice(MARK.length).trim();
-      const name = SAFE_NAME.test(raw) && !raw.split("/").some((p) => p === ".." || p === ".") ? raw : `unsafe-name-${out.length}`;
+      const name =
+        SAFE_NAME.test(raw) && !raw.split("/").some((p) => p === ".." || p === ".") ? raw : `unsafe-name-${out.length}`;
       out.push({ name, lines: [] });
     } else out.at(-1)?.lines.push(line);
   }
@@ -41,7 +42,11 @@ export function parseReportStream(text: string): ReportPart[] {
 }
 
 /** Every reachable host's parts, all hosts at once; logs of the last `sinceMinutes`, at most `lines` lines per log file. */
-export async function collectReport(c: Cluster, t: ReadonlyMap<string, Transport>, o: { sinceMinutes: number; lines: number; timeoutMs?: number }): Promise<HostReport[]> {
+export async function collectReport(
+  c: Cluster,
+  t: ReadonlyMap<string, Transport>,
+  o: { sinceMinutes: number; lines: number; timeoutMs?: number },
+): Promise<HostReport[]> {
   const script = hostScript(COLLECT, { SINCE: o.sinceMinutes, LINES: o.lines, STATE_DIR });
   const hosts = allHosts(c).filter((h) => t.has(h));
   return Promise.all(
@@ -51,7 +56,12 @@ export async function collectReport(c: Cluster, t: ReadonlyMap<string, Transport
         .exec(script, { timeoutMs: o.timeoutMs ?? 300_000 })
         .catch((e: unknown) => ({ code: 255, stdout: "", stderr: (e as Error).message, timedOut: false }));
       const parts = parseReportStream(r.stdout);
-      const error = r.code === 0 ? undefined : r.timedOut ? "timed out: the parts read before are kept" : `exit ${String(r.code)}: ${r.stderr.trim().split("\n").at(-1) ?? ""}`;
+      const error =
+        r.code === 0
+          ? undefined
+          : r.timedOut
+            ? "timed out: the parts read before are kept"
+            : `exit ${String(r.code)}: ${r.stderr.trim().split("\n").at(-1) ?? ""}`;
       return { host, parts, ...(error ? { error } : {}) };
     }),
   );

@@ -23,9 +23,19 @@ const PENDING = `${STATE_DIR}/restart-pending`;
 /** The service a file configures, when a change needs that service restarted. */
 export function restartNeeded(f: RenderedFile): Restartable | "cluster-manager" | undefined {
   if (f.path.startsWith("/etc/postgresql/") || f.path.startsWith("/etc/mysql/")) return "db";
-  if (f.path === "/etc/oar/oar.conf" || f.path === OAR_SERVER_CTL || f.path === OCF_AGENT_PATH || f.path === OAR_SCRIPT) return "oar-server";
+  if (f.path === "/etc/oar/oar.conf" || f.path === OAR_SERVER_CTL || f.path === OCF_AGENT_PATH || f.path === OAR_SCRIPT)
+    return "oar-server";
   if (f.path === DB_SCRIPT) return "db";
-  if (f.path.startsWith("/etc/corosync/") || ["/etc/ha.d/ha.cf", "/etc/ha.d/haresources", "/etc/ha.d/authkeys", "/etc/systemd/system/heartbeat.service.d/oar-ha.conf"].includes(f.path)) return "cluster-manager";
+  if (
+    f.path.startsWith("/etc/corosync/") ||
+    [
+      "/etc/ha.d/ha.cf",
+      "/etc/ha.d/haresources",
+      "/etc/ha.d/authkeys",
+      "/etc/systemd/system/heartbeat.service.d/oar-ha.conf",
+    ].includes(f.path)
+  )
+    return "cluster-manager";
   return undefined;
 }
 
@@ -55,7 +65,12 @@ export function restartStep(ctx: DeployContext, service: Restartable): Step {
         const holder = st.groups.find((x) => x.id === g?.id)?.holder;
         const script = service === "db" ? DB_SCRIPT : OAR_SCRIPT;
         // Under the service monitor's lock: it must not take this planned stop for a crash.
-        if (holder) await run(tr(ctx, holder), `mkdir -p ${shq(dirname(HB_MONITOR_LOCK))}\nexec 9>${shq(HB_MONITOR_LOCK)}\nflock 9\n${script} stop >/dev/null && ${script} start >/dev/null`, { timeoutMs: 180_000 });
+        if (holder)
+          await run(
+            tr(ctx, holder),
+            `mkdir -p ${shq(dirname(HB_MONITOR_LOCK))}\nexec 9>${shq(HB_MONITOR_LOCK)}\nflock 9\n${script} stop >/dev/null && ${script} start >/dev/null`,
+            { timeoutMs: 180_000 },
+          );
       }
       for (const h of hosts) await run(tr(ctx, h), `rm -f ${PENDING}/${service}`);
     },

@@ -1,5 +1,16 @@
 import { createHash } from "node:crypto";
-import { OarHaError, dbDataDirectory, dbServers, hostsWithRole, oarServers, pgVersion, sleep, withServiceLib, witness, type RenderedFile } from "@oar-ha/core";
+import {
+  OarHaError,
+  dbDataDirectory,
+  dbServers,
+  hostsWithRole,
+  oarServers,
+  pgVersion,
+  sleep,
+  withServiceLib,
+  witness,
+  type RenderedFile,
+} from "@oar-ha/core";
 import { CIB_CRM_PATH, parseCrmMon, type CrmStatus } from "@oar-ha/pacemaker-config";
 import { planFile } from "../plan.js";
 import { run, shq } from "../transport.js";
@@ -12,7 +23,6 @@ import { startQdeviceScript } from "./witness.js";
 import { BACKUP_DIR, MANAGED_LIST, STATE_DIR, packagesFor, tr, type DeployContext } from "./context.js";
 import { HB_MONITOR } from "@oar-ha/heartbeat-config";
 
-
 export function packageStep(ctx: DeployContext, host: string): Step {
   const missing = () => packagesFor(ctx.cluster, host).filter((p) => !ctx.facts.get(host)?.packages[p]);
   return {
@@ -23,7 +33,9 @@ export function packageStep(ctx: DeployContext, host: string): Step {
     act: async () => {
       const m = missing();
       // Daemons must not start at install: only the cluster manager starts them.
-      await run(tr(ctx, host), withServiceLib(`set -e\nsvc_apt_install ${m.map(shq).join(" ")}`), { timeoutMs: 30 * 60_000 });
+      await run(tr(ctx, host), withServiceLib(`set -e\nsvc_apt_install ${m.map(shq).join(" ")}`), {
+        timeoutMs: 30 * 60_000,
+      });
     },
   };
 }
@@ -53,7 +65,12 @@ cat "$f" > ${shq(path)}; chmod ${mode} ${shq(path)}`;
 }
 
 /** The same bytes of `files` from `from` on every host of `to` (each backed up first): keys that must be identical. */
-export async function copyFromFirst(ctx: DeployContext, from: string, to: readonly string[], files: readonly { path: string; mode: string; owner: string }[]): Promise<void> {
+export async function copyFromFirst(
+  ctx: DeployContext,
+  from: string,
+  to: readonly string[],
+  files: readonly { path: string; mode: string; owner: string }[],
+): Promise<void> {
   const bytes = await Promise.all(files.map((f) => tr(ctx, from).get(f.path)));
   const gone = files.filter((_, i) => !bytes[i]);
   if (gone.length) throw new OarHaError("OARHA112", `${from}: ${gone.map((f) => f.path).join(", ")} missing`);
@@ -75,7 +92,10 @@ export function fileStep(ctx: DeployContext, f: RenderedFile): Step {
       const service = restartNeeded(f);
       if (ctx.clusterRunning && change.action !== "metadata") {
         if (service === "db" || service === "oar-server") await run(t, markPendingScript(service));
-        if (service === "cluster-manager") ctx.log(`${f.host}: ${f.path} changed under a running cluster: it takes effect when the cluster manager restarts there (oar-ha does not restart it for you: plan a maintenance window)`);
+        if (service === "cluster-manager")
+          ctx.log(
+            `${f.host}: ${f.path} changed under a running cluster: it takes effect when the cluster manager restarts there (oar-ha does not restart it for you: plan a maintenance window)`,
+          );
       }
       await run(t, backupScript(f.path));
       await t.put(f.path, Buffer.from(change.content, "base64"), { mode: f.mode, owner: f.owner });
@@ -93,7 +113,12 @@ export function bootPolicyStep(ctx: DeployContext, host: string, service: string
     title: `no boot-time start of ${service}`,
     check: async () => (await tr(ctx, host).exec(enabled)).code !== 0,
     act: async () => {
-      await run(tr(ctx, host), withServiceLib(`mkdir -p ${STATE_DIR}; echo ${shq(service)} >> ${STATE_DIR}/boot-disabled\nsvc_boot_disable ${shq(service)}`));
+      await run(
+        tr(ctx, host),
+        withServiceLib(
+          `mkdir -p ${STATE_DIR}; echo ${shq(service)} >> ${STATE_DIR}/boot-disabled\nsvc_boot_disable ${shq(service)}`,
+        ),
+      );
     },
   };
 }
@@ -105,7 +130,8 @@ export function oarKeysStep(ctx: DeployContext): Step {
   const servers = oarServers(ctx.cluster).map((n) => n.name);
   const nodes = hostsWithRole(ctx.cluster, "compute").map((h) => h.name);
   const first = servers[0] ?? "";
-  const sum = async (h: string, p: string) => (await tr(ctx, h).exec(`sha256sum < ${shq(p)} 2>/dev/null`)).stdout.trim();
+  const sum = async (h: string, p: string) =>
+    (await tr(ctx, h).exec(`sha256sum < ${shq(p)} 2>/dev/null`)).stdout.trim();
   return {
     id: "cluster:oar-ssh-keys",
     title: "identical oar SSH keys on the OAR servers, trusted by the nodes",
@@ -113,7 +139,12 @@ export function oarKeysStep(ctx: DeployContext): Step {
       const ref = await sum(first, `${OAR_SSH}/id_rsa`);
       if (!ref) throw new OarHaError("OARHA112", `${first}: ${OAR_SSH}/id_rsa is missing (is oar-server installed?)`);
       for (const s of servers.slice(1)) if ((await sum(s, `${OAR_SSH}/id_rsa`)) !== ref) return false;
-      const pub = new TextDecoder().decode(await tr(ctx, first).get(`${OAR_SSH}/id_rsa.pub`)).trim().split(" ").slice(0, 2).join(" ");
+      const pub = new TextDecoder()
+        .decode(await tr(ctx, first).get(`${OAR_SSH}/id_rsa.pub`))
+        .trim()
+        .split(" ")
+        .slice(0, 2)
+        .join(" ");
       for (const n of nodes) {
         const ak = await tr(ctx, n).get(`${OAR_SSH}/authorized_keys`);
         if (!ak || !new TextDecoder().decode(ak).includes(pub)) return false;
@@ -129,10 +160,13 @@ export function oarKeysStep(ctx: DeployContext): Step {
       if (!pub) throw new OarHaError("OARHA112", `${first}: no oar key pair in ${OAR_SSH}`);
       const line = new TextDecoder().decode(pub).trim();
       for (const h of [...nodes, ...servers]) {
-        await run(tr(ctx, h), `${backupScript(`${OAR_SSH}/authorized_keys`)}
+        await run(
+          tr(ctx, h),
+          `${backupScript(`${OAR_SSH}/authorized_keys`)}
 mkdir -p ${OAR_SSH}; touch ${OAR_SSH}/authorized_keys
 grep -qF ${shq(line.split(" ").slice(0, 2).join(" "))} ${OAR_SSH}/authorized_keys || echo ${shq(line)} >> ${OAR_SSH}/authorized_keys
-chown oar:oar ${OAR_SSH}/authorized_keys; chmod 600 ${OAR_SSH}/authorized_keys`);
+chown oar:oar ${OAR_SSH}/authorized_keys; chmod 600 ${OAR_SSH}/authorized_keys`,
+        );
       }
     },
   };
@@ -148,7 +182,9 @@ function mountCommand(ctx: DeployContext, mp = shq(ctx.cluster.storage.mountPoin
     const res = shq(s.resource);
     return `drbdadm primary ${res} && { blkid -p ${shq(s.device)} >/dev/null 2>&1 || mkfs -t ${s.filesystem} -q ${shq(s.device)} </dev/null; } && mount -t ${s.filesystem}${readOnly ? " -o ro" : ""} ${shq(s.device)} ${mp}`;
   }
-  return s.filesystem === "none" ? `mount --bind ${shq(s.device)} ${mp}` : `mount -t ${s.filesystem}${readOnly ? " -o ro" : ""} ${shq(s.device)} ${mp}`;
+  return s.filesystem === "none"
+    ? `mount --bind ${shq(s.device)} ${mp}`
+    : `mount -t ${s.filesystem}${readOnly ? " -o ro" : ""} ${shq(s.device)} ${mp}`;
 }
 
 /** Shell: the storage released again (DRBD: back to Secondary, the cluster manager decides). */
@@ -179,10 +215,14 @@ export function dbBootstrapStep(ctx: DeployContext): Step {
     check: async () => {
       const st = await managerState(c, ctx.t);
       if (st.groups.some((g) => (g.id === "all" || g.id === "db") && g.running)) return true;
-      if (s.kind === "shared" && s.filesystem === "none") return (await tr(ctx, host).exec(`test -e ${shq(`${s.device}/${DB_MARKER}`)}`)).code === 0;
+      if (s.kind === "shared" && s.filesystem === "none")
+        return (await tr(ctx, host).exec(`test -e ${shq(`${s.device}/${DB_MARKER}`)}`)).code === 0;
       // DRBD: looking would mean promoting; the host keeps its own record of the creation.
-      if (s.kind === "drbd") return (await tr(ctx, host).exec(`test -e ${shq(`${STATE_DIR}/${DB_MARKER}-${s.resource}`)}`)).code === 0;
-      const r = await tr(ctx, host).exec(`set -e; d=$(mktemp -d); ${mountCommand(ctx, '"$d"', true)}; trap 'umount "$d"; rmdir "$d"' EXIT; test -e "$d/${DB_MARKER}"`);
+      if (s.kind === "drbd")
+        return (await tr(ctx, host).exec(`test -e ${shq(`${STATE_DIR}/${DB_MARKER}-${s.resource}`)}`)).code === 0;
+      const r = await tr(ctx, host).exec(
+        `set -e; d=$(mktemp -d); ${mountCommand(ctx, '"$d"', true)}; trap 'umount "$d"; rmdir "$d"' EXIT; test -e "$d/${DB_MARKER}"`,
+      );
       return r.code === 0;
     },
     act: async () => {
@@ -237,7 +277,10 @@ else
 fi
 ${pg ? "" : "mariadb -uroot < /etc/oar-ha/mysql-grants.sql"}
 : > ${shq(`${mp}/${DB_MARKER}`)}; rm -f ${shq(`${mp}/${DB_CREATING}`)}; sync${s.kind === "drbd" ? `\nmkdir -p ${STATE_DIR}; : > ${shq(`${STATE_DIR}/${DB_MARKER}-${s.resource}`)}` : ""}`,
-        { timeoutMs: 300_000, stdin: pg ? pgCreateSql(c, ctx.secrets, schema) : mysqlCreateSql(c, ctx.secrets, schema) },
+        {
+          timeoutMs: 300_000,
+          stdin: pg ? pgCreateSql(c, ctx.secrets, schema) : mysqlCreateSql(c, ctx.secrets, schema),
+        },
       );
     },
   };
@@ -255,7 +298,12 @@ export function pacemakerStartStep(ctx: DeployContext, host: string): Step {
     host,
     title: "corosync and pacemaker running",
     // A pacemakerd that is only starting (or dying: it cannot reach corosync) is not enough: the local CIB must answer.
-    check: async () => (await tr(ctx, host).exec(`corosync-cfgtool -s >/dev/null 2>&1 && pgrep -x pacemakerd >/dev/null && cibadmin -Q -l -o nodes >/dev/null 2>&1${qdevice ? " && corosync-qdevice-tool -s >/dev/null 2>&1" : ""}`)).code === 0,
+    check: async () =>
+      (
+        await tr(ctx, host).exec(
+          `corosync-cfgtool -s >/dev/null 2>&1 && pgrep -x pacemakerd >/dev/null && cibadmin -Q -l -o nodes >/dev/null 2>&1${qdevice ? " && corosync-qdevice-tool -s >/dev/null 2>&1" : ""}`,
+        )
+      ).code === 0,
     act: async () => {
       await run(
         tr(ctx, host),
@@ -282,13 +330,17 @@ for i in $(seq 1 100); do pgrep -x pacemakerd >/dev/null && break; sleep 0.1; do
 export function cibStep(ctx: DeployContext): Step {
   const host = ctx.cluster.nodes[0]?.name ?? "";
   const crm = ctx.files.find((f) => f.host === host && f.path === CIB_CRM_PATH);
-  const digest = createHash("sha256").update(crm?.content ?? "").digest("hex");
+  const digest = createHash("sha256")
+    .update(crm?.content ?? "")
+    .digest("hex");
   return {
     id: "cluster:cib",
     host,
     title: "Pacemaker configuration loaded",
     check: async () => {
-      const r = await tr(ctx, host).exec(`cat ${STATE_DIR}/cib.sha256 2>/dev/null; cibadmin -Q -o resources 2>/dev/null | grep -c '<primitive'`);
+      const r = await tr(ctx, host).exec(
+        `cat ${STATE_DIR}/cib.sha256 2>/dev/null; cibadmin -Q -o resources 2>/dev/null | grep -c '<primitive'`,
+      );
       const [sum = "", count = "0"] = r.stdout.trim().split("\n");
       return sum === digest && Number(count) > 0;
     },
@@ -300,10 +352,18 @@ export function cibStep(ctx: DeployContext): Step {
         const st = await crmStatus(ctx, host);
         const members = servers.every((n) => st?.nodes.some((x) => x.name === n && x.online && !x.unclean));
         if (st?.dc && st.quorum && members) break;
-        if (i === 119) throw new OarHaError("OARHA509", `${host}: in 60 s the cluster did not elect a DC with quorum and every server online (check corosync links: corosync-cfgtool -s; pacemaker on each server)`);
+        if (i === 119)
+          throw new OarHaError(
+            "OARHA509",
+            `${host}: in 60 s the cluster did not elect a DC with quorum and every server online (check corosync links: corosync-cfgtool -s; pacemaker on each server)`,
+          );
         await sleep(500);
       }
-      await run(tr(ctx, host), `crm configure load update ${CIB_CRM_PATH} && mkdir -p ${STATE_DIR} && echo ${digest} > ${STATE_DIR}/cib.sha256`, { timeoutMs: 120_000 });
+      await run(
+        tr(ctx, host),
+        `crm configure load update ${CIB_CRM_PATH} && mkdir -p ${STATE_DIR} && echo ${digest} > ${STATE_DIR}/cib.sha256`,
+        { timeoutMs: 120_000 },
+      );
     },
   };
 }
@@ -332,7 +392,12 @@ export function failuresClearedStep(ctx: DeployContext): Step {
 export async function waitHealthy(ctx: DeployContext, timeoutMs = 240_000): Promise<ManagerState> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const { state, done } = await waitState(ctx.cluster, ctx.t, (x) => x.healthy, Math.min(20_000, Math.max(0, end - Date.now())));
+    const { state, done } = await waitState(
+      ctx.cluster,
+      ctx.t,
+      (x) => x.healthy,
+      Math.min(20_000, Math.max(0, end - Date.now())),
+    );
     if (done) return state;
     // OAR cannot start when the database refuses its accounts: say why now, not after the timeout.
     const { refused } = await dbLoginRefusals(ctx, state);
@@ -341,8 +406,14 @@ export async function waitHealthy(ctx: DeployContext, timeoutMs = 240_000): Prom
       throw new OarHaError("OARHA509", `the cluster is not healthy: ${m.message}\n  fix: ${m.fix}`);
     }
     if (Date.now() < end) continue;
-    const where = ctx.cluster.manager === "pacemaker" ? "crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log" : "cl_status rscstatus and /var/log/ha-log";
-    throw new OarHaError("OARHA509", `the cluster is not healthy after ${timeoutMs / 1000} s: ${describeProblems(state)}\n  fix: look at ${where} on the servers`);
+    const where =
+      ctx.cluster.manager === "pacemaker"
+        ? "crm_mon -1 --show-detail and /var/log/pacemaker/pacemaker.log"
+        : "cl_status rscstatus and /var/log/ha-log";
+    throw new OarHaError(
+      "OARHA509",
+      `the cluster is not healthy after ${timeoutMs / 1000} s: ${describeProblems(state)}\n  fix: look at ${where} on the servers`,
+    );
   }
 }
 

@@ -52,11 +52,19 @@ export function qdeviceCertStep(ctx: DeployContext): Step {
   const first = c.nodes[0]?.name ?? "";
   const caOf = async () => {
     const r = await tr(ctx, w!.name).exec(`cat ${CA_FILE}`);
-    if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE")) throw new OarHaError("OARHA112", `${w!.name}: no witness CA certificate ${CA_FILE}\n  fix: reinstall corosync-qnetd there (its package creates the CA), or run corosync-qnetd-certutil -i`);
+    if (r.code !== 0 || !r.stdout.includes("BEGIN CERTIFICATE"))
+      throw new OarHaError(
+        "OARHA112",
+        `${w!.name}: no witness CA certificate ${CA_FILE}\n  fix: reinstall corosync-qnetd there (its package creates the CA), or run corosync-qnetd-certutil -i`,
+      );
     return r.stdout;
   };
   const ready = async (host: string, ca: string) =>
-    (await tr(ctx, host).exec(`[ "$(cat ${CA_MARK} 2>/dev/null)" = ${sha256(ca)} ] && certutil -d sql:${NODE_DB} -L -n 'Cluster Cert' >/dev/null 2>&1`)).code === 0;
+    (
+      await tr(ctx, host).exec(
+        `[ "$(cat ${CA_MARK} 2>/dev/null)" = ${sha256(ca)} ] && certutil -d sql:${NODE_DB} -L -n 'Cluster Cert' >/dev/null 2>&1`,
+      )
+    ).code === 0;
   return {
     id: "cluster:qdevice-certificates",
     host: first,
@@ -81,7 +89,10 @@ corosync-qdevice-net-certutil -i -c "$f" >/dev/null`,
           { stdin: ca, timeoutMs: 60_000 },
         );
       }
-      const crq = await run(tr(ctx, first), `set -e; corosync-qdevice-net-certutil -r -n ${c.cluster} >/dev/null; base64 -w0 ${NODE_DB}/qdevice-net-node.crq`);
+      const crq = await run(
+        tr(ctx, first),
+        `set -e; corosync-qdevice-net-certutil -r -n ${c.cluster} >/dev/null; base64 -w0 ${NODE_DB}/qdevice-net-node.crq`,
+      );
       const crt = await run(
         tr(ctx, w.name),
         `set -e
@@ -108,7 +119,11 @@ corosync-qdevice-net-certutil -m -c "$f" >/dev/null`,
         );
       }
       // The bundle holds the cluster's private key: keep it only inside the 0770 root database.
-      for (const n of c.nodes) await run(tr(ctx, n.name), `rm -f ${NODE_DB}/qdevice-net-node.p12 ${NODE_DB}/qdevice-net-node.crq; echo ${sha256(ca)} > ${CA_MARK}`);
+      for (const n of c.nodes)
+        await run(
+          tr(ctx, n.name),
+          `rm -f ${NODE_DB}/qdevice-net-node.p12 ${NODE_DB}/qdevice-net-node.crq; echo ${sha256(ca)} > ${CA_MARK}`,
+        );
     },
   };
 }
