@@ -1,45 +1,14 @@
-import {
-  OAR_SERVER_CTL,
-  OarHaError,
-  dbPort,
-  dbServers,
-  hostsWithRole,
-  oarServers,
-  serviceGroups,
-  sleep,
-  splitCidr,
-  type Cluster,
-  type Secrets,
-} from "@oar-ha/core";
-import {
-  crash,
-  dropTraffic,
-  heal,
-  isRunning as hostRunning,
-  labHost,
-  powerOn,
-  pullCable,
-  plugCable,
-  type LabSpec,
-} from "@oar-ha/lab";
-import {
-  answers,
-  connectHost,
-  groupSuffix,
-  holderOf,
-  hostScript,
-  managerState,
-  shq,
-  switchover,
-  type ManagerState,
-  type Transport,
-} from "@oar-ha/remote";
-import { clusterPorts, notApplicable, type Scenario, type ScenarioId, type Target } from "./catalogue.js";
+import { OarHaError, dbServers, oarServers, serviceGroups, sleep, splitCidr } from "@oar-ha/core";
+import { powerOn } from "@oar-ha/lab";
+import { answers, connectHost, holderOf, hostScript, managerState, shq } from "@oar-ha/remote";
+import { notApplicable, type Scenario } from "./catalogue.js";
 import { logSources, unexplained, type LogSource } from "./logs.js";
 import { loss, oarsubLatency, probeOutage, schedulerBack, type Loss } from "./measure.js";
 import { drbdAfterRun, drbdSampler, type DrbdRunFacts } from "./drbd.js";
-import { VICTIM_ASKED, VICTIM_GONE, drillProblems, victimOf, type AuditCheck } from "./verdict.js";
+import { VICTIM_ASKED, VICTIM_GONE, drillProblems, type AuditCheck } from "./verdict.js";
 import { AGENT, AGENT_PATH, CLEAR_JOBS, LOOP, LOOP_PATH, agentConfig, parseLogs } from "./workload.js";
+import { frontend, must, now, type DrillEnv } from "./env.js";
+import { bootMark, inject } from "./inject.js";
 
 /*
  * One drill run: healthy cluster -> workload on the frontend -> T0 injection -> wait for
@@ -48,20 +17,7 @@ import { AGENT, AGENT_PATH, CLEAR_JOBS, LOOP, LOOP_PATH, agentConfig, parseLogs 
  * fails; a scenario that does not apply says why.
  */
 
-export interface DrillEnv {
-  readonly cluster: Cluster;
-  readonly secrets: Secrets;
-  /** Open transports by host; the runner replaces those of hosts that crashed. */
-  readonly transports: Map<string, Transport>;
-  readonly target: Target;
-  /** The lab (its spec, loaded once by the caller: `loadLab(root)`) when target is "lab". */
-  readonly lab?: LabSpec;
-  /** Brings every server back into the cluster (oar-ha apply): starts what a crash stopped. */
-  readonly rejoin: () => Promise<void>;
-  /** A normal OAR user present on the frontend and compute nodes (root and oar may not submit). */
-  readonly user: string;
-  readonly log?: (m: string) => void;
-}
+export type { DrillEnv } from "./env.js";
 
 export type { AuditCheck } from "./verdict.js";
 
@@ -93,23 +49,6 @@ export interface DrillRun {
   /** When the database is on DRBD: Primaries seen, the returning server's resync, the online verify (D05). */
   readonly drbd?: DrbdRunFacts;
 }
-
-const isRunning = (l: LabSpec, name: string): boolean => hostRunning(l, labHost(l, name));
-const now = () => Date.now() / 1000;
-
-function must(env: DrillEnv, host: string): Transport {
-  const t = env.transports.get(host);
-  if (!t) throw new OarHaError("OARHA110", `no connection to ${host}`);
-  return t;
-}
-
-/** The frontend the workload runs on. */
-const frontend = (c: Cluster): string => {
-  const f = hostsWithRole(c, "frontend")[0]?.name;
-  if (!f)
-    throw new OarHaError("OARHA910", "the drill needs a frontend host (roles: [frontend]) to run its workload from");
-  return f;
-};
 
 const RUN_DIR = "/var/lib/oar-ha/drill/run";
 
@@ -281,185 +220,6 @@ async function audit(env: DrillEnv): Promise<AuditCheck[]> {
     detail: st.nodes.map((n) => `${n.name} ${n.detail}`).join(", "),
   });
   return out;
-}
-
-/** Picks the victim, injects, and returns how to undo the fault (before rejoin). */
-async function inject(
-  env: DrillEnv,
-  s: Scenario,
-  st: ManagerState,
-  lab: LabSpec | undefined,
-): Promise<{ victim?: string; undo: () => Promise<void> }> {
-  const c = env.cluster;
-  const dbGroup = serviceGroups(c).find((g) => g.runsDb);
-  const dbHolder = holderOf(st, "db") ?? "";
-  const oarHolder = holderOf(st, "oar") ?? "";
-  const passive = dbGroup?.nodes.find((n) => n.name !== dbHolder)?.name ?? "";
-  const victimFor = (id: Scenario["id"]) => victimOf(id, { dbHolder, passive, oarHolder });
-  const needLab = (): LabSpec => {
-    if (!lab) throw new OarHaError("OARHA910", `${s.id} needs the lab`);
-    return lab;
-  };
-  const nothing = (): Promise<void> => Promise.resolve();
-  switch (s.id) {
-    case "F01":
-    case "D04":
-    case "F02": {
-      // D04 is F01 where the storage is DRBD: a qemu SIGKILL loses what the guest had not flushed.
-      const victim = victimFor(s.id);
-      await crash(needLab(), victim);
-      return { victim, undo: () => powerOn(needLab(), victim) };
-    }
-    case "F03":
-      await switchover(c, env.transports);
-      return { victim: oarHolder, undo: nothing };
-    case "N01":
-    case "N02": {
-      const l = needLab();
-      const others = c.nodes.filter((n) => n.name !== dbHolder);
-      for (const o of others) {
-        for (const addr of [o.address, o.secondary?.address].filter((a): a is string => !!a)) {
-          if (s.id === "N01") await dropTraffic(l, dbHolder, { peer: addr });
-          else
-            for (const p of clusterPorts(c))
-              await dropTraffic(l, dbHolder, { peer: addr, port: p.port, proto: p.proto });
-        }
-      }
-      return {
-        victim: dbHolder,
-        undo: async () => {
-          for (const n of c.nodes) if (isRunning(l, n.name)) await heal(l, n.name);
-        },
-      };
-    }
-    case "N03": {
-      // The replication link (the second link) of the primary cut: DRBD's fence-peer handler
-      // marks the peer Outdated (a constraint keeps it from promotion), the primary writes on
-      // alone, then dies. The survivor must not be promoted with stale data.
-      const l = needLab();
-      await pullCable(l, dbHolder, 1);
-      const end = now() + 90;
-      for (;;) {
-        const r = await must(env, passive)
-          .exec(`drbdadm dstate ${shq(c.storage.kind === "drbd" ? c.storage.resource : "")}`, { timeoutMs: 10_000 })
-          .catch(() => undefined);
-        if (r?.stdout.startsWith("Outdated")) break;
-        if (now() > end)
-          throw new OarHaError(
-            "OARHA910",
-            `N03: ${passive}'s DRBD disk did not become Outdated within 90 s of the link cut (${r?.stdout.trim() ?? "no answer"}): resource-level fencing is not working`,
-          );
-        await sleep(1000);
-      }
-      await sleep(5000);
-      await crash(l, dbHolder);
-      return {
-        victim: dbHolder,
-        undo: async () => {
-          await powerOn(l, dbHolder);
-          await plugCable(l, dbHolder, 1);
-        },
-      };
-    }
-    case "N04": {
-      const l = needLab();
-      await pullCable(l, dbHolder, 1);
-      return { victim: dbHolder, undo: () => plugCable(l, dbHolder, 1) };
-    }
-    case "N05": {
-      const l = needLab();
-      await dropTraffic(l, dbHolder, { port: dbPort(c), proto: "tcp" });
-      await sleep(5000);
-      await heal(l, dbHolder);
-      return { victim: dbHolder, undo: nothing };
-    }
-    case "S01":
-      // The main Almighty (its children "appendice" and "bipbip" live on, as after a real crash).
-      await must(env, oarHolder).exec("pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty'");
-      return { victim: oarHolder, undo: nothing };
-    case "S02":
-    case "S03":
-      await must(env, dbHolder).exec(
-        c.database.engine === "postgresql"
-          ? "pkill -KILL -x postgres"
-          : "pkill -KILL -x mariadbd; pkill -KILL -x mysqld; true",
-      );
-      return { victim: dbHolder, undo: nothing };
-    case "S05":
-      await must(env, dbHolder).exec(
-        c.manager === "pacemaker" ? "pkill -KILL -x corosync" : "pkill -KILL -x heartbeat",
-      );
-      return { victim: dbHolder, undo: nothing };
-    case "S04":
-      // The reservation was made before T0 (see reservation()); the crash is F01's, on the OAR server.
-      await crash(needLab(), oarHolder);
-      return { victim: oarHolder, undo: () => powerOn(needLab(), oarHolder) };
-    case "S07": {
-      // The OAR server's stop fails on the active server, then a move is asked for:
-      // Pacemaker must fence the server before starting the services elsewhere.
-      const g = serviceGroups(c).find((x) => x.runsOar);
-      const to = g?.nodes.find((n) => n.name !== oarHolder)?.name;
-      if (!g || !to) throw new OarHaError("OARHA910", "S07: no second server for the OAR group");
-      const unwrap = await refuseControl(env, oarHolder, "stop", "S07");
-      const id = `g-${groupSuffix(g)}`;
-      await must(env, to).exec(`crm resource move ${shq(id)} ${shq(to)}`, { timeoutMs: 30_000 });
-      return {
-        victim: oarHolder,
-        undo: async () => {
-          await must(env, to).exec(`crm resource clear ${shq(id)}`, { timeoutMs: 30_000 });
-          // Still mounted means the server was never fenced (the run fails on that): unmount anyway.
-          await unwrap();
-        },
-      };
-    }
-    case "S08": {
-      // Almighty killed (S01) on a server where the OAR server can no longer start: the
-      // manager restarts it in vain, then must move the whole group to the peer.
-      const unwrap = await refuseControl(env, oarHolder, "start", "S08");
-      await must(env, oarHolder).exec("pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty'");
-      return { victim: oarHolder, undo: unwrap };
-    }
-    default: {
-      // Every scenario of the catalogue has its injection: the compiler checks it.
-      const missing: never = s.id;
-      throw new OarHaError("OARHA910", `${String(missing)}: no injection`);
-    }
-  }
-}
-
-/**
- * Makes one operation of the OAR server's control script fail on `host`: a wrapper
- * bind-mounted over it, in that host's own mount namespace. Returns the undo.
- */
-async function refuseControl(
-  env: DrillEnv,
-  host: string,
-  op: "start" | "stop",
-  id: ScenarioId,
-): Promise<() => Promise<void>> {
-  const wrapper = `#!/bin/sh\n[ "$1" = ${op} ] && { echo 'oar-ha drill ${id}: ${op} refused on purpose' >&2; exit 1; }\nexec /run/oar-ha-drill-ctl.real "$@"\n`;
-  const r = await must(env, host).exec(
-    `set -e; cp ${OAR_SERVER_CTL} /run/oar-ha-drill-ctl.real; printf '%b' ${shq(wrapper)} > /run/oar-ha-drill-ctl; chmod 755 /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real; mount --bind /run/oar-ha-drill-ctl ${OAR_SERVER_CTL}`,
-  );
-  if (r.code !== 0)
-    throw new OarHaError("OARHA910", `${id}: cannot make the ${op} fail on ${host}: ${r.stderr.trim()}`);
-  return async () => {
-    await env.transports
-      .get(host)
-      ?.exec(`umount ${OAR_SERVER_CTL} 2>/dev/null; rm -f /run/oar-ha-drill-ctl /run/oar-ha-drill-ctl.real`, {
-        timeoutMs: 10_000,
-      })
-      .catch(() => undefined);
-  };
-}
-
-/** When PID 1 of a host started: a reboot (a fencing action in the lab) changes it. */
-async function bootMark(env: DrillEnv, host: string): Promise<string | undefined> {
-  const r = await env.transports
-    .get(host)
-    ?.exec("ps -o lstart= -p 1", { timeoutMs: 10_000 })
-    .catch(() => undefined);
-  return r?.code === 0 ? r.stdout.trim() : undefined;
 }
 
 const RESERVATION_LEAD_S = 60;
