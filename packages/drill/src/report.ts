@@ -202,7 +202,9 @@ export function markdown(r: DrillReport, svgFile: string): string {
 
 /** Why the resync was that size, from the kernel's own words (pure). */
 export function resyncWhy(r: NonNullable<NonNullable<DrillRun["drbd"]>["resync"]>): string {
-  const al = r.activityLogKiB ? `${r.activityLogKiB} KiB of it from its activity log` : "";
+  const al = r.activityLogKiB
+    ? `${r.activityLogKiB} KiB of it marked by this server at its attach: its own bitmap and activity log`
+    : "";
   if (r.kind === "full") return " (full: the whole device)";
   if (r.kind === "bitmap") return ` (from the bitmap${al ? `; ${al}` : ""})`;
   return al ? ` (${al})` : "";

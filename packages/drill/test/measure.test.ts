@@ -352,12 +352,29 @@ describe("DRBD facts of a drill (pure)", () => {
         "block drbd0: uuid_compare()=-2 by rule 20\nblock drbd0: Began resync as SyncTarget (will sync 1000 KB [250 bits set]).",
       ),
     ).toEqual({ resyncKiB: 1000, resyncKind: "full", resyncRule: 20 });
+    // Debian 12's DRBD 8.4.11 after a hard power-off of the Primary (the lab's D04, 2026-12-07):
+    // the activity log's 23 extents counted in the attach's bitmap line; a zero line does not count.
+    const d04 = [
+      "[  156.5] block drbd0: disk( Diskless -> Attaching )",
+      "[  156.6] block drbd0: 92 MB (23552 bits) marked out-of-sync by on disk bit-map.",
+      "[  159.2] block drbd0: uuid_compare()=-1 by rule 50",
+      "[  160.4] block drbd0: Began resync as SyncTarget (will sync 94208 KB [23552 bits set]).",
+      "[  198.1] block drbd0: Resync done (total 37 sec; paused 0 sec; 2544 K/sec)",
+      "[ 1485.2] block drbd0: 0 KB (0 bits) marked out-of-sync by on disk bit-map.",
+    ].join("\n");
+    expect(parseDrbdKernelLog(d04)).toEqual({
+      resyncKiB: 94208,
+      resyncSeconds: 37,
+      resyncKind: "bitmap",
+      resyncRule: 50,
+      activityLogKiB: 94208,
+    });
     // 0 (no resync) and -100 (split brain) are not a resync kind.
     expect(parseDrbdKernelLog("block drbd0: uuid_compare()=-100 by rule 100")).toEqual({});
   });
   it("says why a resync had its size", () => {
     expect(resyncWhy({ host: "srv-a", kib: 524236, kind: "bitmap", activityLogKiB: 524288 })).toBe(
-      " (from the bitmap; 524288 KiB of it from its activity log)",
+      " (from the bitmap; 524288 KiB of it marked by this server at its attach: its own bitmap and activity log)",
     );
     expect(resyncWhy({ host: "srv-b", kib: 1204, kind: "bitmap" })).toBe(" (from the bitmap)");
     expect(resyncWhy({ host: "srv-b", kib: 1204, kind: "full" })).toBe(" (full: the whole device)");

@@ -392,9 +392,9 @@ export interface DrbdKernelFacts {
   /** The rule of DRBD's uuid_compare that decided it (its number, for the kernel's source). */
   readonly resyncRule?: number;
   /**
-   * KiB this server marked out of sync at its last attach from its activity log: a Primary that
-   * crashed resyncs every extent it had open (al-extents × 4 MiB at most, the whole of a small
-   * device), whatever changed on the peer meanwhile.
+   * KiB this server marked out of sync at its last attach (its own bitmap, with the activity
+   * log of a Primary that crashed: every extent it had open, al-extents × 4 MiB at most, the
+   * whole of a small device), whatever changed on the peer meanwhile.
    */
   readonly activityLogKiB?: number;
   readonly verifySeconds?: number;
@@ -412,7 +412,14 @@ export function parseDrbdKernelLog(text: string): DrbdKernelFacts {
   const began = last(/Began resync as SyncTarget \(will sync (\d+) KB/g);
   const done = last(/Resync done \(total (\d+) sec/g);
   const rule = last(/uuid_compare\(\)=(-?\d+) by rule (\d+)/g);
-  const al = [...sinceAttach.matchAll(/Marked additional (\d+) ([KMGT])B as out-of-sync based on AL/g)].at(-1);
+  // DRBD 8.4 applies a crashed Primary's activity log to its bitmap at attach: depending on the
+  // build it says so ("Marked additional ... based on AL") or counts it in the attach's bitmap
+  // line (whole 4 MiB extents, e.g. 92 MB = 23 extents after a hard power-off).
+  const al =
+    [...sinceAttach.matchAll(/Marked additional (\d+) ([KMGT])B as out-of-sync based on AL/g)].at(-1) ??
+    [...sinceAttach.matchAll(/(\d+) ([KMGT])B \(\d+ bits\) marked out-of-sync by on disk bit-map/g)]
+      .filter((m) => m[1] !== "0")
+      .at(-1);
   const verify = last(/Online verify done \(total (\d+) sec/g);
   const found = last(/Online verify found (\d+) 4k block/g);
   const cmp = rule ? Math.abs(Number(rule[1])) : undefined;
