@@ -85,6 +85,23 @@ describe("the Heartbeat service monitor in status", () => {
       degraded: true,
       detail: "paused (/run/oar-ha/hb-monitor.pause exists): failed services are not restarted",
     });
+    // maintenance off: the pause file is gone, the state still says paused until the next look.
+    expect(
+      monitorCheck(
+        {
+          host: "srv-a",
+          alive: true,
+          now: 1765000003,
+          paused: false,
+          state: parseMonitorState(file({ role: "paused" }))!,
+        },
+        hb,
+      ),
+    ).toEqual({
+      name: "service monitor srv-a",
+      ok: true,
+      detail: "resuming: the pause was lifted; it looks again within 5 s",
+    });
     const restarted = monitorCheck(
       {
         host: "srv-a",

@@ -54,7 +54,18 @@ export async function setMaintenance(
   await run(tr, `crm_attribute --type crm_config --name maintenance-mode --update ${on ? "true" : "false"}`, {
     timeoutMs: 60_000,
   });
-  if (!on) {
+  if (on) {
+    // The attribute is set at once, but Pacemaker cancels the recurring monitors in a
+    // transition of its own: until then a service stopped by hand is still a failure (seen in
+    // the lab: an oar-server stopped right after `maintenance on` was recorded as failed).
+    // Return only once the cluster has settled.
+    const w = await tr.exec("crm_resource --wait --timeout=120s", { timeoutMs: 150_000 });
+    if (w.code !== 0)
+      throw new OarHaError(
+        "OARHA509",
+        `maintenance is on, but the cluster had not settled after 120 s (crm_resource --wait: ${(w.stderr || w.stdout).trim().split("\n").at(-1) ?? ""})\n  fix: crm_mon -1 --show-detail; wait before stopping anything by hand`,
+      );
+  } else {
     // Leaving maintenance: Pacemaker re-probes every resource; wait until it has seen them run.
     const { state, done } = await waitState(c, t, (s) => s.healthy, 180_000);
     if (!done)

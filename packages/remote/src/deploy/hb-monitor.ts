@@ -119,7 +119,11 @@ export function monitorCheck(p: MonitorProbe, c: Cluster): Check {
       detail: `stuck: its last look was at ${clock(s.updated)} (pid ${s.pid}); look at ${HA_LOG} on ${p.host}`,
     };
   const last = s.last ? `; last: ${s.last.what} at ${clock(s.last.at)}` : "";
-  if (s.role === "paused" || p.paused)
+  // The pause file (read with the state) decides: the state's role lags one look behind it.
+  const paused = p.paused ?? s.role === "paused";
+  if (!paused && s.role === "paused")
+    return { name, ok: true, detail: `resuming: the pause was lifted; it looks again within ${m.interval} s${last}` };
+  if (paused)
     return {
       name,
       ok: false,
