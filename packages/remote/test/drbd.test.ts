@@ -229,6 +229,28 @@ describe("DRBD backing scripts on real files", () => {
     expect(probe(join(dir, "absent"))).toMatchObject({ device: "missing" });
   });
 
+  it("the probe waits for a metadata run still going (its lock) and reads the markers after it, creating no lock itself", async () => {
+    const state = join(dir, "state-lock");
+    mkdirSync(state, { recursive: true });
+    const dev = file("racing.img", () => undefined);
+    const probeIn = () =>
+      keyValues(sh(hostScript(PROBE, { RES: "t1", KIND: "partition", DEV: dev, STATE: state })).stdout);
+    // No earlier run: no lock file, and the probe makes none.
+    expect(probeIn()).toMatchObject({ md: "none" });
+    expect(existsSync(join(state, "drbd-t1.lock"))).toBe(false);
+    // A killed apply's create-md still running: it holds the lock 1.5 s, then leaves its marker.
+    const { spawn } = await import("node:child_process");
+    const run = spawn("sh", [
+      "-c",
+      `exec 9>"${state}/drbd-t1.lock"; flock 9; : > "${state}/locked"; sleep 1.5; echo empty=yes > "${state}/drbd-t1.md"`,
+    ]);
+    for (let i = 0; i < 100 && !existsSync(join(state, "locked")); i++) await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    expect(probeIn()).toMatchObject({ md: "ours" });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    await new Promise((r) => (run.exitCode === null ? run.on("exit", r) : r(undefined)));
+  });
+
   it("create-md refuses a filesystem (exit 4) and data (exit 5) and writes nothing", () => {
     const ext4 = file("ext4b.img", (p) => spawnSync("mkfs.ext4", ["-q", "-F", p]));
     const data = file("datab.img", (p) => writeFileSync(p, Buffer.alloc(4096, 0x5a), { flag: "r+" }));

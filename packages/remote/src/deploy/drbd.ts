@@ -127,7 +127,8 @@ export async function drbdPreflight(ctx: DeployContext): Promise<Problem[]> {
   if (!s) return [];
   const out: Problem[] = [];
   for (const n of dbServers(ctx.cluster)) {
-    const r = await tr(ctx, n.name).exec(hostScript(PROBE, drbdVars(s)), { timeoutMs: 60_000 });
+    // Quick, unless a killed apply's metadata run still goes on there: the probe waits for it.
+    const r = await tr(ctx, n.name).exec(hostScript(PROBE, drbdVars(s)), { timeoutMs: 1_900_000 });
     if (r.code !== 0) {
       out.push({
         host: n.name,

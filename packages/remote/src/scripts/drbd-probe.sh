@@ -5,6 +5,15 @@
 set -u
 : "${RES:?}" "${KIND:?}" "${DEV:?}" "${STATE:?}"
 
+# A metadata run of an earlier, killed apply may still be going on this server (its script
+# survives the SSH session): wait for it (its lock, shared), so that the markers and the device
+# are read in one consistent state. Opened read-only: no lock file is ever created here.
+lock="$STATE/drbd-$RES.lock"
+if [ -e "$lock" ]; then
+  exec 9<"$lock"
+  flock -s -w 1800 9 || { echo "a DRBD metadata run still holds $lock after 1800 s" >&2; exit 1; }
+fi
+
 if [ -e "$STATE/drbd-$RES.md" ]; then echo "md=ours"; elif [ -e "$STATE/drbd-$RES.md.creating" ]; then echo "md=creating"; else echo "md=none"; fi
 if drbdadm role "$RES" >/dev/null 2>&1; then echo "up=yes"; else echo "up=no"; fi
 
