@@ -51,7 +51,8 @@ esac`,
   put(`${name}.after-start`, "ok\n");
 }
 
-function run(cycles: number, extra: Record<string, string> = {}) {
+/** The monitor's settings file: fast looks, the stand-ins of this test; CYCLES=0 looks until stopped. */
+function writeConf(cycles: number, extra: Record<string, string> = {}) {
   const conf = {
     INTERVAL: "0.05",
     TIMEOUT: "2",
@@ -74,8 +75,19 @@ function run(cycles: number, extra: Record<string, string> = {}) {
       .map(([k, v]) => `${k}=${v}`)
       .join("\n") + "\n",
   );
+}
+
+/** The monitor's environment: the stand-ins first on PATH, the settings file above. */
+const monitorEnv = () => ({
+  ...process.env,
+  PATH: `${p("bin")}:${process.env.PATH}`,
+  OAR_HA_HB_MONITOR_CONF: p("conf"),
+});
+
+function run(cycles: number, extra: Record<string, string> = {}) {
+  writeConf(cycles, extra);
   const r = spawnSync("sh", [SCRIPT], {
-    env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") },
+    env: monitorEnv(),
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -236,32 +248,9 @@ describe("the Heartbeat service monitor", () => {
     put("db.after-start", "fail\n");
     // Heartbeat takes 4 s to move the group after hb_standby.
     exe("hb_standby", `echo "hb_standby" >> "${p("calls")}"; (sleep 4; rm -f "${p("vip-here")}") >/dev/null 2>&1 &`);
-    put("conf", "");
+    writeConf(4);
     const { spawn } = await import("node:child_process");
-    const conf = {
-      INTERVAL: "0.05",
-      TIMEOUT: "2",
-      MAX_RESTARTS: "2",
-      WINDOW: "600",
-      VIP: "10.0.0.100",
-      PEER: "srv-b",
-      SERVICES: "'db oar'",
-      DB_SCRIPT: p("db"),
-      OAR_SCRIPT: p("oar"),
-      HB_STANDBY: p("hb_standby"),
-      HA_LOG: p("ha-log"),
-      STATE_DIR: p("state"),
-      CYCLES: "4",
-    };
-    put(
-      "conf",
-      Object.entries(conf)
-        .map(([k, v]) => `${k}=${v}`)
-        .join("\n") + "\n",
-    );
-    const child = spawn("sh", [SCRIPT], {
-      env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") },
-    });
+    const child = spawn("sh", [SCRIPT], { env: monitorEnv() });
     for (let i = 0; i < 200 && !calls().includes("hb_standby"); i++) await new Promise((r) => setTimeout(r, 20));
     expect(calls()).toContain("hb_standby");
     expect(existsSync(p("vip-here")), "the group is still moving").toBe(true);
@@ -274,29 +263,9 @@ describe("the Heartbeat service monitor", () => {
   }, 30_000);
 
   it("stops at once on SIGTERM (Heartbeat's shutdown) and removes its state", async () => {
-    put(
-      "conf",
-      Object.entries({
-        INTERVAL: "30",
-        TIMEOUT: "2",
-        MAX_RESTARTS: "2",
-        WINDOW: "600",
-        VIP: "10.0.0.100",
-        PEER: "srv-b",
-        SERVICES: "'db oar'",
-        DB_SCRIPT: p("db"),
-        OAR_SCRIPT: p("oar"),
-        HB_STANDBY: p("hb_standby"),
-        HA_LOG: p("ha-log"),
-        STATE_DIR: p("state"),
-      })
-        .map(([k, v]) => `${k}=${v}`)
-        .join("\n"),
-    );
+    writeConf(0, { INTERVAL: "30" });
     const { spawn } = await import("node:child_process");
-    const child = spawn("sh", [SCRIPT], {
-      env: { ...process.env, PATH: `${p("bin")}:${process.env.PATH}`, OAR_HA_HB_MONITOR_CONF: p("conf") },
-    });
+    const child = spawn("sh", [SCRIPT], { env: monitorEnv() });
     for (let i = 0; i < 100 && !existsSync(p("state/hb-monitor.state")); i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(p("state/hb-monitor.state"))).toBe(true);
