@@ -51,6 +51,8 @@ describe("oar-ha init's answers", () => {
       /needs its prefix length, e\.g\. 10\.0\.0\.100\/24/,
     );
     expect(answerProblem("oarVip", "10.0.0.100/24=oar.example.org")).toBeUndefined();
+    // The cluster file's own rule: a /31 has no room for the servers and the VIP.
+    expect(answerProblem("oarVip", "10.0.0.100/31=oar.example.org")).toMatch(/prefix length from 8 to 30/);
     expect(answerProblem("storage", "drbd-zfs:x")).toMatch(/use drbd-lvm:VG:SIZE/);
     expect(answerProblem("nodes", "srv-a")).toMatch(/is not NAME=ADDRESS/);
     expect(answerProblem("fencing", "none")).toBeUndefined();

@@ -31,6 +31,7 @@ export { OarHaError, isOarHaError } from "./errors/oar-ha-error.js";
 export { loadCluster, checkCluster, type LoadResult } from "./load/load-cluster.js";
 export { rules, runRules, type Rule } from "./rules/index.js";
 export { managedOarKeys } from "./rules/database.js";
+export { isVipCidr } from "./rules/network.js";
 export {
   generateSecrets,
   completeSecrets,

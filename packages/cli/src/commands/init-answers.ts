@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { HOST_ROLES, OarHaError, catalogue } from "@oar-ha/core";
+import { HOST_ROLES, OarHaError, catalogue, isVipCidr } from "@oar-ha/core";
 
 /** Every `oar-ha init` answer, as given by flags or prompts. */
 export interface Answers {
@@ -115,9 +115,14 @@ export function answerProblem(key: keyof Answers, value: string): string | undef
       for (const p of pairs("nodes", value))
         if (p.extra !== undefined) usage("nodes", `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS`);
     if (key === "oarVip" || key === "dbVip") {
-      const v = vip(key === "oarVip" ? "oar-vip" : "db-vip", value);
-      if (!/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v.address))
-        usage(key === "oarVip" ? "oar-vip" : "db-vip", `"${v.address}" needs its prefix length, e.g. 10.0.0.100/24`);
+      const flag = key === "oarVip" ? "oar-vip" : "db-vip";
+      const v = vip(flag, value);
+      // The cluster file's own rule (OARHA202) decides; said here as the answer is typed.
+      if (!isVipCidr(v.address))
+        usage(
+          flag,
+          `"${v.address}" is not an IPv4 address with a prefix length from 8 to 30: it needs its prefix length, e.g. 10.0.0.100/24`,
+        );
     }
     if (key === "storage") storage(value);
     if (key === "fencing") fencing(value, undefined, true);

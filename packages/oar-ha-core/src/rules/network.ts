@@ -79,6 +79,9 @@ function parseCidr(s: string): [ipaddr.IPv4, number] | undefined {
   }
 }
 
+/** What vips.*.address must be: an IPv4 address with a prefix length from 8 to 30 (the rule OARHA202 checks). */
+export const isVipCidr = (s: string): boolean => parseCidr(s) !== undefined;
+
 export function vipRules(c: Cluster): Issue[] {
   const out: Issue[] = [];
   const vips = Object.entries(c.vips).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== undefined);
