@@ -70,12 +70,17 @@ const SCENARIOS = [
   },
 ] as const;
 
-/** Rows in OAR's schema table, asked on the server that holds the DB now. */
-function schemaRows(db: string): string {
+/** The server that holds the database's (or the OAR server's) group now, as status says. */
+function holderNow(what: "db" | "oar"): string {
   const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as {
     manager: { groups: { id: string; holder?: string }[] };
   };
-  const holder = st.manager.groups.find((g) => g.id === "all" || g.id === "db")?.holder ?? "";
+  return st.manager.groups.find((g) => g.id === "all" || g.id === what)?.holder ?? "";
+}
+
+/** Rows in OAR's schema table, asked on the server that holds the DB now. */
+function schemaRows(db: string): string {
+  const holder = holderNow("db");
   const q =
     db === "postgresql"
       ? "runuser -u postgres -- psql -d oar -Atc 'select count(*) from schema'"
@@ -357,11 +362,7 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
       const r = inHost(host, `set -e\n${block(name)}`);
       expect(r.code, `${name} on ${host}: ${r.out}${r.err}`).toBe(0);
     };
-    const st = JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as {
-      manager: { groups: { id: string; holder?: string }[] };
-    };
-    const holder = (what: string) => st.manager.groups.find((g) => g.id === "all" || g.id === what)?.holder ?? "";
-    const [dbHost, oarHost] = [holder("db"), holder("oar")];
+    const [dbHost, oarHost] = [holderNow("db"), holderNow("oar")];
     const submit = () => {
       inHost("front", "id alice >/dev/null 2>&1 || useradd -m -u 2001 alice");
       const sub = inHost("front", `su - alice -c 'oarsub -l core=1 "sleep 1"'`);
@@ -612,12 +613,7 @@ describe.each(SCENARIOS)("deploy: $name on the lab", (sc) => {
     const r = oarHa(["apply", clusterFile, "--yes"]);
     expect(r.code, r.err).toBe(0);
     expect(schemaRows(sc.db)).toBe("1");
-    const holder =
-      (
-        JSON.parse(oarHa(["status", clusterFile, "--json"]).out) as {
-          manager: { groups: { id: string; holder?: string }[] };
-        }
-      ).manager.groups.find((g) => g.id === "all" || g.id === "db")?.holder ?? "";
+    const holder = holderNow("db");
     const q =
       sc.db === "postgresql"
         ? "runuser -u postgres -- psql -d oar -Atc 'select count(*) from admission_rules'"
