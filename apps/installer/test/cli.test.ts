@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -198,6 +207,48 @@ describe("oar-ha (bundled)", () => {
     expect(r.err).toContain("nothing written");
     expect(readdirSync(dir)).toEqual(["oar-ha.yaml"]);
     expect(existsSync(join(dir, "oar-ha-render"))).toBe(false);
+  });
+
+  it("a secrets file others can read is refused by validate and render, its mode left as it was (OARHA804)", () => {
+    const dir = tmp();
+    expect(oarHa(["init", ...initFlags], dir).code).toBe(0);
+    const sf = join(dir, "oar-ha.secrets.yaml");
+    chmodSync(sf, 0o644);
+    for (const cmd of [["validate"], ["render"]]) {
+      const r = oarHa(cmd, dir);
+      expect(r.code, cmd[0]).toBe(1);
+      expect(r.err).toContain("error OARHA804");
+      expect(r.err).toContain("fix: chmod 600 oar-ha.secrets.yaml;");
+      expect(statSync(sf).mode & 0o777).toBe(0o644);
+    }
+    expect(existsSync(join(dir, "oar-ha-render"))).toBe(false);
+  });
+
+  it("render with BMC passwords missing writes no secrets file; given them alone, it generates the rest into that file", () => {
+    const dir = tmp();
+    const ipmi = initFlags.map((f) => (f === "lab:10.0.0.2" ? "ipmi:srv-a=10.0.1.11,srv-b=10.0.1.12" : f));
+    const init = oarHa(["init", ...ipmi], dir);
+    expect(init.code, init.err).toBe(0);
+    const sf = join(dir, "oar-ha.secrets.yaml");
+    rmSync(sf);
+    const r = oarHa(["render"], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("OARHA803 secrets.fencing.srv-a");
+    expect(readdirSync(dir)).toEqual(["oar-ha.yaml"]);
+
+    writeFileSync(sf, "fencing: { srv-a: Bmc-A-secret-1, srv-b: Bmc-B-secret-2 }\n", { mode: 0o600 });
+    const ok = oarHa(["render"], dir);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toContain(
+      "added generated corosyncAuthkey, heartbeatKey, drbdSecret, dbPassword, dbReadOnlyPassword to oar-ha.secrets.yaml",
+    );
+    const text = readFileSync(sf, "utf8");
+    expect(text).toMatch(/^drbdSecret: [A-Za-z0-9]{48}$/m);
+    expect(text).toContain("srv-a: Bmc-A-secret-1");
+    expect(statSync(sf).mode & 0o777).toBe(0o600);
+    // Nothing is added twice: a second render keeps the file byte for byte.
+    expect(oarHa(["render", "--force"], dir).code).toBe(0);
+    expect(readFileSync(sf, "utf8")).toBe(text);
   });
 
   it("render refuses to write into a directory that is not an earlier render", () => {

@@ -36,6 +36,7 @@ export {
   generateSecrets,
   completeSecrets,
   parseSecrets,
+  GENERATED_SECRETS,
   serializeSecrets,
   secretsRules,
   secretValues,

@@ -78,7 +78,25 @@ export function serializeSecrets(s: Secrets): string {
   );
 }
 
-export function parseSecrets(text: string, file = "oar-ha.secrets.yaml"): { secrets?: Secrets; issues: Issue[] } {
+/** The secrets oar-ha generates (the others, BMC and Kerberos admin passwords, are the admin's). */
+export const GENERATED_SECRETS = [
+  "corosyncAuthkey",
+  "heartbeatKey",
+  "drbdSecret",
+  "dbPassword",
+  "dbReadOnlyPassword",
+] as const;
+
+/**
+ * Parses a secrets file. With `complete`, the generated secrets the file lacks are made
+ * (`added` names them; the caller writes the file back only when everything else is valid);
+ * without it, a missing one is an error.
+ */
+export function parseSecrets(
+  text: string,
+  file = "oar-ha.secrets.yaml",
+  complete?: RandomBytes,
+): { secrets?: Secrets; issues: Issue[]; added: string[] } {
   let raw: unknown;
   try {
     raw = parse(text);
@@ -95,7 +113,21 @@ export function parseSecrets(text: string, file = "oar-ha.secrets.yaml"): { secr
           file,
         },
       ],
+      added: [],
     };
+  }
+  const added: string[] = [];
+  if (complete && raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
+    const have = raw as Record<string, unknown>;
+    const fresh = generateSecrets(complete);
+    const filled: Record<string, unknown> = { ...have };
+    if (filled.version === undefined) filled.version = 1;
+    for (const k of GENERATED_SECRETS)
+      if (have[k] === undefined) {
+        filled[k] = fresh[k];
+        added.push(k);
+      }
+    raw = filled;
   }
   const r = secretsSchema.safeParse(raw);
   if (!r.success) {
@@ -106,13 +138,18 @@ export function parseSecrets(text: string, file = "oar-ha.secrets.yaml"): { secr
           "SecretsInvalid",
           pathToString(zi.path),
           zi.code === "invalid_type" && zi.input === undefined ? "missing" : "invalid value",
-          "restore it from your backup",
+          zi.code === "invalid_type" &&
+            zi.input === undefined &&
+            (GENERATED_SECRETS as readonly PropertyKey[]).includes(zi.path[0]!)
+            ? "`oar-ha render` generates a new one into the file (after the first apply that rotates it: see docs/operations.md), or restore it from your backup"
+            : "restore it from your backup",
         ),
         file,
       })),
+      added: [],
     };
   }
-  return { secrets: r.data, issues: [] };
+  return { secrets: r.data, issues: [], added };
 }
 
 function b64len(s: string): number {

@@ -35,6 +35,27 @@ describe("secrets", () => {
     expect(s.dbPassword).toBe("KeepMeKeepMeKeepMe");
   });
 
+  it("completes only the generated secrets a file lacks when asked, and says which; otherwise a missing one is an error", () => {
+    const text = "fencing:\n  srv-a: Bmc-A-secret-1\ndbPassword: KeepMeKeepMeKeepMe\n";
+    const done = parseSecrets(text, "s.yaml", rnd);
+    expect(done.issues).toEqual([]);
+    expect(done.added).toEqual(["corosyncAuthkey", "heartbeatKey", "drbdSecret", "dbReadOnlyPassword"]);
+    expect(done.secrets).toMatchObject({
+      version: 1,
+      dbPassword: "KeepMeKeepMeKeepMe",
+      fencing: { "srv-a": "Bmc-A-secret-1" },
+    });
+    expect(done.secrets!.drbdSecret).toMatch(/^[A-Za-z0-9]{48}$/);
+    const strict = parseSecrets(text, "s.yaml");
+    expect(strict.secrets).toBeUndefined();
+    expect(strict.issues.map((i) => `${i.code} ${i.path} ${i.message}`)).toContain("OARHA801 corosyncAuthkey missing");
+    expect(strict.issues.find((i) => i.path === "corosyncAuthkey")!.fix).toContain(
+      "`oar-ha render` generates a new one",
+    );
+    // Never the admin's: a missing BMC password is not invented.
+    expect(parseSecrets("version: 1\n", "s.yaml", rnd).secrets!.fencing).toEqual({});
+  });
+
   it("rejects weak or missing secrets, naming the field, never echoing the value", () => {
     const c = exampleCluster();
     const s = { ...fixedSecrets({ "srv-a": "x" }), drbdSecret: "short", dbPassword: "pw" };

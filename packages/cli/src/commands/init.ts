@@ -69,9 +69,15 @@ export default defineCommand({
       process.stderr.write(`these answers do not make a valid cluster (${summary(r.issues)}): nothing written\n`);
       return EXIT.invalid;
     }
-    await writeFileAtomic(out, text, 0o644);
     const secretsFile = defaultSecretsPath(out);
     const s = await loadSecrets(secretsFile, true);
+    if (hasErrors(s.issues)) {
+      printIssues(s.issues);
+      process.stderr.write(`the secrets file next to ${out} cannot be used: nothing written\n`);
+      return EXIT.invalid;
+    }
+    await writeFileAtomic(out, text, 0o644);
+    await s.save?.();
     printIssues(r.issues);
     process.stderr.write(
       `wrote ${out}${s.created ? ` and ${secretsFile} (mode 0600, never commit it)` : ` (kept the existing ${secretsFile})`}\n`,

@@ -78,6 +78,7 @@ export default defineCommand({
           await rm(join(out, host), { recursive: true, force: true });
       }
     }
+    await r.saveSecrets?.();
     const { files, services } = renderCluster(r.cluster, r.secrets);
     for (const f of files) {
       const mode = Number.parseInt(f.mode, 8) & (f.sensitive ? 0o700 : 0o777);
@@ -88,6 +89,8 @@ export default defineCommand({
     await writeFileAtomic(join(out, MANIFEST), JSON.stringify(m, null, 2) + "\n", 0o644);
     if (warnings.length) printIssues(warnings);
     if (r.secretsCreated) process.stderr.write(`created ${r.secretsFile} (mode 0600): keep it safe, never commit it\n`);
+    if (r.secretsAdded.length)
+      process.stderr.write(`added generated ${r.secretsAdded.join(", ")} to ${r.secretsFile} (mode 0600)\n`);
     if (args.json) json(m);
     else {
       const hosts = new Set(files.map((f) => f.host));

@@ -5,6 +5,7 @@ import {
   OarHaError,
   catalogue,
   completeSecrets,
+  issue,
   parseSecrets,
   serializeSecrets,
   type Issue,
@@ -55,22 +56,55 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
 export interface LoadedSecrets {
   readonly secrets?: Secrets;
   readonly issues: readonly Issue[];
+  /** The file did not exist: every generated secret is new. */
   readonly created: boolean;
+  /** Generated secrets the existing file lacked, now made. */
+  readonly added: readonly string[];
+  /** Writes what was generated (0600); the caller calls it only when the whole input is valid. */
+  readonly save?: () => Promise<void>;
 }
 
 /**
- * Reads the secrets file; with `create`, generates it once when missing (mode 0600).
- * A group- or world-readable secrets file is tightened to 0600.
+ * Reads the secrets file. With `create`, generates the secrets oar-ha makes that are missing
+ * (the whole file when it does not exist) in memory: nothing is written until `save`. A file
+ * other users can read is refused, never tightened behind the admin's back: its secrets may
+ * have been read already.
  */
 export async function loadSecrets(file: string, create: boolean): Promise<LoadedSecrets> {
+  const random = (n: number) => randomBytes(n);
   if (!(await exists(file))) {
-    if (!create) return { issues: [], created: false };
-    const secrets = completeSecrets({}, (n) => randomBytes(n));
-    await writeFileAtomic(file, serializeSecrets(secrets), 0o600);
-    return { secrets, issues: [], created: true };
+    if (!create) return { issues: [], created: false, added: [] };
+    const secrets = completeSecrets({}, random);
+    return {
+      secrets,
+      issues: [],
+      created: true,
+      added: [],
+      save: () => writeFileAtomic(file, serializeSecrets(secrets), 0o600),
+    };
   }
-  const st = await stat(file);
-  if ((st.mode & 0o077) !== 0) await chmod(file, 0o600);
-  const r = parseSecrets(await readText(file, "secrets file"), file);
-  return { ...r, created: false };
+  const mode = (await stat(file)).mode & 0o777;
+  if ((mode & 0o077) !== 0)
+    return {
+      issues: [
+        {
+          ...issue(
+            "SecretsExposed",
+            "",
+            `mode ${mode.toString(8).padStart(4, "0")}: group or other users can read the secrets`,
+            `chmod 600 ${file}; if others could log in here, rotate the secrets (docs/operations.md, Rotation)`,
+          ),
+          file,
+        },
+      ],
+      created: false,
+      added: [],
+    };
+  const r = parseSecrets(await readText(file, "secrets file"), file, create ? random : undefined);
+  const secrets = r.secrets;
+  return {
+    ...r,
+    created: false,
+    ...(secrets && r.added.length ? { save: () => writeFileAtomic(file, serializeSecrets(secrets), 0o600) } : {}),
+  };
 }

@@ -40,6 +40,7 @@ export async function openSession(
     printIssues(r.issues);
     throw new OarHaError("OARHA102", `${file} is invalid: nothing was changed`, r.issues);
   }
+  await r.saveSecrets?.();
   const rendered = renderCluster(r.cluster, r.secrets);
   const names = o.hosts ? o.hosts(r.cluster) : allHosts(r.cluster);
   const co = {

@@ -119,6 +119,7 @@ export const catalogue = {
   SecretsInvalid: entry("OARHA801", "The secrets file is invalid"),
   SecretWeak: entry("OARHA802", "A secret is too short or too long"),
   SecretMissing: entry("OARHA803", "A secret is missing"),
+  SecretsExposed: entry("OARHA804", "The secrets file can be read by other users"),
 
   CliUsage: entry("OARHA901", "Wrong command-line usage", EXIT.usage),
   OutputExists: entry("OARHA902", "The output would overwrite files", EXIT.refused),
