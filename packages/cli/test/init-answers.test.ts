@@ -13,6 +13,50 @@ const base: Answers = {
 };
 
 describe("oar-ha init's answers", () => {
+  it("interfaces and the second link go on each server; a second-link name that is not a server is refused", () => {
+    const c = clusterFromAnswers({
+      ...base,
+      interface: "enp3s0",
+      secondary: "srv-a=10.1.0.11,srv-b=10.1.0.12",
+      secondaryInterface: "enp4s0",
+      ipmiUser: "ops",
+    });
+    expect(c["nodes"]).toEqual([
+      {
+        name: "srv-a",
+        address: "10.0.0.11",
+        interface: "enp3s0",
+        secondary: { address: "10.1.0.11", interface: "enp4s0" },
+        roles: ["oar", "db"],
+      },
+      {
+        name: "srv-b",
+        address: "10.0.0.12",
+        interface: "enp3s0",
+        secondary: { address: "10.1.0.12", interface: "enp4s0" },
+        roles: ["oar", "db"],
+      },
+    ]);
+    expect((c["fencing"] as { devices: { user: string }[] }).devices.map((d) => d.user)).toEqual(["ops", "ops"]);
+    // Unset: the schema's default interface, no second link, BMC user admin.
+    const plain = clusterFromAnswers(base);
+    expect(plain["nodes"]).toEqual([
+      { name: "srv-a", address: "10.0.0.11", roles: ["oar", "db"] },
+      { name: "srv-b", address: "10.0.0.12", roles: ["oar", "db"] },
+    ]);
+    expect((plain["fencing"] as { devices: { user: string }[] }).devices[0]!.user).toBe("admin");
+    expect(() => clusterFromAnswers({ ...base, secondary: "srv-c=10.1.0.13" })).toThrow(
+      '--secondary: "srv-c" is not one of the servers (srv-a, srv-b)',
+    );
+    expect(answerProblem("interface", "eth 0")).toBe(
+      '--interface: "eth 0" is not an interface name (1 to 15 letters, digits, _ . : -), e.g. eth0 or enp3s0',
+    );
+    expect(answerProblem("secondary", "srv-a=10.1.0.11:x")).toBe(
+      '--secondary: "srv-a=10.1.0.11:x" is not NAME=ADDRESS',
+    );
+    expect(answerProblem("secondaryInterface", "enp4s0")).toBeUndefined();
+  });
+
   it("hosts: roles joined with +, frontend by default", () => {
     const c = clusterFromAnswers({
       ...base,

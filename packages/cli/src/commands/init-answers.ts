@@ -16,6 +16,14 @@ export interface Answers {
   storage: string;
   /** none | ipmi:NODE=BMC,NODE=BMC[@user] | sbd:DEV[,DEV] | lab:ADDRESS */
   fencing: string;
+  /** Interface of the servers' main address, which carries the VIPs (default eth0). */
+  interface?: string;
+  /** The servers' second link: "srv-a=10.1.0.11,srv-b=10.1.0.12" (cluster ring 1, DRBD replication). */
+  secondary?: string;
+  /** Interface of the second link (default eth1). */
+  secondaryInterface?: string;
+  /** BMC user of IPMI fencing (default admin). */
+  ipmiUser?: string;
   /** "front=10.0.0.20,node1=10.0.0.31:compute,w=10.0.0.40:witness+frontend": roles joined with + (default frontend) */
   hosts?: string;
   /** Fencing none was asked for knowingly (--accept-risk). */
@@ -105,6 +113,13 @@ function hostRoles(name: string, address: string, extra: string | undefined): st
   return roles;
 }
 
+/** The cluster file's pattern for an interface name (what `ip link` allows). */
+function ifname(flag: string, s: string): string {
+  return /^[a-zA-Z0-9_.:-]{1,15}$/.test(s)
+    ? s
+    : usage(flag, `"${s}" is not an interface name (1 to 15 letters, digits, _ . : -), e.g. eth0 or enp3s0`);
+}
+
 /**
  * One answer checked on its own, as it is typed (the interactive init asks again on a
  * message); undefined when it reads well. The whole cluster is checked at the end as well.
@@ -124,6 +139,11 @@ export function answerProblem(key: keyof Answers, value: string): string | undef
           `"${v.address}" is not an IPv4 address with a prefix length from 8 to 30: it needs its prefix length, e.g. 10.0.0.100/24`,
         );
     }
+    if (key === "interface" || key === "secondaryInterface")
+      ifname(key === "interface" ? "interface" : "secondary-interface", value);
+    if (key === "secondary")
+      for (const p of pairs("secondary", value))
+        if (p.extra !== undefined) usage("secondary", `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS`);
     if (key === "storage") storage(value);
     if (key === "fencing") fencing(value, undefined, true);
     if (key === "hosts") for (const p of pairs("hosts", value)) hostRoles(p.name, p.value, p.extra);
@@ -134,8 +154,13 @@ export function answerProblem(key: keyof Answers, value: string): string | undef
 }
 
 /** Answers -> cluster file object (not yet validated: the caller runs the full rules on it). */
-export function clusterFromAnswers(a: Answers, ipmiUser?: string): Record<string, unknown> {
-  const nodes = pairs("nodes", a.nodes).map((p, i) => ({
+export function clusterFromAnswers(a: Answers): Record<string, unknown> {
+  const second = new Map(pairs("secondary", a.secondary ?? "").map((p) => [p.name, p.value]));
+  const servers = pairs("nodes", a.nodes);
+  for (const n of second.keys())
+    if (!servers.some((p) => p.name === n))
+      usage("secondary", `"${n}" is not one of the servers (${servers.map((p) => p.name).join(", ")})`);
+  const nodes = servers.map((p, i) => ({
     name:
       p.extra === undefined
         ? p.name
@@ -144,6 +169,15 @@ export function clusterFromAnswers(a: Answers, ipmiUser?: string): Record<string
             `"${p.name}=${p.value}:${p.extra}" is not NAME=ADDRESS (the servers' roles come from --topology)`,
           ),
     address: p.value,
+    ...(a.interface ? { interface: ifname("interface", a.interface) } : {}),
+    ...(second.has(p.name)
+      ? {
+          secondary: {
+            address: second.get(p.name),
+            interface: ifname("secondary-interface", a.secondaryInterface ?? "eth1"),
+          },
+        }
+      : {}),
     roles: a.topology === "two-node" ? ["oar", "db"] : [i < 2 ? "oar" : "db"],
   }));
   const hosts = a.hosts
@@ -162,7 +196,7 @@ export function clusterFromAnswers(a: Answers, ipmiUser?: string): Record<string
     ...(hosts.length ? { hosts } : {}),
     vips: { oar: vip("oar-vip", a.oarVip), ...(a.dbVip ? { db: vip("db-vip", a.dbVip) } : {}) },
     storage: storage(a.storage),
-    fencing: fencing(a.fencing, ipmiUser, a.acceptRisk === true),
+    fencing: fencing(a.fencing, a.ipmiUser, a.acceptRisk === true),
   };
 }
 

@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { hasErrors, loadCluster } from "@oar-ha/core";
+import { hasErrors, loadCluster, secretsRules, serializeSecrets } from "@oar-ha/core";
 import { defaultSecretsPath, exists, loadSecrets, writeFileAtomic } from "../io/files.js";
 import { EXIT, printIssues, summary } from "../io/output.js";
 import { clusterFromAnswers, clusterYaml, type Answers } from "./init-answers.js";
@@ -24,7 +24,19 @@ export default defineCommand({
       description: "drbd-lvm:VG:SIZE | drbd-loop:SIZE | drbd-partition:DEV | shared:DEV | shared-bind:DIR",
     },
     fencing: { type: "string", description: "ipmi:srv-a=BMC,srv-b=BMC | sbd:DEV | lab:ADDRESS | none" },
-    "ipmi-user": { type: "string", description: "BMC user for ipmi fencing (passwords go in the secrets file)" },
+    interface: {
+      type: "string",
+      description: "Interface of the servers' main address, carrying the VIPs (default eth0)",
+    },
+    secondary: {
+      type: "string",
+      description: "The servers' second link (ring 1, DRBD): srv-a=10.1.0.11,srv-b=10.1.0.12",
+    },
+    "secondary-interface": { type: "string", description: "Interface of the second link (default eth1)" },
+    "ipmi-user": {
+      type: "string",
+      description: "BMC user for ipmi fencing (default admin; passwords are asked hidden on a terminal)",
+    },
     hosts: {
       type: "string",
       description:
@@ -56,13 +68,17 @@ export default defineCommand({
       ...(args.storage ? { storage: args.storage } : {}),
       ...(args.fencing ? { fencing: args.fencing } : {}),
       ...(args.hosts ? { hosts: args.hosts } : {}),
+      ...(args.interface ? { interface: args.interface } : {}),
+      ...(args.secondary ? { secondary: args.secondary } : {}),
+      ...(args["secondary-interface"] ? { secondaryInterface: args["secondary-interface"] } : {}),
+      ...(args["ipmi-user"] ? { ipmiUser: args["ipmi-user"] } : {}),
       ...(args["accept-risk"] ? { acceptRisk: true } : {}),
     };
     const interactive = !args.yes && process.stdin.isTTY === true && process.stderr.isTTY === true;
     // Pacemaker is the default manager: asked on a terminal (pre-selected), taken without one.
-    const answers = await ask(interactive || given.manager ? given : { ...given, manager: "pacemaker" }, interactive);
-    if (!answers) return EXIT.usage;
-    const text = clusterYaml(clusterFromAnswers(answers, args["ipmi-user"]));
+    const asked = await ask(interactive || given.manager ? given : { ...given, manager: "pacemaker" }, interactive);
+    if (!asked) return EXIT.usage;
+    const text = clusterYaml(clusterFromAnswers(asked.answers));
     const r = loadCluster(text, out);
     if (hasErrors(r.issues)) {
       printIssues(r.issues);
@@ -71,18 +87,29 @@ export default defineCommand({
     }
     const secretsFile = defaultSecretsPath(out);
     const s = await loadSecrets(secretsFile, true);
-    if (hasErrors(s.issues)) {
+    if (hasErrors(s.issues) || !s.secrets) {
       printIssues(s.issues);
       process.stderr.write(`the secrets file next to ${out} cannot be used: nothing written\n`);
       return EXIT.invalid;
     }
+    const typed = Object.keys(asked.bmcPasswords).length > 0;
+    const secrets = typed ? { ...s.secrets, fencing: { ...s.secrets.fencing, ...asked.bmcPasswords } } : s.secrets;
     await writeFileAtomic(out, text, 0o644);
-    await s.save?.();
+    if (typed) await writeFileAtomic(secretsFile, serializeSecrets(secrets), 0o600);
+    else await s.save?.();
     printIssues(r.issues);
-    process.stderr.write(
-      `wrote ${out}${s.created ? ` and ${secretsFile} (mode 0600, never commit it)` : ` (kept the existing ${secretsFile})`}\n`,
-    );
-    process.stderr.write(`next: oar-ha validate ${out} && oar-ha render ${out} --out oar-ha-render\n`);
+    const secretsNote = s.created
+      ? ` and ${secretsFile} (mode 0600, never commit it)`
+      : typed
+        ? ` and the BMC passwords into ${secretsFile}`
+        : ` (kept the existing ${secretsFile})`;
+    process.stderr.write(`wrote ${out}${secretsNote}\n`);
+    // What validate would still refuse in the secrets (BMC passwords not given): said now, with the fix.
+    const left = r.cluster ? secretsRules(r.cluster, secrets) : [];
+    if (left.length) {
+      printIssues(left.map((i) => ({ ...i, file: secretsFile })));
+      process.stderr.write(`next: add what is missing to ${secretsFile}, then oar-ha validate ${out}\n`);
+    } else process.stderr.write(`next: oar-ha validate ${out} && oar-ha render ${out} --out oar-ha-render\n`);
     return EXIT.ok;
   },
 });
