@@ -93,8 +93,34 @@ describe("oar-ha (bundled)", () => {
       { encoding: "utf8" },
     );
     expect(b.stdout).toBe("maintenance\n--json\n");
+    // The lab's actions after `lab`, then only that action's own options.
+    const lab = spawnSync(
+      "bash",
+      [
+        "-c",
+        `${r.out}\nCOMP_WORDS=(oar-ha lab po); COMP_CWORD=2; _oar_ha; echo \${COMPREPLY[*]}; COMP_WORDS=(oar-ha lab cable srv-a --l); COMP_CWORD=4; _oar_ha; echo \${COMPREPLY[*]}; COMP_WORDS=(oar-ha lab down --s); COMP_CWORD=3; _oar_ha; echo "[\${COMPREPLY[*]}]"`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(lab.stdout).toBe("power-on power-state\n--link\n[]\n");
     expect(oarHa(["completion", "zsh"]).out).toMatch(/^autoload -U \+X bashcompinit && bashcompinit\n/);
     expect(oarHa(["completion", "fish"]).code).toBe(2);
+  });
+
+  it("lab: each action takes only its own flags and arguments; an unknown action names the actions", () => {
+    const down = oarHa(["lab", "down", "--servers", "4", "--root", "/nonexistent-lab"]);
+    expect(down.code).toBe(2);
+    expect(down.err).toContain('error OARHA901 unknown option --servers for "lab down"');
+    const cable = oarHa(["lab", "cable", "srv-a", "sideways", "--root", "/nonexistent-lab"]);
+    expect(cable.code).toBe(2);
+    expect(cable.err).toContain("lab cable HOST up|down [--link 0|1]");
+    expect(oarHa(["lab", "crash"]).code).toBe(2);
+    const bogus = oarHa(["lab", "bogus"]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toContain('"bogus" is not an action of "lab"');
+    expect(bogus.err).toContain("up|down|status|exec|ssh|crash|power-on");
+    expect(oarHa(["lab", "power-on", "--help"]).out).toMatch(/^USAGE oar-ha lab power-on \[OPTIONS\] <HOST>$/m);
+    expect(oarHa(["help", "lab", "drop"]).out).toMatch(/^USAGE oar-ha lab drop /m);
   });
 
   it("says which file is missing, with exit 3", () => {

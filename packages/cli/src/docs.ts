@@ -1,5 +1,5 @@
 import type { ArgsDef, CommandDef } from "citty";
-import { COMMANDS, EXIT_LINE, EXAMPLES, loadCommand } from "./main.js";
+import { COMMANDS, EXIT_LINE, EXAMPLES, loadCommand, subCommandsOf } from "./main.js";
 
 /*
  * The man page and the shell completions, generated from the same command definitions as
@@ -21,16 +21,32 @@ const argsOf = (def: CommandDef<ArgsDef>): Arg[] =>
 const resolve = async <T>(v: T | (() => T | Promise<T>) | Promise<T>): Promise<T> =>
   typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
 
-async function loadAll(): Promise<
-  { name: string; summary: string; def: CommandDef<ArgsDef>; description: string; args: Arg[] }[]
-> {
-  return Promise.all(
-    Object.entries(COMMANDS).map(async ([name, c]) => {
+interface Cmd {
+  /** "validate", or "lab up" for a group's action. */
+  readonly name: string;
+  readonly def: CommandDef<ArgsDef>;
+  readonly description: string;
+  readonly args: Arg[];
+}
+
+/** Every command a user can run: a group (lab) stands for its actions, each listed as "lab ACTION". */
+async function loadAll(): Promise<Cmd[]> {
+  const out = await Promise.all(
+    Object.entries(COMMANDS).map(async ([name, c]): Promise<Cmd[]> => {
       const def = await loadCommand(name);
-      const meta = (await resolve(def.meta)) ?? {};
-      return { name, summary: c.description, def, description: meta.description ?? c.description, args: argsOf(def) };
+      const subs = await subCommandsOf(def);
+      const entries: [string, CommandDef<ArgsDef>][] = Object.keys(subs).length
+        ? Object.entries(subs).map(([k, v]) => [`${name} ${k}`, v])
+        : [[name, def]];
+      return Promise.all(
+        entries.map(async ([n, d]) => {
+          const meta = (await resolve(d.meta)) ?? {};
+          return { name: n, def: d, description: meta.description ?? c.description, args: argsOf(d) };
+        }),
+      );
     }),
   );
+  return out.flat();
 }
 
 /** roff: backslashes and hyphens escaped, a line never starting with a control character. */
@@ -103,26 +119,43 @@ export async function manPage(version: string): Promise<string> {
   return out.join("\n");
 }
 
-/** Bash completion: commands, then each command's options. */
+/** Bash completion: commands, a group's actions, then each command's options. */
 export async function bashCompletion(): Promise<string> {
   const cmds = await loadAll();
   const cases = cmds.map(
     (c) =>
-      `    ${c.name}) opts="${c.args
+      `    "${c.name}") opts="${c.args
         .filter((a) => a.type !== "positional")
         .map((a) => `--${a.name}`)
         .concat("--help")
         .join(" ")}" ;;`,
+  );
+  const groups = new Map<string, string[]>();
+  for (const c of cmds) {
+    const [g, action] = c.name.split(" ");
+    if (action) groups.set(g!, [...(groups.get(g!) ?? []), action]);
+  }
+  const tops = [...new Set(cmds.map((c) => c.name.split(" ")[0]!))];
+  const groupCases = [...groups].map(
+    ([g, actions]) => `    ${g})
+      if [ "$COMP_CWORD" -eq 2 ]; then
+        COMPREPLY=( $(compgen -W "${actions.join(" ")} --help" -- "$cur") )
+        return
+      fi
+      cmd="${g} \${COMP_WORDS[2]}" ;;`,
   );
   return `# bash completion for oar-ha (generated from its command definitions)
 _oar_ha() {
   local cur cmd opts
   cur=\${COMP_WORDS[COMP_CWORD]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=( $(compgen -W "${cmds.map((c) => c.name).join(" ")} help --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "${tops.join(" ")} help --help --version" -- "$cur") )
     return
   fi
   cmd=\${COMP_WORDS[1]}
+  case "$cmd" in
+${groupCases.join("\n")}
+  esac
   case "$cmd" in
 ${cases.join("\n")}
     *) opts="" ;;

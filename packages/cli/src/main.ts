@@ -154,14 +154,53 @@ function colour(stream: NodeJS.WriteStream): boolean {
 }
 
 /** A command's help: citty's usage with `oar-ha` in the usage line, the exit codes, no escape sequences off a terminal. */
-async function commandHelp(cmd: CommandDef<ArgsDef>): Promise<string> {
+async function commandHelp(cmd: CommandDef<ArgsDef>, parent?: CommandDef<ArgsDef>): Promise<string> {
   // Escape sequences (ESC [ ... m) as a string: no control character inside a regex literal.
   const esc = "\u001b\\[[0-9;]*m";
   const ansi = new RegExp(esc, "g");
   const text =
-    (await renderUsage(cmd)).replace(new RegExp(`(USAGE(?:${esc})*\\s+(?:${esc})*)`), "$1oar-ha ") +
-    `\n\n${EXIT_LINE}\n`;
+    (await renderUsage(cmd, parent))
+      .replace(new RegExp(`(USAGE(?:${esc})*\\s+(?:${esc})*)`), "$1oar-ha ")
+      .replace(/Use (\S+) <command> --help/, "Use oar-ha $1 <action> --help") + `\n\n${EXIT_LINE}\n`;
   return colour(process.stdout) ? text : text.replace(ansi, "");
+}
+
+const resolved = async <T>(v: T | Promise<T> | (() => T | Promise<T>)): Promise<T> =>
+  typeof v === "function" ? await (v as () => T | Promise<T>)() : await v;
+
+/** A group's subcommands (lab up, lab down...), by name; empty for a plain command. */
+export async function subCommandsOf(cmd: CommandDef<ArgsDef>): Promise<Record<string, CommandDef<ArgsDef>>> {
+  if (!cmd.subCommands) return {};
+  const subs = await resolved(cmd.subCommands);
+  const out: Record<string, CommandDef<ArgsDef>> = {};
+  for (const [k, v] of Object.entries(subs)) out[k] = (await resolved(v)) as CommandDef<ArgsDef>;
+  return out;
+}
+
+/**
+ * The command a command line runs: a group (lab) takes its action as the next word, which
+ * must come first (`oar-ha lab up --root R`); its flags are then the action's own.
+ */
+async function leafOf(
+  name: string,
+  cmd: CommandDef<ArgsDef>,
+  rest: readonly string[],
+): Promise<{ name: string; cmd: CommandDef<ArgsDef>; parent?: CommandDef<ArgsDef>; rest: string[] } | number> {
+  const subs = await subCommandsOf(cmd);
+  if (Object.keys(subs).length === 0) return { name, cmd, rest: [...rest] };
+  const [action, ...after] = rest;
+  if (action === undefined || action === "--help" || action === "-h") {
+    process.stdout.write(await commandHelp(cmd));
+    return action === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const sub = subs[action];
+  if (!sub) {
+    process.stderr.write(
+      `error OARHA901 "${action}" is not an action of "${name}"\n  fix: oar-ha ${name} ${Object.keys(subs).join("|")} ... (oar-ha ${name} --help)\n`,
+    );
+    return EXIT.usage;
+  }
+  return { name: `${name} ${action}`, cmd: sub, parent: cmd, rest: after };
 }
 
 /** Runs the CLI and returns the exit code (the caller exits). */
@@ -169,8 +208,10 @@ export async function main(argv: readonly string[], version: string): Promise<nu
   const [name, ...rest] = argv;
   const helpOf = name === "help" && rest[0] ? COMMANDS[rest[0]] : undefined;
   if (helpOf) {
-    process.stdout.write(await commandHelp(await helpOf.load()));
-    return EXIT.ok;
+    const group = await helpOf.load();
+    const l = await leafOf(rest[0]!, group, rest[1] ? [rest[1]] : ["--help"]);
+    if (typeof l !== "number") process.stdout.write(await commandHelp(l.cmd, l.parent));
+    return typeof l === "number" ? l : EXIT.ok;
   }
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(topHelp(version));
@@ -188,19 +229,21 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     return EXIT.usage;
   }
   try {
-    const cmd = await entry.load();
-    const def = (cmd.args ?? {}) as ArgsDef;
-    if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(await commandHelp(cmd));
+    const l = await leafOf(name, await entry.load(), rest);
+    if (typeof l === "number") return l;
+    const { cmd } = l;
+    const def = (await resolved(cmd.args ?? {})) as ArgsDef;
+    // After `--` everything belongs to the command being wrapped (lab exec HOST -- CMD).
+    const dd = l.rest.indexOf("--");
+    const own = dd < 0 ? l.rest : l.rest.slice(0, dd);
+    if (own.includes("--help") || own.includes("-h")) {
+      process.stdout.write(await commandHelp(cmd, l.parent));
       return EXIT.ok;
     }
-    // After `--` everything belongs to the command being wrapped (lab exec HOST -- CMD).
-    const dd = rest.indexOf("--");
-    const own = dd < 0 ? rest : rest.slice(0, dd);
     const bad = unknownFlags(own, def);
     if (bad.length) {
       process.stderr.write(
-        `error OARHA901 unknown option${bad.length > 1 ? "s" : ""} ${bad.map((b) => `--${b}`).join(", ")} for "${name}"\n  fix: see oar-ha ${name} --help\n`,
+        `error OARHA901 unknown option${bad.length > 1 ? "s" : ""} ${bad.map((b) => `--${b}`).join(", ")} for "${l.name}"\n  fix: see oar-ha ${l.name} --help\n`,
       );
       return EXIT.usage;
     }
@@ -208,11 +251,11 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     const declared = Object.values(def).filter((a) => a.type === "positional").length;
     if (positional.length > declared) {
       process.stderr.write(
-        `error OARHA901 unexpected argument "${positional[declared] ?? ""}" for "${name}"\n  fix: see oar-ha ${name} --help\n`,
+        `error OARHA901 unexpected argument "${positional[declared] ?? ""}" for "${l.name}"\n  fix: see oar-ha ${l.name} --help\n`,
       );
       return EXIT.usage;
     }
-    const { result } = await runCommand(cmd, { rawArgs: [...rest] });
+    const { result } = await runCommand(cmd, { rawArgs: l.rest });
     return typeof result === "number" ? result : EXIT.ok;
   } catch (e) {
     if (isOarHaError(e)) {

@@ -60,7 +60,8 @@ export function fakeVirsh(
   cli: readonly string[],
   servers: readonly { name: string; vm: boolean }[],
 ): string {
-  const lab = `${cli.map((x) => `'${x}'`).join(" ")} lab --root '${root}'`;
+  // `oar-ha lab ACTION HOST --root ROOT`: the action comes first (the lab command's subcommands).
+  const lab = (action: string) => `${cli.map((x) => `'${x}'`).join(" ")} lab ${action} "$2" --root '${root}'`;
   const vms = servers.filter((x) => x.vm).map((x) => x.name);
   return `#!/bin/sh
 # virsh stand-in for fence_virsh: lab servers are the "domains".
@@ -82,8 +83,8 @@ case "$1" in
     i=1
     for d in ${servers.map((x) => x.name).join(" ")}; do printf ' %s    %s    %s\\n' "$i" "$d" "$(state "$d")"; i=$((i + 1)); done ;;
   domstate) state "$2" ;;
-  start) ${lab} power-on "$2" --no-wait >/dev/null && echo "Domain $2 started" ;;
-  destroy) ${lab} crash "$2" >/dev/null && echo "Domain $2 destroyed" ;;
+  start) ${lab("power-on")} --no-wait >/dev/null && echo "Domain $2 started" ;;
+  destroy) ${lab("crash")} >/dev/null && echo "Domain $2 destroyed" ;;
   *) echo "error: unsupported command $1" >&2; exit 1 ;;
 esac
 `;

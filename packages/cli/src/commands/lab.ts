@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { defineCommand } from "citty";
+import { defineCommand, type ArgsDef, type CommandDef } from "citty";
 import { OarHaError, shq } from "@oar-ha/core";
 import {
   DEFAULT_ROOT,
@@ -21,21 +21,10 @@ import {
 } from "@oar-ha/lab";
 import { EXIT, json } from "../io/output.js";
 
-const ACTIONS = [
-  "up",
-  "down",
-  "status",
-  "exec",
-  "ssh",
-  "crash",
-  "power-on",
-  "power-state",
-  "cable",
-  "drop",
-  "loss",
-  "heal",
-  "kill",
-] as const;
+/*
+ * `oar-ha lab ACTION`: one subcommand per action, each with only its own flags (so
+ * `lab down --servers 4` is refused as an unknown option, not ignored).
+ */
 
 const text = async (stream: NodeJS.ReadableStream): Promise<string> => {
   const chunks: Buffer[] = [];
@@ -43,169 +32,269 @@ const text = async (stream: NodeJS.ReadableStream): Promise<string> => {
   return Buffer.concat(chunks).toString("utf8");
 };
 
-const usage = (msg: string): never => {
-  throw new OarHaError("OARHA901", `${msg}\n  fix: oar-ha lab --help`);
+const usage = (action: string, msg: string): never => {
+  throw new OarHaError("OARHA901", `${msg}\n  fix: oar-ha lab ${action} --help`);
+};
+
+const log = (m: string) => process.stderr.write(`lab: ${m}\n`);
+
+const root = { root: { type: "string", description: "Lab directory", default: DEFAULT_ROOT } } as const;
+const host = (what: string) =>
+  ({ host: { type: "positional", description: `Lab host ${what}`, required: true } }) as const;
+
+const up = defineCommand({
+  meta: { name: "up", description: "Bring up a lab: hosts, networks, keys, packages and its cluster file" },
+  args: {
+    ...root,
+    servers: { type: "string", description: "2 or 4 HA servers", default: "2" },
+    subnet: { type: "string", description: "Main lab network (/24)", default: "10.77.0.0/24" },
+    "secondary-subnet": { type: "string", description: "The servers' second link (/24)", default: "10.78.0.0/24" },
+    db: { type: "string", description: "postgresql | mysql | mariadb", default: "postgresql" },
+    manager: { type: "string", description: "pacemaker | heartbeat", default: "pacemaker" },
+    witness: {
+      type: "boolean",
+      description: "Pacemaker: the admin host is a corosync-qnetd quorum witness (--no-witness for none)",
+      default: true,
+    },
+    kerberos: {
+      type: "boolean",
+      description: "A real MIT KDC on the admin host (realm LAB), host/oar.lab exported, a kerberos section",
+    },
+    drbd: {
+      type: "string",
+      description: "Real DRBD: the DB servers are qemu VMs, the database on DRBD over partition | lvm | loop",
+    },
+    "skip-install": { type: "boolean", description: "Never run apt-get (fail if a package is missing)" },
+  },
+  async run({ args }) {
+    const servers = Number(args.servers);
+    if (servers !== 2 && servers !== 4) usage("up", "--servers must be 2 or 4");
+    if (!["postgresql", "mysql", "mariadb"].includes(args.db)) usage("up", "--db must be postgresql, mysql or mariadb");
+    if (!["pacemaker", "heartbeat"].includes(args.manager)) usage("up", "--manager must be pacemaker or heartbeat");
+    if (args.drbd !== undefined && !["partition", "lvm", "loop"].includes(args.drbd))
+      usage("up", "--drbd must be partition, lvm or loop");
+    const o: LabOptions = {
+      root: args.root,
+      servers: servers as 2 | 4,
+      subnet: args.subnet,
+      secondarySubnet: args["secondary-subnet"],
+      database: args.db as LabOptions["database"],
+      manager: args.manager as LabOptions["manager"],
+      witness: args.manager === "pacemaker" && args.witness !== false,
+      kerberos: args.kerberos === true,
+      ...(args.drbd !== undefined ? { drbd: args.drbd as NonNullable<LabOptions["drbd"]> } : {}),
+    };
+    const r = await labUp({
+      ...o,
+      cli: [process.execPath, process.argv[1] ?? "oar-ha"],
+      log,
+      installPackages: args["skip-install"] !== true,
+    });
+    process.stderr.write(
+      `lab up in ${r.seconds.toFixed(1)} s: ${r.spec.hosts.map((h) => `${h.name} ${h.address}`).join(", ")}\n` +
+        `cluster file: ${r.paths.clusterFile} (secrets: ${r.paths.secretsFile})\n` +
+        `ssh: ssh -F ${r.paths.sshConfig} srv-a\nnext: oar-ha validate ${r.paths.clusterFile}\n`,
+    );
+    return EXIT.ok;
+  },
+});
+
+const down = defineCommand({
+  meta: { name: "down", description: "Remove the lab under --root: hosts, VMs, links, namespaces" },
+  args: { ...root, "keep-data": { type: "boolean", description: "Keep host disks, keys and the cluster file" } },
+  async run({ args }) {
+    await labDown(args.root, { log, keepData: args["keep-data"] === true });
+    process.stderr.write("lab down: no namespace, process or link of the lab is left\n");
+    return EXIT.ok;
+  },
+});
+
+const status = defineCommand({
+  meta: { name: "status", description: "Each lab host, its role, address and whether it runs (exit 1: one is off)" },
+  args: { ...root, json: { type: "boolean", description: "Machine-readable output" } },
+  run({ args }) {
+    const st = labStatus(args.root);
+    if (args.json) json(st);
+    else
+      for (const h of st.hosts)
+        process.stdout.write(
+          `${h.name.padEnd(8)} ${h.role.padEnd(9)} ${h.address.padEnd(15)} ${h.running ? "running" : "off"}\n`,
+        );
+    return st.hosts.every((h) => h.running) ? EXIT.ok : EXIT.invalid;
+  },
+});
+
+const exec = defineCommand({
+  meta: { name: "exec", description: "Run a command on a lab host: oar-ha lab exec HOST -- COMMAND [ARGS...]" },
+  args: {
+    ...host("to run on"),
+    ...root,
+    stdin: { type: "boolean", description: "Hand this command's standard input to the host's command" },
+  },
+  async run({ args, rawArgs }) {
+    const dd = rawArgs.indexOf("--");
+    const cmd = dd < 0 ? [] : rawArgs.slice(dd + 1);
+    if (cmd.length === 0) usage("exec", "lab exec HOST -- COMMAND [ARGS...]");
+    const s = loadLab(args.root);
+    const input = args.stdin ? await text(process.stdin) : undefined;
+    const r = await execIn(s, labHost(s, args.host), cmd.map(shq).join(" "), {
+      check: false,
+      timeoutMs: 3_600_000,
+      ...(input === undefined ? {} : { input }),
+    });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    return r.code ?? 1;
+  },
+});
+
+const ssh = defineCommand({
+  meta: { name: "ssh", description: "An interactive shell on a lab host (ssh with the lab's config)" },
+  args: { ...host("to log in to"), ...root },
+  run({ args }) {
+    const st = labStatus(args.root);
+    return spawnSync("ssh", ["-F", st.paths.sshConfig, args.host], { stdio: "inherit" }).status ?? 1;
+  },
+});
+
+const crashCmd = defineCommand({
+  meta: { name: "crash", description: "Hard power-off of a lab host (a VM's qemu killed, a namespace's processes)" },
+  args: { ...host("to power off"), ...root },
+  async run({ args }) {
+    await crash(loadLab(args.root), args.host);
+    return EXIT.ok;
+  },
+});
+
+const powerOnCmd = defineCommand({
+  meta: { name: "power-on", description: "Boot a lab host that is off, on the same disks" },
+  args: {
+    ...host("to boot"),
+    ...root,
+    wait: {
+      type: "boolean",
+      description: "Wait until the host's sshd answers (--no-wait returns once it runs, as virsh start does)",
+      default: true,
+    },
+  },
+  async run({ args }) {
+    await powerOn(loadLab(args.root), args.host, { wait: args.wait !== false });
+    return EXIT.ok;
+  },
+});
+
+const powerState = defineCommand({
+  meta: { name: "power-state", description: "Print on or off for a lab host" },
+  args: { ...host("to look at"), ...root },
+  run({ args }) {
+    const st = labStatus(args.root).hosts.find((h) => h.name === args.host);
+    if (!st) return usage("power-state", `no lab host ${args.host}`);
+    process.stdout.write(`${st.running ? "on" : "off"}\n`);
+    return EXIT.ok;
+  },
+});
+
+const cable = defineCommand({
+  meta: { name: "cable", description: "Pull (down) or plug (up) a lab host's network cable" },
+  args: {
+    ...host("whose cable"),
+    state: { type: "positional", description: "up | down", required: true },
+    ...root,
+    link: { type: "string", description: "0 (main) or 1 (second link)", default: "0" },
+  },
+  async run({ args }) {
+    const link = Number(args.link);
+    if (link !== 0 && link !== 1) usage("cable", "--link must be 0 or 1");
+    if (args.state !== "up" && args.state !== "down") usage("cable", "lab cable HOST up|down [--link 0|1]");
+    const s = loadLab(args.root);
+    await (args.state === "down" ? pullCable(s, args.host, link) : plugCable(s, args.host, link));
+    return EXIT.ok;
+  },
+});
+
+const drop = defineCommand({
+  meta: { name: "drop", description: "Drop a lab host's traffic on its network cards (never loopback) until heal" },
+  args: {
+    ...host("whose traffic"),
+    ...root,
+    port: { type: "string", description: "Only this port" },
+    peer: { type: "string", description: "Only to and from this address" },
+    proto: { type: "string", description: "tcp | udp (default both)" },
+  },
+  async run({ args }) {
+    if (args.proto !== undefined && args.proto !== "tcp" && args.proto !== "udp")
+      usage("drop", "--proto must be tcp or udp");
+    const port = args.port === undefined ? undefined : Number(args.port);
+    if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
+      usage("drop", `--port must be a port number (got ${args.port})`);
+    await dropTraffic(loadLab(args.root), args.host, {
+      ...(port !== undefined ? { port } : {}),
+      ...(args.peer ? { peer: args.peer } : {}),
+      ...(args.proto === "tcp" || args.proto === "udp" ? { proto: args.proto } : {}),
+    });
+    return EXIT.ok;
+  },
+});
+
+const loss = defineCommand({
+  meta: { name: "loss", description: "Lose a share of a lab host's packets on its network cards until heal" },
+  args: {
+    ...host("whose packets"),
+    percent: { type: "positional", description: "Percent of packets lost (1 to 100)", required: true },
+    ...root,
+  },
+  async run({ args }) {
+    const pct = Number(args.percent);
+    if (!(pct > 0 && pct <= 100)) usage("loss", `PERCENT must be from 1 to 100 (got ${args.percent})`);
+    await addLoss(loadLab(args.root), args.host, pct);
+    return EXIT.ok;
+  },
+});
+
+const healCmd = defineCommand({
+  meta: { name: "heal", description: "Undo drop and loss on a lab host" },
+  args: { ...host("to heal"), ...root },
+  async run({ args }) {
+    await heal(loadLab(args.root), args.host);
+    return EXIT.ok;
+  },
+});
+
+const kill = defineCommand({
+  meta: { name: "kill", description: "kill -9 every process of that name on a lab host" },
+  args: {
+    ...host("to kill on"),
+    process: { type: "positional", description: "Process name", required: true },
+    ...root,
+  },
+  async run({ args }) {
+    const pids = await killProcess(loadLab(args.root), args.host, args.process);
+    process.stderr.write(`killed ${pids.join(" ")}\n`);
+    return EXIT.ok;
+  },
+});
+
+/** The lab's actions, in the order the help lists them. */
+export const LAB_ACTIONS: Record<string, CommandDef<ArgsDef>> = {
+  up: up as unknown as CommandDef<ArgsDef>,
+  down: down as unknown as CommandDef<ArgsDef>,
+  status: status as unknown as CommandDef<ArgsDef>,
+  exec: exec as unknown as CommandDef<ArgsDef>,
+  ssh: ssh as unknown as CommandDef<ArgsDef>,
+  crash: crashCmd as unknown as CommandDef<ArgsDef>,
+  "power-on": powerOnCmd as unknown as CommandDef<ArgsDef>,
+  "power-state": powerState as unknown as CommandDef<ArgsDef>,
+  cable: cable as unknown as CommandDef<ArgsDef>,
+  drop: drop as unknown as CommandDef<ArgsDef>,
+  loss: loss as unknown as CommandDef<ArgsDef>,
+  heal: healCmd as unknown as CommandDef<ArgsDef>,
+  kill: kill as unknown as CommandDef<ArgsDef>,
 };
 
 export default defineCommand({
   meta: {
     name: "lab",
-    description: `A real multi-host OAR cluster on this machine (root, Linux namespaces). Actions: ${ACTIONS.join(", ")}`,
+    description: `A real multi-host OAR cluster on this machine (root, Linux namespaces, qemu VMs for DRBD). Actions: ${Object.keys(LAB_ACTIONS).join(", ")}`,
   },
-  args: {
-    action: { type: "positional", description: ACTIONS.join(" | "), required: true },
-    host: {
-      type: "positional",
-      description: "Lab host (exec, ssh, crash, power-on, power-state, cable, drop, loss, heal, kill)",
-      required: false,
-    },
-    arg: { type: "positional", description: "cable: up|down; kill: process name; loss: percent", required: false },
-    root: { type: "string", description: "Lab directory", default: DEFAULT_ROOT },
-    servers: { type: "string", description: "up: 2 or 4 HA servers", default: "2" },
-    subnet: { type: "string", description: "up: main lab network (/24)", default: "10.77.0.0/24" },
-    "secondary-subnet": { type: "string", description: "up: servers' second link (/24)", default: "10.78.0.0/24" },
-    db: { type: "string", description: "up: postgresql | mysql | mariadb", default: "postgresql" },
-    manager: { type: "string", description: "up: pacemaker | heartbeat", default: "pacemaker" },
-    witness: {
-      type: "boolean",
-      description: "up (pacemaker): the admin host is a corosync-qnetd quorum witness (default; --no-witness for none)",
-      default: true,
-    },
-    kerberos: {
-      type: "boolean",
-      description:
-        "up: a real MIT KDC on the admin host (realm LAB), host/oar.lab exported once, a kerberos section in the cluster file",
-    },
-    drbd: {
-      type: "string",
-      description: "up: real DRBD: the DB servers are qemu VMs, the database on DRBD over partition | lvm | loop",
-    },
-    "skip-install": { type: "boolean", description: "up: never run apt-get (fail if a package is missing)" },
-    "keep-data": { type: "boolean", description: "down: keep host disks, keys and the cluster file" },
-    link: { type: "string", description: "cable: 0 (main) or 1 (second link)", default: "0" },
-    port: { type: "string", description: "drop: port" },
-    peer: { type: "string", description: "drop: peer address" },
-    proto: { type: "string", description: "drop: tcp | udp (default both)" },
-    json: { type: "boolean", description: "status: machine-readable output" },
-    wait: {
-      type: "boolean",
-      description:
-        "power-on: wait until the host's sshd answers (default; --no-wait returns once it runs, as virsh start does)",
-      default: true,
-    },
-    stdin: {
-      type: "boolean",
-      description: "exec: hand this command's standard input to the host's command (a password for kinit, a file)",
-    },
-  },
-  async run({ args, rawArgs }) {
-    const root = args.root;
-    const log = (m: string) => process.stderr.write(`lab: ${m}\n`);
-    const host = () => args.host ?? usage(`lab ${args.action} needs a host`);
-    switch (args.action) {
-      case "up": {
-        const servers = Number(args.servers);
-        if (servers !== 2 && servers !== 4) usage("--servers must be 2 or 4");
-        const o: LabOptions = {
-          root,
-          servers: servers as 2 | 4,
-          subnet: args.subnet,
-          secondarySubnet: args["secondary-subnet"],
-          database: args.db as LabOptions["database"],
-          manager: args.manager as LabOptions["manager"],
-          witness: args.manager === "pacemaker" && args.witness !== false,
-          kerberos: args.kerberos === true,
-          ...(args.drbd !== undefined ? { drbd: args.drbd as NonNullable<LabOptions["drbd"]> } : {}),
-        };
-        if (!["postgresql", "mysql", "mariadb"].includes(String(o.database)))
-          usage("--db must be postgresql, mysql or mariadb");
-        if (!["pacemaker", "heartbeat"].includes(String(o.manager))) usage("--manager must be pacemaker or heartbeat");
-        const r = await labUp({
-          ...o,
-          cli: [process.execPath, process.argv[1] ?? "oar-ha"],
-          log,
-          installPackages: args["skip-install"] !== true,
-        });
-        process.stderr.write(
-          `lab up in ${r.seconds.toFixed(1)} s: ${r.spec.hosts.map((h) => `${h.name} ${h.address}`).join(", ")}\n` +
-            `cluster file: ${r.paths.clusterFile} (secrets: ${r.paths.secretsFile})\n` +
-            `ssh: ssh -F ${r.paths.sshConfig} srv-a\nnext: oar-ha validate ${r.paths.clusterFile}\n`,
-        );
-        return EXIT.ok;
-      }
-      case "down":
-        await labDown(root, { log, keepData: args["keep-data"] === true });
-        process.stderr.write("lab down: no namespace, process or link of the lab is left\n");
-        return EXIT.ok;
-      case "status": {
-        const st = labStatus(root);
-        if (args.json) json(st);
-        else
-          for (const h of st.hosts)
-            process.stdout.write(
-              `${h.name.padEnd(8)} ${h.role.padEnd(9)} ${h.address.padEnd(15)} ${h.running ? "running" : "off"}\n`,
-            );
-        return st.hosts.every((h) => h.running) ? EXIT.ok : EXIT.invalid;
-      }
-      case "exec": {
-        const dd = rawArgs.indexOf("--");
-        const cmd = dd < 0 ? [] : rawArgs.slice(dd + 1);
-        if (cmd.length === 0) usage("lab exec HOST -- COMMAND [ARGS...]");
-        const s = loadLab(root);
-        const input = args.stdin ? await text(process.stdin) : undefined;
-        const r = await execIn(s, labHost(s, host()), cmd.map(shq).join(" "), {
-          check: false,
-          timeoutMs: 3_600_000,
-          ...(input === undefined ? {} : { input }),
-        });
-        process.stdout.write(r.stdout);
-        process.stderr.write(r.stderr);
-        return r.code ?? 1;
-      }
-      case "ssh": {
-        const st = labStatus(root);
-        const r = spawnSync("ssh", ["-F", st.paths.sshConfig, host()], { stdio: "inherit" });
-        return r.status ?? 1;
-      }
-      case "crash":
-        await crash(loadLab(root), host());
-        return EXIT.ok;
-      case "power-on":
-        await powerOn(loadLab(root), host(), { wait: args.wait !== false });
-        return EXIT.ok;
-      case "power-state": {
-        const st = labStatus(root).hosts.find((h) => h.name === host()) ?? usage(`no lab host ${host()}`);
-        process.stdout.write(`${st.running ? "on" : "off"}\n`);
-        return EXIT.ok;
-      }
-      case "cable": {
-        const s = loadLab(root);
-        const link = Number(args.link);
-        if (args.arg === "down") await pullCable(s, host(), link);
-        else if (args.arg === "up") await plugCable(s, host(), link);
-        else usage("lab cable HOST up|down [--link 0|1]");
-        return EXIT.ok;
-      }
-      case "drop":
-        await dropTraffic(loadLab(root), host(), {
-          ...(args.port ? { port: Number(args.port) } : {}),
-          ...(args.peer ? { peer: args.peer } : {}),
-          ...(args.proto === "tcp" || args.proto === "udp" ? { proto: args.proto } : {}),
-        });
-        return EXIT.ok;
-      case "loss":
-        await addLoss(loadLab(root), host(), Number(args.arg ?? usage("lab loss HOST PERCENT")));
-        return EXIT.ok;
-      case "heal":
-        await heal(loadLab(root), host());
-        return EXIT.ok;
-      case "kill": {
-        const pids = await killProcess(loadLab(root), host(), args.arg ?? usage("lab kill HOST PROCESS"));
-        process.stderr.write(`killed ${pids.join(" ")}\n`);
-        return EXIT.ok;
-      }
-      default:
-        return usage(`unknown lab action "${args.action}"; use one of ${ACTIONS.join(", ")}`);
-    }
-  },
+  subCommands: LAB_ACTIONS,
 });
