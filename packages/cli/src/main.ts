@@ -87,7 +87,7 @@ export const COMMANDS: Record<string, { description: string; load: () => Promise
   },
   lab: {
     description: "A real multi-host cluster on this machine: up, down, status, exec, ssh, faults",
-    load: () => import("./commands/lab.js").then((m) => m.default as CommandDef<ArgsDef>),
+    load: () => import("./commands/lab.js").then((m) => m.default),
   },
 };
 
@@ -232,7 +232,7 @@ export async function main(argv: readonly string[], version: string): Promise<nu
     const l = await leafOf(name, await entry.load(), rest);
     if (typeof l === "number") return l;
     const { cmd } = l;
-    const def = (await resolved(cmd.args ?? {})) as ArgsDef;
+    const def = await resolved<ArgsDef>(cmd.args ?? {});
     // After `--` everything belongs to the command being wrapped (lab exec HOST -- CMD).
     const dd = l.rest.indexOf("--");
     const own = dd < 0 ? l.rest : l.rest.slice(0, dd);
