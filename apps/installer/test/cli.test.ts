@@ -115,6 +115,10 @@ describe("oar-ha (bundled)", () => {
     expect(cable.code).toBe(2);
     expect(cable.err).toContain("lab cable HOST up|down [--link 0|1]");
     expect(oarHa(["lab", "crash"]).code).toBe(2);
+    // Options before the action, as the virsh stand-in of an older lab calls it.
+    const early = oarHa(["lab", "--root", "/nonexistent-lab", "cable", "srv-a", "sideways"]);
+    expect(early.code).toBe(2);
+    expect(early.err).toContain("lab cable HOST up|down [--link 0|1]");
     const bogus = oarHa(["lab", "bogus"]);
     expect(bogus.code).toBe(2);
     expect(bogus.err).toContain('"bogus" is not an action of "lab"');

@@ -188,7 +188,10 @@ async function leafOf(
 ): Promise<{ name: string; cmd: CommandDef<ArgsDef>; parent?: CommandDef<ArgsDef>; rest: string[] } | number> {
   const subs = await subCommandsOf(cmd);
   if (Object.keys(subs).length === 0) return { name, cmd, rest: [...rest] };
-  const [action, ...after] = rest;
+  // Options may come before the action too (`lab --root R crash srv-a`, as labs brought up
+  // by earlier versions call it): the first word that names an action is the action.
+  const at = rest[0]?.startsWith("-") ? rest.findIndex((w) => Object.hasOwn(subs, w)) : 0;
+  const [action, ...after] = at > 0 ? [rest[at]!, ...rest.slice(0, at), ...rest.slice(at + 1)] : rest;
   if (action === undefined || action === "--help" || action === "-h") {
     process.stdout.write(await commandHelp(cmd));
     return action === undefined ? EXIT.usage : EXIT.ok;
