@@ -1,7 +1,9 @@
 /**
- * @oar-ha/log-sync: one continuous oar.log across the OAR servers. Pure pieces: the line
- * formats of OAR 2.5, 2.5.10 and 3, the merged time-ordered view, and exactly-once shipping
- * (a stateless shipper, a receiver that owns the only durable position).
+ * @oar-ha/log-sync: one continuous oar.log across the OAR servers. This entry is pure (no
+ * file, process or network I/O): the line formats of OAR 2.5, 2.5.10 and 3, the merged
+ * time-ordered view, the exactly-once model (a receiver that owns the only durable position;
+ * its store is an interface) and what apply installs. The pieces that touch files, processes
+ * and streams are in `@oar-ha/log-sync/node`.
  */
 export { parseLine, parseZone, entries, type Entry, type LineFormat, type ParsedLine } from "./formats.js";
 export { merge, type MergeInput, type MergedEntry } from "./merge.js";
@@ -17,9 +19,6 @@ export {
   type LocalFile,
   type ListFiles,
 } from "./replica.js";
-export { fileStore, logFiles } from "./node-io.js";
-export { serve, WireClient } from "./wire.js";
-export { ship, type ShipOptions, type ShipStatus } from "./agent.js";
 export {
   LOG_SYNC,
   logSyncPair,
