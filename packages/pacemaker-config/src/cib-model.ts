@@ -280,6 +280,14 @@ export function cibModel(c: Cluster, secrets: Secrets): CibModel {
     ["stonith-enabled", fencing ? "true" : "false"],
     ["stonith-timeout", `${stonithTimeout}s`],
     ["no-quorum-policy", "stop"],
+    // A failed start counts as one failure, not INFINITY: after a crash the survivor is often the
+    // only server that may run the group (DRBD's peer is outdated), and one slow start there must
+    // be retried, not leave the service down until a cleanup. It also keeps the group where it is
+    // when the peer comes back: with a start failure's INFINITY fail count, the survivor's
+    // promotion score drops to 1 and the group moves back as soon as the peer is unfenced (seen
+    // after D04 on the lab's VMs; replayed in test/scheduler.test.ts). migration-threshold still
+    // moves the group after repeated failures.
+    ["start-failure-is-fatal", "false"],
     ["dc-deadtime", c.pacemaker.dcDeadtime],
     ["cluster-recheck-interval", "5min"],
   ];

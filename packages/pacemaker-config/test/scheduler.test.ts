@@ -100,8 +100,11 @@ describe("the rendered CIB under Pacemaker's scheduler (crm_simulate)", () => {
       (f) => f.host === "srv-a" && f.path === CIB_XML_PATH,
     )!.content;
     base = join(dir, "cib.xml");
-    // What a running cluster adds: quorum (the status section starts empty, as rendered).
-    writeFileSync(base, xml.replace("<cib ", '<cib have-quorum="1" '));
+    // What a running cluster adds: quorum, and its Pacemaker's feature set (the scheduler reads
+    // fail counts by their current names only from a CIB that says it is that recent). The
+    // status section starts empty, as rendered.
+    const features = /Supporting v(\d+\.\d+\.\d+)/.exec(tool("pacemakerd", ["--features"]))![1]!;
+    writeFileSync(base, xml.replace("<cib ", `<cib have-quorum="1" crm_feature_set="${features}" `));
   });
 
   it("is accepted as written: crm_verify passes and the scheduler can bring both servers in", () => {
@@ -155,6 +158,40 @@ describe("the rendered CIB under Pacemaker's scheduler (crm_simulate)", () => {
     setAttr(unfenced, holder, 10);
     expect(plan(unfenced)).toEqual([]);
     expect(placement(unfenced)).toEqual({ group: [survivor, survivor, survivor, survivor], promoted: [survivor] });
+  });
+
+  it("a failed start on the survivor: one failure of three keeps the group there when the peer is unfenced; a ban (INFINITY) sends it back", () => {
+    // The cluster's own property, as rendered: a failed start is not fatal.
+    expect(readFileSync(base, "utf8")).toContain('name="start-failure-is-fatal" value="false"');
+    let s = simulate(base, ["--node-up", "srv-a", "--node-up", "srv-b"]);
+    for (const n of ["srv-a", "srv-b"]) setAttr(s.cib, n, 10000);
+    s = simulate(s.cib);
+    const holder = placement(s.cib).promoted[0]!;
+    const survivor = other(holder);
+    s = simulate(s.cib, ["--node-fail", holder]);
+    fencePeer(s.cib, survivor);
+    s = simulate(s.cib, ["--node-up", holder]);
+    setAttr(s.cib, holder, 10000);
+    unfencePeer(s.cib);
+    // The fail count the controller records for a VIP start that failed (timed out) on the
+    // survivor: 1 with start-failure-is-fatal=false, INFINITY with Pacemaker's default.
+    const failed = (count: string) => {
+      const f = copy(s.cib);
+      tool("crm_attribute", ["-N", survivor, "-l", "reboot", "-n", "fail-count-vip-oar-ha#start_0", "-v", count], f);
+      // With failure-timeout set, a fail count without the time of its failure has expired.
+      const at = String(Math.floor(Date.now() / 1000));
+      tool("crm_attribute", ["-N", survivor, "-l", "reboot", "-n", "last-failure-vip-oar-ha#start_0", "-v", at], f);
+      return f;
+    };
+    expect(plan(failed("1"))).toEqual([]);
+    const banned = plan(failed("INFINITY"));
+    expect(banned).toContain(`Move fs-oar-ha ( ${survivor} -> ${holder} )`);
+    expect(banned.filter((a) => a.startsWith("Promote"))).toEqual([
+      expect.stringMatching(new RegExp(`-> Promoted ${holder} \\)$`)),
+    ]);
+    // What the replay of the lab's scheduler input showed: the survivor's promotion score falls to 1.
+    const scores = tool("crm_simulate", ["-x", failed("INFINITY"), "-s"]);
+    expect(scores).toMatch(new RegExp(`promotion score on ${survivor}: 1$`, "m"));
   });
 
   it("the group follows the promoted role: when only the other server may be promoted, DRBD and the whole group move there", () => {
