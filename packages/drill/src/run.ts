@@ -316,8 +316,12 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
   const oarsubBound = emulated ? OARSUB_BOUND_EMULATED_S : OARSUB_BOUND_S;
   await startWorkload(env, oarsubBound);
   // Warm-up: every loop has succeeded at least once (an answered oarsub gives the usual latency).
+  // On emulated VMs OAR's first scheduling rounds after its (re)start took over 150 s once
+  // (right after an apply restarted it): the warm-up waits up to 10 min there; it ends at the
+  // first answer either way.
+  const warmup = emulated ? 600 : 60 + oarsubBound;
   let warm = await readWorkload(env);
-  for (let i = 0; i < 60 + oarsubBound && !warm.jobs.some((j) => j.id !== undefined); i++) {
+  for (let i = 0; i < warmup && !warm.jobs.some((j) => j.id !== undefined); i++) {
     await sleep(1000);
     warm = await readWorkload(env);
   }
@@ -332,7 +336,7 @@ export async function runDrill(env: DrillEnv, s: Scenario, run: number): Promise
     await stopWorkload(env).catch(() => undefined);
     throw new OarHaError(
       "OARHA910",
-      `the workload does not succeed on the healthy cluster within ${60 + oarsubBound} s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`,
+      `the workload does not succeed on the healthy cluster within ${warmup} s: ${failing.join(", ")} never succeeded\n  fix: oar-ha status; try the same from the frontend (oarstat, oarsub -r) and see the OAR server's log (oar-ha logs)`,
     );
   }
   const res = s.id === "S04" ? await reservation(env) : undefined;
