@@ -60,6 +60,7 @@ export {
   drbdVars,
   sizeBytes,
   onlineVerify,
+  UNREADABLE_TRIES,
   parseDrbdKernelLog,
   drbdStorage,
   type DrbdKernelFacts,

@@ -442,6 +442,9 @@ export interface VerifyResult {
   readonly seconds: number;
 }
 
+/** Reads of DRBD's state that may fail in a row during a verify before it is given up. */
+export const UNREADABLE_TRIES = 10;
+
 /**
  * DRBD online verify: every block's checksum compared over the link, from the Primary (or the
  * first server). Refused unless both sides are Connected and UpToDate. Blocks found different
@@ -450,7 +453,7 @@ export interface VerifyResult {
 export async function onlineVerify(
   c: Cluster,
   t: ReadonlyMap<string, Transport>,
-  o: { log?: (m: string) => void; timeoutMs?: number } = {},
+  o: { log?: (m: string) => void; timeoutMs?: number; pollMs?: number } = {},
 ): Promise<VerifyResult> {
   const s = drbdStorage(c);
   if (!s)
@@ -473,9 +476,21 @@ export async function onlineVerify(
   await run(tr, `drbdadm verify ${shq(s.resource)}`, { timeoutMs: 60_000 });
   const end = t0 + (o.timeoutMs ?? 3_600_000);
   let shown = -1;
+  // A state that cannot be read (the command failed or timed out: seen on a loaded emulated
+  // server right after a drill's rejoin) says nothing about the verify: try again, up to
+  // UNREADABLE_TRIES times in a row, before giving up on it.
+  let unreadable = 0;
   for (;;) {
-    await sleep(1000);
+    await sleep(o.pollMs ?? 1000);
     const x = await drbdState(tr, host, s);
+    if (x.role === "unknown") {
+      if (++unreadable < UNREADABLE_TRIES) continue;
+      throw new OarHaError(
+        "OARHA407",
+        `${host}: DRBD's state could not be read ${UNREADABLE_TRIES} times in a row during the online verify (it goes on in the kernel: drbdadm status)\n  fix: oar-ha status; run the verify again once the server answers`,
+      );
+    }
+    unreadable = 0;
     if (x.cstate === "Connected") {
       const oos = x.outOfSyncKiB ?? 0;
       return { host, outOfSyncKiB: Math.max(0, oos - before), seconds: (Date.now() - t0) / 1000 };
