@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { exampleCluster } from "@oar-ha/core/testing";
-import { UNREADABLE_TRIES, onlineVerify, type Transport } from "../src/index.js";
+import { UNREADABLE_TRIES, onlineVerify, type ExecResult, type Transport } from "../src/index.js";
 
 /*
  * The online verify's loop against scripted servers: each server answers drbd-state.sh with
- * the next line of its script (a failure is an exit code 1, as a timed-out SSH command is).
+ * the next line of its script ("fail": exit code 1, as a timed-out SSH command gives).
  */
 
 const c = exampleCluster();
@@ -13,19 +13,19 @@ const SECONDARY = "role=Secondary/Primary\ncstate=Connected\ndstate=UpToDate/UpT
 const verifying = (pct: number) =>
   `role=Primary/Secondary\ncstate=VerifyS\ndstate=UpToDate/UpToDate\noos_kib=0\nverify=${pct}\n`;
 
-function scripted(host: string, states: (string | "fail")[]): Transport & { commands: string[] } {
+function scripted(host: string, states: string[]): Transport & { commands: string[] } {
   const commands: string[] = [];
   let i = 0;
   return {
     host,
     commands,
-    exec(command: string) {
+    exec(command: string): Promise<ExecResult> {
       commands.push(command);
-      if (command.startsWith("drbdadm verify")) return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+      const done = (code: number, stdout: string, stderr = "") =>
+        Promise.resolve({ host, command, code, signal: null, stdout, stderr });
+      if (command.startsWith("drbdadm verify")) return done(0, "");
       const s = states[Math.min(i++, states.length - 1)]!;
-      return Promise.resolve(
-        s === "fail" ? { code: 1, stdout: "", stderr: "timed out" } : { code: 0, stdout: s, stderr: "" },
-      );
+      return s === "fail" ? done(1, "", "timed out") : done(0, s);
     },
     put: () => Promise.resolve(),
     get: () => Promise.resolve(undefined),
@@ -51,7 +51,7 @@ describe("online verify", () => {
   });
 
   it(`gives up after ${UNREADABLE_TRIES} unreadable states in a row, saying so`, async () => {
-    const a = scripted("srv-a", [PRIMARY, PRIMARY, verifying(10), ...Array<"fail">(UNREADABLE_TRIES).fill("fail")]);
+    const a = scripted("srv-a", [PRIMARY, PRIMARY, verifying(10), ...Array<string>(UNREADABLE_TRIES).fill("fail")]);
     const b = scripted("srv-b", [SECONDARY]);
     await expect(
       onlineVerify(
