@@ -42,13 +42,12 @@ export {
   clusterStatus,
   driftChecks,
   failureChecks,
-  switchover,
-  uninstall,
   verdictOf,
   type ClusterStatus,
   type Check,
   type Verdict,
-} from "./deploy/operate.js";
+} from "./deploy/status.js";
+export { switchover, uninstall } from "./deploy/operate.js";
 export { logSources, readSource, follower, type LogSource } from "./logs.js";
 export { logSyncStatus, type LogSyncStatus } from "./deploy/log-sync.js";
 export {

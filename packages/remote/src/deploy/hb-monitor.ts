@@ -13,7 +13,7 @@ import CLEAR from "../scripts/hb-monitor-clear.sh";
 import PAUSE from "../scripts/hb-monitor-pause.sh";
 import PROBE from "../scripts/hb-monitor-probe.sh";
 import { run, type Transport } from "../transport.js";
-import type { Check } from "./operate.js";
+import type { Check } from "./status.js";
 
 /*
  * What `status` says of oar-ha's Heartbeat service monitor on each server: read from the state
