@@ -55,9 +55,6 @@ export {
   drbdState,
   parseDrbdState,
   drbdProblems,
-  backingProblems,
-  drbdVars,
-  sizeBytes,
   onlineVerify,
   UNREADABLE_TRIES,
   parseDrbdKernelLog,
@@ -65,7 +62,8 @@ export {
   type DrbdKernelFacts,
   type DrbdState,
   type VerifyResult,
-} from "./deploy/drbd.js";
+} from "./deploy/drbd-state.js";
+export { backingProblems, drbdVars, sizeBytes } from "./deploy/drbd.js";
 export { hostScript, keyValues } from "./host-script.js";
 export {
   splitBrainReport,

@@ -5,7 +5,7 @@ import { logSyncPair } from "@oar-ha/log-sync";
 import { stopLogSyncScript } from "./log-sync.js";
 import { sshServers } from "@oar-ha/kerberos-config";
 import { RELOAD_SSHD } from "./kerberos.js";
-import { drbdStorage } from "./drbd.js";
+import { drbdStorage } from "./drbd-state.js";
 import { backingDevice } from "@oar-ha/drbd-config";
 import {
   HB_STANDBY,

@@ -2,7 +2,7 @@ import { OarHaError, dbServers, sleep, type Cluster } from "@oar-ha/core";
 import { hostScript, keyValues } from "../host-script.js";
 import { run, shq, type Transport } from "../transport.js";
 import SPLIT from "../scripts/drbd-split-brain.sh";
-import { drbdState, drbdStates, drbdStorage, onlineVerify, type DrbdState, type VerifyResult } from "./drbd.js";
+import { drbdState, drbdStates, drbdStorage, onlineVerify, type DrbdState, type VerifyResult } from "./drbd-state.js";
 import { waitState, type ManagerState } from "./manager-state.js";
 
 /*

@@ -4,7 +4,7 @@ import { fileFacts } from "../facts.js";
 import { planFile } from "../plan.js";
 import { logSyncStatus } from "./log-sync.js";
 import { keytabStatus } from "./kerberos.js";
-import { drbdProblems, drbdStates, type DrbdState } from "./drbd.js";
+import { drbdProblems, drbdStates, type DrbdState } from "./drbd-state.js";
 import { holderOf, managerState, type ManagerState } from "./manager-state.js";
 import { monitorCheck, monitorProbes } from "./hb-monitor.js";
 import { CRM_INFINITY, type CrmStatus } from "@oar-ha/pacemaker-config";
