@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerProblem, clusterFromAnswers, type Answers } from "../src/commands/init-answers.js";
+import { answerProblem, clusterFromAnswers, ipmiServers, type Answers } from "../src/commands/init-answers.js";
 
 const base: Answers = {
   name: "oar-prod",
@@ -55,6 +55,9 @@ describe("oar-ha init's answers", () => {
       '--secondary: "srv-a=10.1.0.11:x" is not NAME=ADDRESS',
     );
     expect(answerProblem("secondaryInterface", "enp4s0")).toBeUndefined();
+    // The servers whose BMC password init asks for.
+    expect(ipmiServers("ipmi:srv-a=10.0.1.11,srv-b=10.0.1.12")).toEqual(["srv-a", "srv-b"]);
+    expect(ipmiServers("lab:10.0.0.2")).toEqual([]);
   });
 
   it("hosts: roles joined with +, frontend by default", () => {

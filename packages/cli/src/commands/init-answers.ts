@@ -101,6 +101,12 @@ function fencing(s: string, user: string | undefined, acceptRisk: boolean): Reco
   }
 }
 
+/** The servers an IPMI fencing answer names ("ipmi:srv-a=10.0.1.11,srv-b=..."); none for another kind. */
+export function ipmiServers(s: string | undefined): string[] {
+  const [kind = "", rest = ""] = (s ?? "").split(/:(.*)/s);
+  return kind === "ipmi" ? pairs("fencing", rest).map((p) => p.name) : [];
+}
+
 /** A host's roles from --hosts: `+` joins them (frontend when none); each must be one the cluster file knows. */
 function hostRoles(name: string, address: string, extra: string | undefined): string[] {
   const roles = (extra ?? "frontend").split("+");

@@ -1,4 +1,4 @@
-import { answerProblem, type Answers } from "./init-answers.js";
+import { answerProblem, ipmiServers, type Answers } from "./init-answers.js";
 
 type Key = keyof Answers;
 
@@ -65,16 +65,6 @@ const questions: readonly Question[] = [
 export interface Asked {
   readonly answers: Answers;
   readonly bmcPasswords: Readonly<Record<string, string>>;
-}
-
-/** The servers an IPMI fencing answer names ("ipmi:srv-a=10.0.1.11,srv-b=..."). */
-function ipmiServers(fencing: string | undefined): string[] {
-  if (!fencing?.startsWith("ipmi:")) return [];
-  return fencing
-    .slice(5)
-    .split(",")
-    .map((p) => p.split("=")[0]!.trim())
-    .filter(Boolean);
 }
 
 /**

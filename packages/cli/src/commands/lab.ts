@@ -275,21 +275,23 @@ const kill = defineCommand({
 });
 
 /** The lab's actions, in the order the help lists them. */
-export const LAB_ACTIONS: Record<string, CommandDef<ArgsDef>> = {
-  up: up as unknown as CommandDef<ArgsDef>,
-  down: down as unknown as CommandDef<ArgsDef>,
-  status: status as unknown as CommandDef<ArgsDef>,
-  exec: exec as unknown as CommandDef<ArgsDef>,
-  ssh: ssh as unknown as CommandDef<ArgsDef>,
-  crash: crashCmd as unknown as CommandDef<ArgsDef>,
-  "power-on": powerOnCmd as unknown as CommandDef<ArgsDef>,
-  "power-state": powerState as unknown as CommandDef<ArgsDef>,
-  cable: cable as unknown as CommandDef<ArgsDef>,
-  drop: drop as unknown as CommandDef<ArgsDef>,
-  loss: loss as unknown as CommandDef<ArgsDef>,
-  heal: healCmd as unknown as CommandDef<ArgsDef>,
-  kill: kill as unknown as CommandDef<ArgsDef>,
-};
+export const LAB_ACTIONS = Object.fromEntries(
+  Object.entries({
+    up,
+    down,
+    status,
+    exec,
+    ssh,
+    crash: crashCmd,
+    "power-on": powerOnCmd,
+    "power-state": powerState,
+    cable,
+    drop,
+    loss,
+    heal: healCmd,
+    kill,
+  }).map(([name, def]) => [name, def as unknown as CommandDef<ArgsDef>]),
+);
 
 export default defineCommand({
   meta: {
